@@ -1,0 +1,81 @@
+// The one module that imports onnxruntime-node: creates sessions from ONNX bytes or files and runs
+// them on plain typed arrays, reporting every input's name, dims and dtype when a run fails.
+import * as ort from 'onnxruntime-node';
+
+export type TensorDType = 'float32' | 'float64' | 'int64' | 'bool';
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+/** A tensor in host memory: row-major data and its dims. */
+export interface HostTensor {
+  readonly data: TensorData;
+  readonly dims: readonly number[];
+}
+
+export interface SessionOptions {
+  /** Execution providers in order of preference; default CPU. */
+  readonly executionProviders?: readonly string[];
+  /** Intra-op threads; 0 lets onnxruntime pick one per physical core. */
+  readonly intraOpThreads?: number;
+  readonly graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export type Session = ort.InferenceSession;
+
+export class InferenceRunError extends Error {
+  readonly code = 'inference-failed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InferenceRunError';
+  }
+}
+
+export function createSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<Session> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [...(options.executionProviders ?? ['cpu'])],
+    graphOptimizationLevel: options.graphOptimization ?? 'all',
+    intraOpNumThreads: options.intraOpThreads ?? 0,
+  };
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, sessionOptions)
+    : ort.InferenceSession.create(model, sessionOptions);
+}
+
+const ORT_TYPE: Record<string, 'float32' | 'float64' | 'int64' | 'bool'> = {
+  Float32Array: 'float32',
+  Float64Array: 'float64',
+  BigInt64Array: 'int64',
+  Uint8Array: 'bool',
+};
+
+function toOrt(t: HostTensor): ort.Tensor {
+  const type = ORT_TYPE[t.data.constructor.name];
+  return new ort.Tensor(type, t.data as never, [...t.dims]);
+}
+
+function describe(feeds: Readonly<Record<string, HostTensor>>): string {
+  return Object.entries(feeds)
+    .map(([name, t]) => `${name}: ${ORT_TYPE[t.data.constructor.name]} [${t.dims.join(', ')}]`)
+    .join('; ');
+}
+
+/** Runs a session; the error of a failed run lists every fed input and what the model expects. */
+export async function runSession(
+  session: Session,
+  feeds: Readonly<Record<string, HostTensor>>,
+  outputNames?: readonly string[],
+): Promise<Record<string, HostTensor>> {
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+  let result: ort.InferenceSession.ReturnType;
+  try {
+    result = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+  } catch (err) {
+    const expected = session.inputNames.join(', ');
+    throw new InferenceRunError(`${(err as Error).message}\n  fed: ${describe(feeds)}\n  model inputs: ${expected}`);
+  }
+  const out: Record<string, HostTensor> = {};
+  for (const [name, t] of Object.entries(result)) {
+    out[name] = { data: t.data as TensorData, dims: [...t.dims] };
+  }
+  return out;
+}
