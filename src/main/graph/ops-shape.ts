@@ -1,6 +1,7 @@
 // Shape and reduction op builders: Reshape, Transpose, Concat, Slice, Pad, Expand, Squeeze,
 // Unsqueeze, Shape, ConstantOfShape, ReduceSum, ReduceMean.
 import { GraphError, shapeToString, type Dim, type Value } from './ir';
+import { broadcastShapes } from './ops-elementwise';
 
 function normAxis(axis: number, rank: number, op: string): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -126,7 +127,13 @@ export function pad(x: Value, pads: readonly number[], value = 0, mode: 'constan
   return g.addNode('Pad', inputs, { mode }, [{ dtype: x.dtype, shape }])[0];
 }
 
-/** Broadcast x to a target shape given as dims (symbols resolved through `like`) or to the shape of `like`. */
+/** Broadcast x against static dims (numpy rules, both ways), e.g. [N, C, 1, 1] with [1, 1, H, W]. */
+export function expand(x: Value, dims: readonly number[]): Value {
+  const shape = broadcastShapes(x.shape, dims, 'Expand');
+  return x.graph.addNode('Expand', [x, x.graph.ints(dims)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** Broadcast x to the run-time shape of `like`. */
 export function expandLike(x: Value, like: Value): Value {
   return x.graph.addNode('Expand', [x, shapeOf(like)], {}, [{ dtype: x.dtype, shape: like.shape }])[0];
 }
