@@ -5,20 +5,15 @@ import { Graph, numel, type DType, type Value } from './ir';
 import { mul } from './ops-elementwise';
 import { reduceSum } from './ops-shape';
 import { toOnnx } from './to-onnx';
+import { Rng } from '../../shared/random';
 import { createSession, runSession, type HostTensor } from '../infer/ort-session';
 
 export type FloatArray = Float32Array | Float64Array;
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
+/** Deterministic uniform numbers in [lo, hi). */
 export function seededRandom(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0;
-  return (lo = 0, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
+  const rng = new Rng(seed);
+  return (lo = 0, hi = 1) => rng.uniform(lo, hi);
 }
 
 export function randomArray(dtype: DType, n: number, rand: () => number): FloatArray {

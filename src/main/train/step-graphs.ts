@@ -1,0 +1,69 @@
+// Compiles the training steps to ONNX: the critic step (WGAN loss, AU regression and the gradient
+// penalty's second-order backward) and the generator step, each returning its loss terms and the
+// gradients of the network it trains. Weights are graph inputs, fed fresh every step.
+import * as G from '../graph';
+import type { ModelPreset } from '../model/config';
+import { defineCritic } from '../model/critic';
+import { defineGenerator } from '../model/generator';
+import { criticLosses, DEFAULT_LOSS_WEIGHTS, generatorLosses, totalOf, type LossTerms, type LossWeights } from '../model/losses';
+
+export const G_PREFIX = 'G.';
+export const D_PREFIX = 'D.';
+export const LOSS_PREFIX = 'loss/';
+export const GRAD_PREFIX = 'grad/';
+
+/** Which critic terms a critic graph differentiates: the original steps main and GP separately. */
+export type CriticPart = 'main+gp' | 'main' | 'gp';
+
+export interface StepGraphOptions {
+  readonly preset: ModelPreset;
+  readonly batchSize: number;
+  readonly lossWeights?: LossWeights;
+}
+
+export interface StepGraph {
+  readonly model: Uint8Array;
+  /** Loss keys such as 'D/gp', output as `loss/<key>`. */
+  readonly lossKeys: readonly string[];
+  /** State-dict names of the trained network's parameters, output as `grad/<name>`. */
+  readonly gradNames: readonly string[];
+}
+
+function batchInputs(graph: G.Graph, options: StepGraphOptions) {
+  const { batchSize: b } = options;
+  const s = options.preset.generator.imageSize;
+  const c = options.preset.generator.cDim;
+  return {
+    real: graph.input('real', 'float32', [b, 3, s, s]),
+    realAus: graph.input('real_aus', 'float32', [b, c]),
+    targetAus: graph.input('target_aus', 'float32', [b, c]),
+  };
+}
+
+function finish(graph: G.Graph, terms: LossTerms, differentiate: readonly string[], params: ReadonlyMap<string, G.Value>): StepGraph {
+  for (const [key, value] of Object.entries(terms)) graph.output(LOSS_PREFIX + key, value);
+  const names = [...params.keys()];
+  const grads = G.backward(totalOf(terms, differentiate), [...params.values()]);
+  names.forEach((name, i) => graph.output(GRAD_PREFIX + name, grads[i]));
+  return { model: G.toOnnx(graph, { params: 'inputs' }), lossKeys: Object.keys(terms), gradNames: names };
+}
+
+export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'main+gp'): StepGraph {
+  const graph = new G.Graph(`critic-step-${part}`);
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
+  const inputs = batchInputs(graph, options);
+  const alpha = graph.input('alpha', 'float32', [options.batchSize, 1, 1, 1]);
+  const all = criticLosses(gen, critic, { ...inputs, alpha }, options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS);
+  const wanted = part === 'main' ? ['D/real', 'D/cond', 'D/fake'] : part === 'gp' ? ['D/gp'] : Object.keys(all);
+  const terms = Object.fromEntries(wanted.map((k) => [k, all[k]]));
+  return finish(graph, terms, wanted, critic.params);
+}
+
+export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
+  const graph = new G.Graph('generator-step');
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
+  const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS);
+  return finish(graph, terms, Object.keys(terms), gen.params);
+}

@@ -1,0 +1,65 @@
+// One training iteration on the PyTorch reference fixture: every loss, the critic gradient (main +
+// second-order gradient penalty), the generator gradient and one Adam step of each, within 1e-3.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../model/config';
+import { readSafetensors } from '../model/safetensors';
+import { adamStep, DEFAULT_ADAM, newAdamState } from './adam';
+import { StepRunner, type Weights } from './step-runner';
+
+const TINY = path.resolve(__dirname, '../../../../shared/fixtures/ganimation-tiny');
+const have = fs.existsSync(TINY);
+if (!have) console.warn(`skipping training-step parity: ${TINY} not found`);
+
+type Tensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
+const load = (name: string) => readSafetensors(path.join(TINY, name)) as Tensors;
+const weightsOf = (t: Tensors): Weights => new Map([...t].map(([k, v]) => [k, Float32Array.from(v.data)]));
+
+function relNormError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+}
+
+describe.skipIf(!have)('training steps on ganimation-tiny', () => {
+  it('reproduce every loss, gradient and Adam step of one iteration', async () => {
+    const expected = load('expected.safetensors');
+    const batchT = load('batch.safetensors');
+    const g = weightsOf(load('generator.safetensors'));
+    const d = weightsOf(load('critic.safetensors'));
+    const batch = {
+      real: batchT.get('real')!.data,
+      realAus: batchT.get('real_cond')!.data,
+      targetAus: batchT.get('desired_cond')!.data,
+      alpha: batchT.get('alpha')!.data,
+    };
+    const runner = await StepRunner.create({ preset: PRESETS.tiny, batchSize: 2 }, ['main+gp', 'main', 'gp']);
+    const critic = await runner.runCritic(g, d, batch);
+    const gen = await runner.runGenerator(g, d, batch);
+    const main = await runner.runCritic(g, d, batch, 'main');
+    const gp = await runner.runCritic(g, d, batch, 'gp');
+    await runner.dispose();
+
+    for (const [key, value] of Object.entries({ ...critic.losses, ...gen.losses })) {
+      const want = expected.get(`loss/${key}`)!.data[0];
+      expect(Math.abs(value - want) / Math.abs(want), key).toBeLessThan(1e-3);
+    }
+    for (const [name, grad] of main.grads) {
+      expect(relNormError(grad, expected.get(`grad_D_main/${name}`)!.data), name).toBeLessThan(1e-3);
+      expect(relNormError(gp.grads.get(name)!, expected.get(`grad_D_gp/${name}`)!.data), name).toBeLessThan(1e-3);
+    }
+    for (const [name, grad] of gen.grads) expect(relNormError(grad, expected.get(`grad_G/${name}`)!.data), name).toBeLessThan(1e-3);
+
+    adamStep(d, critic.grads, newAdamState(d), DEFAULT_ADAM);
+    adamStep(g, gen.grads, newAdamState(g), DEFAULT_ADAM);
+    for (const [name, p] of d) expect(relNormError(p, expected.get(`adam_D/${name}`)!.data), name).toBeLessThan(1e-3);
+    for (const [name, p] of g) expect(relNormError(p, expected.get(`adam_G/${name}`)!.data), name).toBeLessThan(1e-3);
+    expect(d.size).toBe(8);
+    expect(g.size).toBe(29);
+  });
+});

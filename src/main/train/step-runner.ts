@@ -1,0 +1,91 @@
+// Runs the compiled step graphs on onnxruntime: feeds weights and a batch, returns loss terms and
+// gradients as maps keyed by loss name and parameter name.
+import { createSession, runSession, type HostTensor, type Session } from '../infer/ort-session';
+import { criticParamSpecs } from '../model/critic';
+import { generatorParamSpecs, type ParamSpec } from '../model/generator';
+import {
+  buildCriticStep, buildGeneratorStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX,
+  type CriticPart, type StepGraph, type StepGraphOptions,
+} from './step-graphs';
+
+export type Weights = Map<string, Float32Array>;
+
+/** One training batch. Layouts: real [B, 3, S, S] in [-1, 1]; AUs [B, 17] in [0, 1]; alpha [B] in [0, 1]. */
+export interface StepBatch {
+  readonly real: Float32Array;
+  readonly realAus: Float32Array;
+  readonly targetAus: Float32Array;
+  readonly alpha: Float32Array;
+}
+
+export interface StepResult {
+  readonly losses: Record<string, number>;
+  readonly grads: Map<string, Float32Array>;
+}
+
+interface Compiled {
+  readonly graph: StepGraph;
+  readonly session: Session;
+}
+
+export class StepRunner {
+  private constructor(
+    private readonly options: StepGraphOptions,
+    private readonly critic: Map<CriticPart, Compiled>,
+    private readonly generator: Compiled,
+    private readonly gSpecs: ParamSpec[],
+    private readonly dSpecs: ParamSpec[],
+  ) {}
+
+  /** Compiles the generator step and the critic graphs for the given parts. */
+  static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp']): Promise<StepRunner> {
+    const compile = async (graph: StepGraph): Promise<Compiled> => ({ graph, session: await createSession(graph.model) });
+    const critic = new Map<CriticPart, Compiled>();
+    for (const part of criticParts) critic.set(part, await compile(buildCriticStep(options, part)));
+    const generator = await compile(buildGeneratorStep(options));
+    return new StepRunner(options, critic, generator, generatorParamSpecs(options.preset.generator), criticParamSpecs(options.preset.critic));
+  }
+
+  runCritic(g: Weights, d: Weights, batch: StepBatch, part: CriticPart = 'main+gp'): Promise<StepResult> {
+    const compiled = this.critic.get(part);
+    if (!compiled) throw new Error(`critic graph "${part}" was not compiled`);
+    return this.run(compiled, g, d, batch, true);
+  }
+
+  runGenerator(g: Weights, d: Weights, batch: StepBatch): Promise<StepResult> {
+    return this.run(this.generator, g, d, batch, false);
+  }
+
+  async dispose(): Promise<void> {
+    for (const c of [...this.critic.values(), this.generator]) await c.session.release();
+  }
+
+  private async run(compiled: Compiled, g: Weights, d: Weights, batch: StepBatch, withAlpha: boolean): Promise<StepResult> {
+    const { batchSize: b } = this.options;
+    const s = this.options.preset.generator.imageSize;
+    const c = this.options.preset.generator.cDim;
+    const feeds: Record<string, HostTensor> = {
+      real: { data: batch.real, dims: [b, 3, s, s] },
+      real_aus: { data: batch.realAus, dims: [b, c] },
+      target_aus: { data: batch.targetAus, dims: [b, c] },
+    };
+    if (withAlpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
+    addWeights(feeds, G_PREFIX, this.gSpecs, g);
+    addWeights(feeds, D_PREFIX, this.dSpecs, d);
+    const wanted = new Set(compiled.session.inputNames);
+    for (const name of Object.keys(feeds)) if (!wanted.has(name)) delete feeds[name];
+    const out = await runSession(compiled.session, feeds);
+    const losses: Record<string, number> = {};
+    for (const key of compiled.graph.lossKeys) losses[key] = (out[LOSS_PREFIX + key].data as Float32Array)[0];
+    const grads = new Map(compiled.graph.gradNames.map((n) => [n, out[GRAD_PREFIX + n].data as Float32Array]));
+    return { losses, grads };
+  }
+}
+
+function addWeights(feeds: Record<string, HostTensor>, prefix: string, specs: readonly ParamSpec[], weights: Weights): void {
+  for (const spec of specs) {
+    const data = weights.get(spec.name);
+    if (!data) throw new Error(`weights lack parameter ${spec.name}`);
+    feeds[prefix + spec.name] = { data, dims: spec.shape };
+  }
+}
