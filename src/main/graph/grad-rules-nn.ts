@@ -8,37 +8,89 @@ import { unbroadcast, type GradRule } from './grad-rules';
 
 const when = (need: boolean, f: () => Value): Value | null => (need ? f() : null);
 
+/** Above this many im2col elements, per-tap products beat building the whole matrix (memory traffic). */
+const IM2COL_LIMIT = 16 * 1024 * 1024;
+
 /**
  * dW[o, c, i, j] = sum over n, y, x of dy[n, o, y, x] * xPadded[n, c, y*s + i*d, x*s + j*d].
- * Emitted as one im2col of x built from kH*kW strided slices of the channel-major input and one
- * Gemm with transB, which multiplies without materialising a transpose; batch sums inside the Gemm.
+ * Each kernel tap is a strided slice of the channel-major input, multiplied by dy with a Gemm
+ * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. Small
+ * layers stack the taps into one im2col and one Gemm; large ones run one Gemm per tap.
  */
 export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
+  const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
+  const im2colSize = (x.shape[1] as number) * p.kernel[0] * p.kernel[1] * batch * outH * outW;
+  if (im2colSize > IM2COL_LIMIT || process.env.WG === 'conv') return convWeightGradByConv(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
-  const cols: Value[] = [];
+  const taps: Value[] = [];
   for (let i = 0; i < p.kernel[0]; i++) {
     for (let j = 0; j < p.kernel[1]; j++) {
       const top = i * p.dilations[0];
       const left = j * p.dilations[1];
-      const tap = S.slice(padded, {
-        axes: [2, 3],
-        starts: [top, left],
-        ends: [top + (outH - 1) * p.strides[0] + 1, left + (outW - 1) * p.strides[1] + 1],
-        steps: [p.strides[0], p.strides[1]],
-      });
-      cols.push(S.unsqueeze(tap, [1]));
+      taps.push(
+        S.slice(padded, {
+          axes: [2, 3],
+          starts: [top, left],
+          ends: [top + (outH - 1) * p.strides[0] + 1, left + (outW - 1) * p.strides[1] + 1],
+          steps: [p.strides[0], p.strides[1]],
+        }),
+      );
     }
   }
   const channels = x.shape[1] as number;
-  const taps = p.kernel[0] * p.kernel[1];
-  const im2col = S.reshape(cols.length === 1 ? cols[0] : S.concat(cols, 1), [channels * taps, -1]);
   const outChannels = dy.shape[1] as number;
   const dyRows = S.reshape(S.transpose(dy, [1, 0, 2, 3]), [outChannels, -1]);
-  const flat = N.gemm(dyRows, im2col, { transB: true });
+  const rows = (v: Value) => S.reshape(v, [channels, -1]);
+  let flat: Value;
+  if (taps.length === 1) flat = N.gemm(dyRows, rows(taps[0]), { transB: true });
+  else {
+    const im2col = S.reshape(S.concat(taps.map((t) => S.unsqueeze(t, [1])), 1), [channels * taps.length, -1]);
+    flat = N.gemm(dyRows, im2col, { transB: true });
+  }
   return S.reshape(flat, [outChannels, channels, p.kernel[0], p.kernel[1]]);
+}
+
+/**
+ * The weight gradient as one Conv over swapped batch and channel axes: the input is x as
+ * [C, N, H, W], the kernel is dy as [O, N, Ho, Wo] dilated by the forward stride.
+ */
+function convWeightGradByConv(x: Value, dy: Value, p: N.ConvParams): Value {
+  const xT = S.transpose(x, [1, 0, 2, 3]);
+  const dyT = S.transpose(dy, [1, 0, 2, 3]);
+  let out = N.conv(xT, dyT, null, { pads: p.pads, strides: p.dilations, dilations: p.strides });
+  const [h, w] = out.shape.slice(2) as number[];
+  if (h !== p.kernel[0] || w !== p.kernel[1]) out = S.slice(out, { axes: [2, 3], starts: [0, 0], ends: [p.kernel[0], p.kernel[1]] });
+  return S.transpose(out, [1, 0, 2, 3]);
+}
+
+/** Reverses both spatial axes of a [A, B, kH, kW] kernel with anti-identity matmuls (differentiable, no new op). */
+function flipKernel(w: Value): Value {
+  const [a, b, kh, kw] = w.shape as number[];
+  const antiIdentity = (k: number) => {
+    const data = new Float32Array(k * k);
+    for (let i = 0; i < k; i++) data[i * k + (k - 1 - i)] = 1;
+    return w.graph.constant(w.dtype === 'float64' ? Float64Array.from(data) : data, [k, k], w.dtype);
+  };
+  const flippedW = S.reshape(N.matmul(S.reshape(w, [a * b * kh, kw]), antiIdentity(kw)), [a, b, kh, kw]);
+  const swapped = S.reshape(S.transpose(flippedW, [0, 1, 3, 2]), [a * b * kw, kh]);
+  const flippedH = S.reshape(N.matmul(swapped, antiIdentity(kh)), [a, b, kw, kh]);
+  return S.transpose(flippedH, [0, 1, 3, 2]);
+}
+
+/**
+ * Input gradient of a stride-1 conv as a conv with the flipped, channel-swapped kernel: its
+ * im2col holds the (usually few) output-gradient channels, where ConvTranspose's column buffer
+ * holds every input channel times the kernel area.
+ */
+function stride1InputGrad(gy: Value, w: Value, p: N.ConvParams): Value | null {
+  if (p.group !== 1 || p.strides.some((s) => s !== 1)) return null;
+  const reach = [0, 1].map((i) => p.dilations[i] * (p.kernel[i] - 1));
+  const pads = [reach[0] - p.pads[0], reach[1] - p.pads[1], reach[0] - p.pads[2], reach[1] - p.pads[3]];
+  if (pads.some((v) => v < 0)) return null;
+  return N.conv(gy, flipKernel(S.transpose(w, [1, 0, 2, 3])), null, { pads, dilations: p.dilations });
 }
 
 /** The output padding a ConvTranspose needs to restore a strided conv's exact input size. */
@@ -59,7 +111,12 @@ const convRule: GradRule = (node, gy, needs) => {
   const inSize = x.shape.slice(2) as number[];
   const outSize = gy.shape.slice(2) as number[];
   return [
-    when(needs[0], () => N.convTranspose(gy, w, null, { ...convOptions(p), outputPadding: restoringOutputPadding(inSize, outSize, p) })),
+    when(
+      needs[0],
+      () =>
+        stride1InputGrad(gy, w, p) ??
+        N.convTranspose(gy, w, null, { ...convOptions(p), outputPadding: restoringOutputPadding(inSize, outSize, p) }),
+    ),
     when(needs[1], () => convWeightGrad(x, gy, p)),
     when(needs[2] ?? false, () => biasGrad(gy)),
   ];
@@ -75,26 +132,33 @@ const convTransposeRule: GradRule = (node, gy, needs) => {
   ];
 };
 
-/** Recomputes the normalised input from primitives, so the rule is itself differentiable. */
+/**
+ * With xhat = (x - mean) / std per sample and channel: dx = scale / std * (gy - mean(gy) -
+ * xhat * mean(gy * xhat)). xhat comes from the fast InstanceNormalization kernel (scale 1,
+ * shift 0) and std from two reductions of x, so only a handful of full-size passes remain; every
+ * op used has a rule, so the rule is itself differentiable.
+ */
 const instanceNormRule: GradRule = (node, gy, needs) => {
   const [x, scale] = node.inputs as Value[];
   const eps = node.attrs.epsilon as number;
+  const channels = x.shape[1] as number;
   const spatialAxes = x.shape.slice(2).map((_, i) => i + 2);
+  const area = x.shape.slice(2).reduce<number>((a, d) => a * (d as number), 1);
+  const unit = (v: number) => x.graph.constant(x.dtype === 'float64' ? new Float64Array(channels).fill(v) : new Float32Array(channels).fill(v), [channels], x.dtype);
+  const normalized = N.instanceNorm(x, unit(1), unit(0), eps);
+  const mean = S.reduceMean(x, spatialAxes, true);
+  const variance = E.sub(S.reduceMean(E.mul(x, x), spatialAxes, true), E.mul(mean, mean));
+  const meanGy = S.reduceMean(gy, spatialAxes, true);
+  const meanGyX = S.reduceMean(E.mul(gy, normalized), spatialAxes, true);
   const perChannel = (v: Value) => S.unsqueeze(v, [0, ...spatialAxes]);
-  const centered = E.sub(x, S.reduceMean(x, spatialAxes, true));
-  const variance = S.reduceMean(E.mul(centered, centered), spatialAxes, true);
-  const invStd = E.div(1, E.sqrt(E.add(variance, eps)));
-  const normalized = E.mul(centered, invStd);
-  const reduceAxes = [0, ...spatialAxes];
+  const total = (v: Value) => E.mul(S.reduceSum(v, [0, ...spatialAxes]), area);
   return [
     when(needs[0], () => {
-      const gs = E.mul(gy, perChannel(scale));
-      const meanGs = S.reduceMean(gs, spatialAxes, true);
-      const meanGsX = S.reduceMean(E.mul(gs, normalized), spatialAxes, true);
-      return E.mul(invStd, E.sub(E.sub(gs, meanGs), E.mul(normalized, meanGsX)));
+      const gain = E.div(perChannel(scale), E.sqrt(E.add(variance, eps)));
+      return E.mul(gain, E.sub(E.sub(gy, meanGy), E.mul(normalized, meanGyX)));
     }),
-    when(needs[1], () => S.reduceSum(E.mul(gy, normalized), reduceAxes)),
-    when(needs[2], () => S.reduceSum(gy, reduceAxes)),
+    when(needs[1], () => total(meanGyX)),
+    when(needs[2], () => total(meanGy)),
   ];
 };
 

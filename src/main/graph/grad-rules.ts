@@ -49,7 +49,8 @@ function unstride(g: Value, axis: number, step: number): Value {
 
 function sliceGrad(node: Node, gy: Value): Value {
   const x = x0(node);
-  const [starts, axes, steps] = [1, 3, 4].map((i) => S.constInts(node.inputs[i], 'Slice bounds'));
+  const [starts, axes] = [1, 3].map((i) => S.constInts(node.inputs[i], 'Slice bounds'));
+  const steps = node.inputs[4] ? S.constInts(node.inputs[4], 'Slice steps') : axes.map(() => 1);
   let g = gy;
   const rank = x.shape.length;
   const before = new Array(rank).fill(0);

@@ -1,5 +1,7 @@
 // Neural-network op builders: Conv, ConvTranspose, InstanceNormalization, MatMul, Gemm.
 import { GraphError, shapeToString, type Dim, type Value } from './ir';
+import { add, div, mul, sqrt, sub } from './ops-elementwise';
+import { reduceMean, unsqueeze } from './ops-shape';
 
 export interface ConvOptions {
   /** [sH, sW]; default 1. */
@@ -128,4 +130,18 @@ export function gemm(a: Value, b: Value, options: GemmOptions = {}): Value {
   const n = options.transB ? b.shape[0] : b.shape[1];
   const attrs = { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0, alpha: options.alpha ?? 1 };
   return a.graph.addNode('Gemm', [a, b], attrs, [{ dtype: a.dtype, shape: [m, n] }])[0];
+}
+
+/**
+ * Instance normalisation from primitives: per-sample, per-channel moments by two reductions, then
+ * one multiply-add. onnxruntime's InstanceNormalization CPU kernel is single-threaded and several
+ * times slower on large activations, and this form differentiates through cheap rules.
+ */
+export function instanceNormDecomposed(x: Value, scale: Value, bias: Value, epsilon = 1e-5): Value {
+  const axes = x.shape.slice(2).map((_, i) => i + 2);
+  const perChannel = (v: Value) => unsqueeze(v, [0, ...axes]);
+  const mean = reduceMean(x, axes, true);
+  const variance = sub(reduceMean(mul(x, x), axes, true), mul(mean, mean));
+  const gain = div(perChannel(scale), sqrt(add(variance, epsilon)));
+  return add(mul(x, gain), sub(perChannel(bias), mul(mean, gain)));
 }

@@ -108,7 +108,9 @@ export function slice(x: Value, spec: SliceSpec): Value {
     shape[ax] = Math.max(0, Math.ceil((e - s) / steps[i]));
   });
   const g = x.graph;
-  const inputs = [x, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)];
+  // onnxruntime takes a slower copy path when a steps input is present, so unit steps are omitted.
+  const unit = steps.every((st) => st === 1);
+  const inputs = [x, g.ints(starts), g.ints(ends), g.ints(axes), ...(unit ? [] : [g.ints(steps)])];
   return g.addNode('Slice', inputs, {}, [{ dtype: x.dtype, shape }])[0];
 }
 

@@ -57,8 +57,18 @@ export interface Generator {
   apply(image: G.Value, aus: G.Value): GeneratorOutputs;
 }
 
+export interface GeneratorBuildOptions {
+  /**
+   * 'primitives' (default) builds instance norm from reductions and a multiply-add, which runs
+   * faster on onnxruntime's CPU kernels than its single-threaded InstanceNormalization;
+   * 'kernel' emits the ONNX op, as PyTorch's exporter does.
+   */
+  readonly instanceNorm?: 'primitives' | 'kernel';
+}
+
 /** Declares the generator's parameters in `graph`; `apply` can then be called any number of times (e.g. for the cycle). */
-export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = ''): Generator {
+export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '', options: GeneratorBuildOptions = {}): Generator {
+  const norm = options.instanceNorm === 'kernel' ? G.instanceNorm : G.instanceNormDecomposed;
   const params = new Map<string, G.Value>();
   for (const spec of generatorParamSpecs(cfg)) params.set(spec.name, graph.param(prefix + spec.name, spec.shape));
   const p = (name: string): G.Value => params.get(name) as G.Value;
@@ -67,7 +77,7 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
     const w = p(`main.${index}.weight`);
     const options = { strides: [stride, stride], pads: pad(k === 7 ? 3 : 1) };
     const y = transposed ? G.convTranspose(x, w, null, options) : G.conv(x, w, null, options);
-    const normed = G.instanceNorm(y, p(`main.${index + 1}.weight`), p(`main.${index + 1}.bias`));
+    const normed = norm(y, p(`main.${index + 1}.weight`), p(`main.${index + 1}.bias`));
     return relu ? G.relu(normed) : normed;
   };
 
@@ -79,7 +89,7 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
     for (let r = 0; r < cfg.repeatNum; r++, layer++) {
       const blockConv = (x: G.Value, sub: number, relu: boolean) => {
         const y = G.conv(x, p(`main.${layer}.main.${sub}.weight`), null, { pads: pad(1) });
-        const n = G.instanceNorm(y, p(`main.${layer}.main.${sub + 1}.weight`), p(`main.${layer}.main.${sub + 1}.bias`));
+        const n = norm(y, p(`main.${layer}.main.${sub + 1}.weight`), p(`main.${layer}.main.${sub + 1}.bias`));
         return relu ? G.relu(n) : n;
       };
       h = G.add(h, blockConv(blockConv(h, 0, true), 3, false));
