@@ -46,6 +46,11 @@ export class StepRunner {
     return new StepRunner(options, critic, generator, generatorParamSpecs(options.preset.generator), criticParamSpecs(options.preset.critic));
   }
 
+  /** The critic graphs compiled, in the order given to create. */
+  get criticParts(): CriticPart[] {
+    return [...this.critic.keys()];
+  }
+
   runCritic(g: Weights, d: Weights, batch: StepBatch, part: CriticPart = 'main+gp'): Promise<StepResult> {
     const compiled = this.critic.get(part);
     if (!compiled) throw new Error(`critic graph "${part}" was not compiled`);

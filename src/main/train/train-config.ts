@@ -1,0 +1,91 @@
+// Every training hyperparameter in one place, each with the original GANimation default and a
+// one-line doc; public options are filled once into this fully specified form.
+import { presetByName, type PresetName } from '../model/config';
+import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from '../model/losses';
+import { DEFAULT_ADAM, type AdamOptions } from './adam';
+import type { CriticPart } from './step-graphs';
+
+export interface TrainConfig {
+  /** Network sizes: 'paper', 'light' (CPU-friendly) or 'tiny' (tests). */
+  readonly preset: PresetName;
+  /** Images per step. */
+  readonly batchSize: number;
+  /** Critic steps to run in total; the generator steps once every `criticPerGenerator` of them. */
+  readonly steps: number;
+  /** Critic steps per generator step (original: 5). */
+  readonly criticPerGenerator: number;
+  /** Adam settings for both networks (original: lr 1e-4, betas 0.5/0.999). */
+  readonly adam: AdamOptions;
+  /** Share of the run, at its end, over which the learning rate decays linearly to 0 (original: last third). */
+  readonly decayFraction: number;
+  readonly lossWeights: LossWeights;
+  /** Target AUs = another sample's AUs + U(-n, n) (original: 0.1). */
+  readonly targetNoise: number;
+  /** 'combined' takes one critic step on main + GP; 'separate' steps GP after main, as the original. */
+  readonly gradientPenaltyStep: 'combined' | 'separate';
+  /** Mirror training images left-right with probability 1/2. */
+  readonly flip: boolean;
+  /** Share of files held out for validation (split by file, fixed seed). */
+  readonly validationFraction: number;
+  /** Write a sample grid every N critic steps (0: only at the end). */
+  readonly sampleEvery: number;
+  /** Compute validation losses every N critic steps (0: never). */
+  readonly validateEvery: number;
+  /** Write a checkpoint at least every N minutes, and at the end. */
+  readonly checkpointMinutes: number;
+  /** Checkpoints kept on disk; older ones are removed. */
+  readonly keepCheckpoints: number;
+  /** Seed of weight init, data order, flips, noise and the split. */
+  readonly seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
+  preset: 'light',
+  batchSize: 4,
+  steps: 10_000,
+  criticPerGenerator: 5,
+  adam: DEFAULT_ADAM,
+  decayFraction: 1 / 3,
+  lossWeights: DEFAULT_LOSS_WEIGHTS,
+  targetNoise: 0.1,
+  gradientPenaltyStep: 'combined',
+  flip: true,
+  validationFraction: 0.05,
+  sampleEvery: 500,
+  validateEvery: 250,
+  checkpointMinutes: 10,
+  keepCheckpoints: 3,
+  seed: 1,
+});
+
+export class TrainConfigError extends Error {
+  readonly code = 'bad-train-config';
+}
+
+/** Fills defaults and validates; the error names the field. */
+export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
+  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...options };
+  presetByName(cfg.preset);
+  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints'] as const;
+  for (const key of positiveInt) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
+  }
+  const fractions = ['decayFraction', 'validationFraction', 'targetNoise'] as const;
+  for (const key of fractions) {
+    if (!(cfg[key] >= 0 && cfg[key] <= 1)) throw new TrainConfigError(`${key} must be within [0, 1], got ${cfg[key]}`);
+  }
+  if (!(cfg.adam.lr > 0)) throw new TrainConfigError(`adam.lr must be positive, got ${cfg.adam.lr}`);
+  if (!['combined', 'separate'].includes(cfg.gradientPenaltyStep)) {
+    throw new TrainConfigError(`gradientPenaltyStep must be 'combined' or 'separate', got ${cfg.gradientPenaltyStep}`);
+  }
+  return cfg;
+}
+
+/** Learning rate at a critic step: constant, then linear decay to 0 over the last `decayFraction` of the run. */
+export function learningRateAt(cfg: TrainConfig, step: number): number {
+  const decayStart = cfg.steps * (1 - cfg.decayFraction);
+  if (step < decayStart || cfg.decayFraction === 0) return cfg.adam.lr;
+  return cfg.adam.lr * Math.max(0, (cfg.steps - step) / (cfg.steps - decayStart));
+}
+
+export const criticPartsFor = (cfg: TrainConfig): CriticPart[] => (cfg.gradientPenaltyStep === 'combined' ? ['main+gp'] : ['main', 'gp']);

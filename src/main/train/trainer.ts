@@ -1,0 +1,154 @@
+// The training loop. Each critic step runs as numbered phases: (1) data, (2) critic, (3) generator
+// every N steps, (4) periodic work: log, validation, samples, checkpoint. Resumable, cancellable.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { presetByName } from '../model/config';
+import { criticParamSpecs } from '../model/critic';
+import { generatorParamSpecs, type ParamSpec } from '../model/generator';
+import { initWeights } from '../model/init';
+import { adamStep, newAdamState, type AdamState } from './adam';
+import { BatchSampler, type CropSet } from './batches';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
+import { SampleRenderer } from './samples';
+import { StepRunner, type StepBatch, type Weights } from './step-runner';
+import { criticPartsFor, learningRateAt, type TrainConfig } from './train-config';
+
+export type TrainEvent =
+  | { type: 'progress'; phase: 'training'; step: number; totalSteps: number; epoch: number; imagesPerSecond: number; etaSeconds: number; losses: Record<string, number>; lr: number }
+  | { type: 'validation'; step: number; losses: Record<string, number> }
+  | { type: 'sample'; step: number; file: string }
+  | { type: 'checkpoint'; step: number; folder: string }
+  | { type: 'done'; step: number; cancelled: boolean; elapsedMs: number; losses: Record<string, number> };
+
+export interface TrainRun {
+  readonly runDir: string;
+  readonly config: TrainConfig;
+  readonly train: CropSet;
+  readonly validation: CropSet;
+  readonly manifestHash: string;
+  /** Continue from the latest checkpoint in runDir when there is one. */
+  readonly resume: boolean;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: TrainEvent) => void;
+}
+
+interface Nets {
+  g: Weights;
+  d: Weights;
+  adamG: AdamState;
+  adamD: AdamState;
+  state: TrainState;
+}
+
+const shapesOf = (specs: ParamSpec[]) => new Map(specs.map((s) => [s.name, s.shape]));
+
+function startOrResume(run: TrainRun): Nets {
+  const preset = presetByName(run.config.preset);
+  const latest = run.resume ? latestCheckpoint(path.join(run.runDir, 'checkpoints')) : null;
+  if (latest) {
+    const ckpt = loadCheckpoint(latest);
+    if (ckpt.state.manifestHash !== run.manifestHash) {
+      throw new Error(`cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs)`);
+    }
+    return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state };
+  }
+  const g = initWeights(generatorParamSpecs(preset.generator), run.config.seed);
+  const d = initWeights(criticParamSpecs(preset.critic), run.config.seed + 1);
+  const state: TrainState = { step: 0, generatorSteps: 0, sampler: null, config: run.config, manifestHash: run.manifestHash, elapsedMs: 0, losses: {} };
+  return { g, d, adamG: newAdamState(g), adamD: newAdamState(d), state };
+}
+
+/** Runs (or resumes) training to `config.steps`; returns the final generator weights. */
+export async function train(run: TrainRun): Promise<{ generator: Weights; state: TrainState }> {
+  const cfg = run.config;
+  const preset = presetByName(cfg.preset);
+  const nets = startOrResume(run);
+  const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise }, nets.state.sampler ?? undefined);
+  const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise }) : null;
+  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights }, criticPartsFor(cfg));
+  const samples = await SampleRenderer.create(preset.generator);
+  const ckptDir = path.join(run.runDir, 'checkpoints');
+  const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
+  fs.mkdirSync(path.join(run.runDir, 'samples'), { recursive: true });
+  const log = fs.createWriteStream(path.join(run.runDir, 'log.jsonl'), { flags: 'a' });
+  const emit = (event: TrainEvent) => {
+    log.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+    run.onEvent?.(event);
+  };
+
+  let { step, generatorSteps, elapsedMs, losses } = nets.state;
+  const sessionStart = performance.now();
+  const stepAtStart = step;
+  let lastCheckpoint = performance.now();
+  const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses });
+  const checkpoint = () => {
+    const folder = saveCheckpoint(ckptDir, { state: snapshot(), generator: nets.g, critic: nets.d, adamG: nets.adamG, adamD: nets.adamD }, shapes, cfg.keepCheckpoints);
+    lastCheckpoint = performance.now();
+    emit({ type: 'checkpoint', step, folder });
+  };
+  const writeSample = async () => {
+    const file = path.join(run.runDir, 'samples', `step-${String(step).padStart(7, '0')}.png`);
+    await samples.write(file, nets.g, run.validation.count > 0 ? run.validation : run.train, 4);
+    emit({ type: 'sample', step, file });
+  };
+
+  try {
+    while (step < cfg.steps && !run.signal?.aborted) {
+      const lr = learningRateAt(cfg, step);
+      // 1. data
+      const batch = sampler.next();
+      // 2. critic
+      losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr)) };
+      // 3. generator, every criticPerGenerator critic steps
+      if ((step + 1) % cfg.criticPerGenerator === 0) {
+        const result = await runner.runGenerator(nets.g, nets.d, batch);
+        adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
+        losses = { ...losses, ...result.losses, 'G/total': sumOf(result.losses) };
+        generatorSteps++;
+      }
+      step++;
+      // 4. periodic work
+      const seconds = (performance.now() - sessionStart) / 1000;
+      const rate = ((step - stepAtStart) * cfg.batchSize) / Math.max(seconds, 1e-9);
+      emit({ type: 'progress', phase: 'training', step, totalSteps: cfg.steps, epoch: sampler.currentEpoch, imagesPerSecond: rate, etaSeconds: ((cfg.steps - step) * cfg.batchSize) / Math.max(rate, 1e-9), losses, lr });
+      if (validation && cfg.validateEvery > 0 && step % cfg.validateEvery === 0) emit({ type: 'validation', step, losses: await validationLosses(runner, nets, validation.next()) });
+      if (cfg.sampleEvery > 0 && step % cfg.sampleEvery === 0) await writeSample();
+      if (performance.now() - lastCheckpoint > cfg.checkpointMinutes * 60_000) checkpoint();
+    }
+    checkpoint();
+    await writeSample();
+    emit({ type: 'done', step, cancelled: step < cfg.steps, elapsedMs: snapshot().elapsedMs, losses });
+    return { generator: nets.g, state: snapshot() };
+  } finally {
+    await runner.dispose();
+    await samples.dispose();
+    await new Promise((resolve) => log.end(resolve));
+  }
+}
+
+async function criticStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number): Promise<Record<string, number>> {
+  const adam = { ...cfg.adam, lr };
+  if (cfg.gradientPenaltyStep === 'combined') {
+    const r = await runner.runCritic(nets.g, nets.d, batch);
+    adamStep(nets.d, r.grads, nets.adamD, adam);
+    return { ...r.losses, 'D/total': sumOf(r.losses) };
+  }
+  const main = await runner.runCritic(nets.g, nets.d, batch, 'main');
+  adamStep(nets.d, main.grads, nets.adamD, adam);
+  const gp = await runner.runCritic(nets.g, nets.d, batch, 'gp');
+  adamStep(nets.d, gp.grads, nets.adamD, adam);
+  return { ...main.losses, ...gp.losses, 'D/total': sumOf(main.losses) + sumOf(gp.losses) };
+}
+
+async function validationLosses(runner: StepRunner, nets: Nets, batch: StepBatch): Promise<Record<string, number>> {
+  const c = await runner.runCritic(nets.g, nets.d, batch, runner.criticParts[0]);
+  const g = await runner.runGenerator(nets.g, nets.d, batch);
+  const prefixed = (losses: Record<string, number>) => Object.fromEntries(Object.entries(losses).map(([k, v]) => [`val/${k}`, v]));
+  return { ...prefixed(c.losses), ...prefixed(g.losses) };
+}
+
+const sumOf = (losses: Record<string, number>): number => Object.values(losses).reduce((a, b) => a + b, 0);
+
+/** A one-line description of where training ran, for model cards. */
+export const hardwareSummary = (): string => `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, onnxruntime-node CPU`;
