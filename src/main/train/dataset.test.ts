@@ -1,0 +1,70 @@
+// Dataset building on small generated files: good, duplicate, empty, text-as-JPEG and truncated
+// images; skip reasons, cache reuse and the train/validation split.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { buildDataset, loadDataset, type FaceStep } from './dataset';
+
+const SIZE = 16;
+
+/** Treats each image as an aligned crop; AUs from the mean brightness so labels differ per file. */
+const alignedStep = (calls: string[]): FaceStep => async (file, bytes) => {
+  calls.push(path.basename(file));
+  try {
+    const { data } = await sharp(bytes).removeAlpha().resize(SIZE, SIZE).raw().toBuffer({ resolveWithObject: true });
+    const mean = data.reduce((a, b) => a + b, 0) / data.length / 255;
+    return { ok: true, crop: new Uint8Array(data), aus: new Float32Array(17).fill(mean) };
+  } catch (err) {
+    return { ok: false, reason: 'corrupt', detail: (err as Error).message };
+  }
+};
+
+async function makeFolder(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-dataset-'));
+  fs.mkdirSync(path.join(dir, 'nested'));
+  const png = (r: number) => sharp({ create: { width: 40, height: 40, channels: 3, background: { r, g: 100, b: 50 } } }).png().toBuffer();
+  fs.writeFileSync(path.join(dir, 'a.png'), await png(10));
+  fs.writeFileSync(path.join(dir, 'nested', 'b.png'), await png(200));
+  fs.writeFileSync(path.join(dir, 'copy-of-a.png'), await png(10));
+  fs.writeFileSync(path.join(dir, 'empty.jpg'), '');
+  fs.writeFileSync(path.join(dir, 'notes.jpg'), 'this is text, not a JPEG');
+  const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+  fs.writeFileSync(path.join(dir, 'truncated.jpg'), jpeg.subarray(0, 40));
+  fs.writeFileSync(path.join(dir, 'readme.txt'), 'ignored: not an image extension');
+  return dir;
+}
+
+describe('buildDataset', () => {
+  it('keeps good images, reports every skipped file with its reason, and reuses the cache', async () => {
+    const folder = await makeFolder();
+    const cacheDir = path.join(folder, '..', `${path.basename(folder)}-cache`);
+    const calls: string[] = [];
+    const manifest = await buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep(calls), validationFraction: 0 });
+    expect(manifest.items.map((i) => i.file).sort()).toEqual(['a.png', path.join('nested', 'b.png')]);
+    const reasons = Object.fromEntries(manifest.skipped.map((s) => [s.file, s.reason]));
+    expect(reasons).toEqual({ 'copy-of-a.png': 'duplicate', 'empty.jpg': 'empty', 'notes.jpg': 'corrupt', 'truncated.jpg': 'corrupt' });
+
+    fs.writeFileSync(path.join(folder, 'c.png'), await sharp({ create: { width: 30, height: 30, channels: 3, background: '#fff' } }).png().toBuffer());
+    calls.length = 0;
+    const again = await buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep(calls), validationFraction: 0 });
+    expect(calls).not.toContain('a.png');
+    expect(calls).toContain('c.png');
+    expect(again.items.length).toBe(3);
+
+    const { train, validation, manifestHash } = loadDataset(cacheDir);
+    expect(train.count + validation.count).toBe(3);
+    expect(train.pixels.length).toBe(train.count * SIZE * SIZE * 3);
+    expect(manifestHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('splits by file content and fails clearly on a missing folder or cache', async () => {
+    const folder = await makeFolder();
+    const cacheDir = `${folder}-cache`;
+    const m = await buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 1 });
+    expect(m.items.every((i) => i.split === 'validation')).toBe(true);
+    await expect(buildDataset({ folder: path.join(folder, 'nope'), cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 })).rejects.toThrow(/does not exist/);
+    expect(() => loadDataset(path.join(folder, 'no-cache'))).toThrow(/no dataset cache/);
+  });
+});
