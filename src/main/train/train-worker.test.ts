@@ -1,0 +1,47 @@
+// Training in a worker thread: events arrive on the caller's side, and cancel stops the run with a checkpoint.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { latestCheckpoint } from './checkpoint';
+import { buildDataset } from './dataset';
+import { resolveTrainConfig } from './train-config';
+import type { TrainEvent } from './trainer';
+import { runTrainingInWorker } from './train-worker';
+
+async function tinyCache(): Promise<string> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-worker-'));
+  for (let i = 0; i < 6; i++) {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40 * i, g: 90, b: 200 - 30 * i } } }).png().toBuffer();
+    fs.writeFileSync(path.join(folder, `face-${i}.png`), png);
+  }
+  const cacheDir = path.join(folder, 'cache');
+  await buildDataset({
+    folder, cacheDir, size: 32, recipe: 'worker-test', validationFraction: 0,
+    faceStep: async (_f, bytes) => ({ ok: true, crop: new Uint8Array(await sharp(bytes).resize(32, 32).raw().toBuffer()), aus: new Float32Array(17).fill(0.3) }),
+  });
+  return cacheDir;
+}
+
+describe('runTrainingInWorker', () => {
+  it('streams events from the worker and stops on cancel with a checkpoint', async () => {
+    const cacheDir = await tinyCache();
+    const runDir = path.join(cacheDir, '..', 'run');
+    const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 1000, criticPerGenerator: 2, sampleEvery: 0, validateEvery: 0 });
+    const events: TrainEvent[] = [];
+    const controller = new AbortController();
+    await runTrainingInWorker({ runDir, cacheDir, config, resume: false }, (e) => {
+      events.push(e);
+      if (e.type === 'progress' && e.step === 2) controller.abort();
+    }, controller.signal);
+    const done = events.find((e) => e.type === 'done');
+    expect(done && done.type === 'done' && done.cancelled).toBe(true);
+    expect(latestCheckpoint(path.join(runDir, 'checkpoints'))).not.toBeNull();
+  });
+
+  it('reports a missing dataset cache as an error', async () => {
+    const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 2 });
+    await expect(runTrainingInWorker({ runDir: os.tmpdir(), cacheDir: path.join(os.tmpdir(), 'missing-cache-xyz'), config, resume: false }, () => {})).rejects.toThrow(/no dataset cache/);
+  });
+});
