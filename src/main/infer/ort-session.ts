@@ -58,17 +58,30 @@ function describe(feeds: Readonly<Record<string, HostTensor>>): string {
     .join('; ');
 }
 
+/**
+ * Runs into caller-owned output buffers: reusing them across steps saves allocating (and
+ * page-faulting) fresh memory for every output, which for training gradients is hundreds of MB.
+ */
+async function runInto(session: Session, feeds: Record<string, ort.Tensor>, outputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  const fetches: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(outputs)) fetches[name] = toOrt(t);
+  await session.run(feeds, fetches);
+  return { ...outputs };
+}
+
 /** Runs a session; the error of a failed run lists every fed input and what the model expects. */
 export async function runSession(
   session: Session,
   feeds: Readonly<Record<string, HostTensor>>,
-  outputNames?: readonly string[],
+  outputs?: readonly string[] | Readonly<Record<string, HostTensor>>,
 ): Promise<Record<string, HostTensor>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
   let result: ort.InferenceSession.ReturnType;
   try {
-    result = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+    if (!outputs) result = await session.run(ortFeeds);
+    else if (Array.isArray(outputs)) result = await session.run(ortFeeds, [...(outputs as readonly string[])]);
+    else return await runInto(session, ortFeeds, outputs as Readonly<Record<string, HostTensor>>);
   } catch (err) {
     const expected = session.inputNames.join(', ');
     throw new InferenceRunError(`${(err as Error).message}\n  fed: ${describe(feeds)}\n  model inputs: ${expected}`);

@@ -26,6 +26,8 @@ export interface StepResult {
 interface Compiled {
   readonly graph: StepGraph;
   readonly session: Session;
+  /** Output buffers reused by every run of this graph; results point into them until the next run. */
+  readonly outputs: Record<string, HostTensor>;
 }
 
 export class StepRunner {
@@ -39,11 +41,17 @@ export class StepRunner {
 
   /** Compiles the generator step and the critic graphs for the given parts. */
   static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp']): Promise<StepRunner> {
-    const compile = async (graph: StepGraph): Promise<Compiled> => ({ graph, session: await createSession(graph.model) });
+    const gSpecs = generatorParamSpecs(options.preset.generator);
+    const dSpecs = criticParamSpecs(options.preset.critic);
+    const compile = async (graph: StepGraph, specs: ParamSpec[]): Promise<Compiled> => ({
+      graph,
+      session: await createSession(graph.model),
+      outputs: outputBuffers(graph, specs),
+    });
     const critic = new Map<CriticPart, Compiled>();
-    for (const part of criticParts) critic.set(part, await compile(buildCriticStep(options, part)));
-    const generator = await compile(buildGeneratorStep(options));
-    return new StepRunner(options, critic, generator, generatorParamSpecs(options.preset.generator), criticParamSpecs(options.preset.critic));
+    for (const part of criticParts) critic.set(part, await compile(buildCriticStep(options, part), dSpecs));
+    const generator = await compile(buildGeneratorStep(options), gSpecs);
+    return new StepRunner(options, critic, generator, gSpecs, dSpecs);
   }
 
   /** The critic graphs compiled, in the order given to create. */
@@ -79,12 +87,23 @@ export class StepRunner {
     addWeights(feeds, D_PREFIX, this.dSpecs, d);
     const wanted = new Set(compiled.session.inputNames);
     for (const name of Object.keys(feeds)) if (!wanted.has(name)) delete feeds[name];
-    const out = await runSession(compiled.session, feeds);
+    const out = await runSession(compiled.session, feeds, compiled.outputs);
     const losses: Record<string, number> = {};
     for (const key of compiled.graph.lossKeys) losses[key] = (out[LOSS_PREFIX + key].data as Float32Array)[0];
     const grads = new Map(compiled.graph.gradNames.map((n) => [n, out[GRAD_PREFIX + n].data as Float32Array]));
     return { losses, grads };
   }
+}
+
+function outputBuffers(graph: StepGraph, specs: readonly ParamSpec[]): Record<string, HostTensor> {
+  const outputs: Record<string, HostTensor> = {};
+  for (const key of graph.lossKeys) outputs[LOSS_PREFIX + key] = { data: new Float32Array(1), dims: [] };
+  const byName = new Map(specs.map((s) => [s.name, s.shape]));
+  for (const name of graph.gradNames) {
+    const shape = byName.get(name) as readonly number[];
+    outputs[GRAD_PREFIX + name] = { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), dims: shape };
+  }
+  return outputs;
 }
 
 function addWeights(feeds: Record<string, HostTensor>, prefix: string, specs: readonly ParamSpec[], weights: Weights): void {
