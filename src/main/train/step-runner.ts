@@ -45,7 +45,7 @@ export class StepRunner {
     const dSpecs = criticParamSpecs(options.preset.critic);
     const compile = async (graph: StepGraph, specs: ParamSpec[]): Promise<Compiled> => ({
       graph,
-      session: await createSession(graph.model),
+      session: await createSession(graph.model, { memoryPattern: false }),
       outputs: outputBuffers(graph, specs),
     });
     const critic = new Map<CriticPart, Compiled>();
