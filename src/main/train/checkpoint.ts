@@ -3,7 +3,7 @@
 // moment leaves the previous checkpoint intact. Keeps the last K.
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeSafetensors, readSafetensors } from '../model/safetensors';
+import { encodeSafetensors, readSafetensors, readSafetensorsMetadata } from '../model/safetensors';
 import type { AdamState } from './adam';
 import type { SamplerState } from './batches';
 import type { TrainConfig } from './train-config';
@@ -125,7 +125,8 @@ export function loadCheckpoint(folder: string): Checkpoint {
   const optimizer = plain('optimizer.safetensors');
   const moments = (prefix: string, kind: 'm' | 'v') =>
     new Map([...optimizer].filter(([k]) => k.startsWith(`${prefix}.${kind}/`)).map(([k, v]) => [k.slice(prefix.length + 3), v]));
-  const meta = readOptimizerSteps(path.join(folder, 'optimizer.safetensors'));
+  const steps = readSafetensorsMetadata(path.join(folder, 'optimizer.safetensors'));
+  const meta = { g: Number(steps.adamStepG ?? 0), d: Number(steps.adamStepD ?? 0) };
   return {
     state,
     generator: plain('generator.safetensors'),
@@ -133,11 +134,4 @@ export function loadCheckpoint(folder: string): Checkpoint {
     adamG: { step: meta.g, m: moments('G', 'm'), v: moments('G', 'v') },
     adamD: { step: meta.d, m: moments('D', 'm'), v: moments('D', 'v') },
   };
-}
-
-function readOptimizerSteps(file: string): { g: number; d: number } {
-  const bytes = fs.readFileSync(file);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as { __metadata__?: Record<string, string> };
-  return { g: Number(header.__metadata__?.adamStepG ?? 0), d: Number(header.__metadata__?.adamStepD ?? 0) };
 }

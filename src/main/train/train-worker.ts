@@ -17,11 +17,11 @@ type WorkerMessage = { kind: 'event'; event: TrainEvent } | { kind: 'error'; mes
 
 /** Starts training in a worker; resolves when it finishes or is cancelled, rejects with its error. */
 export function runTrainingInWorker(job: WorkerJob, onEvent: (e: TrainEvent) => void, signal?: AbortSignal): Promise<void> {
-  const worker = new Worker(new URL(import.meta.url), {
-    workerData: job,
-    // Under tsx (CLI, tests) the worker needs the same TypeScript loader as its parent.
-    execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
-  });
+  const self = import.meta.url;
+  // Run from TypeScript sources (CLI, tests), the worker first registers tsx's loader, as its parent did.
+  const worker = self.endsWith('.ts')
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); });`, { eval: true, workerData: job })
+    : new Worker(new URL(self), { workerData: job });
   const cancel = () => worker.postMessage('cancel');
   signal?.addEventListener('abort', cancel, { once: true });
   return new Promise<void>((resolve, reject) => {
