@@ -1,11 +1,8 @@
 // Architecture configs of the GANimation generator and critic, and the named presets.
+import { AU_ORDER } from '../../shared/aus';
 
-/** The 17 Action Units GANimation is conditioned on, in the order of every AU vector. */
-export const AU_ORDER = [
-  'AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU07', 'AU09', 'AU10', 'AU12',
-  'AU14', 'AU15', 'AU17', 'AU20', 'AU23', 'AU25', 'AU26', 'AU45',
-] as const;
-export type AuName = (typeof AU_ORDER)[number];
+export { AU_ORDER, type AuName } from '../../shared/aus';
+
 export const AU_COUNT = AU_ORDER.length;
 
 export interface GeneratorConfig {

@@ -77,7 +77,8 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
     run.onEvent?.(event);
   };
 
-  let { step, generatorSteps, elapsedMs, losses } = nets.state;
+  const { elapsedMs } = nets.state;
+  let { step, generatorSteps, losses } = nets.state;
   const sessionStart = performance.now();
   const stepAtStart = step;
   let lastCheckpoint = performance.now();

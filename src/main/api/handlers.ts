@@ -1,0 +1,35 @@
+// Implementations of the shared operation table, Electron-free: the IPC shell and the web-mode
+// server are two transports over this one table. Arguments are validated here, at the boundary.
+import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../../shared/api';
+import { toErrorInfo, type Result } from '../../shared/errors';
+import { resolveFfmpeg } from '../render/ffmpeg-path';
+import packageJson from '../../../package.json';
+
+type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
+
+export const handlers: Handlers = {
+  'app.info': async () => ({
+    name: packageJson.name,
+    version: packageJson.version,
+    platform: `${process.platform}-${process.arch}`,
+    versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}) },
+  }),
+  'ffmpeg.info': async () => resolveFfmpeg(),
+};
+
+/** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */
+export async function dispatch(name: string, rawArgs: unknown): Promise<Result<unknown>> {
+  if (!(name in OPERATIONS)) return { ok: false, error: { code: 'unknown-operation', message: `unknown operation "${name}"` } };
+  const key = name as OperationName;
+  const parsed = OPERATIONS[key].args.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: { code: 'bad-arguments', message: `${name}: ${issue.path.join('.') || 'arguments'}: ${issue.message}` } };
+  }
+  try {
+    const handler = handlers[key] as (args: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}
