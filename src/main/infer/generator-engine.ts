@@ -1,0 +1,127 @@
+// Runs a GANimation generator model: session cache keyed by model content and provider, warm-up,
+// and batched generation for one crop under many AU vectors (animation) or many crops.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { StudioError } from '../../shared/errors';
+import { readModelInfo, type ModelInfo } from '../model/model-file';
+import { createSession, runSession, type Session } from './ort-session';
+import { candidatesFor, unavailableReason, type Device, type ProviderReport } from './providers';
+
+export const AU_DIM = 17;
+
+/** One generated frame. color and composite [3, S, S] in [-1, 1]; attention [1, S, S] in [0, 1]. */
+export interface GeneratedFrame {
+  readonly color: Float32Array;
+  readonly attention: Float32Array;
+  readonly composite: Float32Array;
+}
+
+interface CacheEntry {
+  readonly session: Session;
+  readonly report: ProviderReport;
+}
+
+const sessions = new Map<string, Promise<CacheEntry>>();
+
+async function openSession(bytes: Uint8Array, device: Device): Promise<CacheEntry> {
+  const reasons: string[] = [];
+  for (const provider of candidatesFor(device)) {
+    const unavailable = unavailableReason(provider);
+    if (unavailable) {
+      reasons.push(unavailable);
+      continue;
+    }
+    try {
+      const session = await createSession(bytes, { executionProviders: [provider] });
+      return { session, report: { requested: device, used: provider, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) } };
+    } catch (err) {
+      reasons.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new StudioError('no-provider', `no execution provider could load the model: ${reasons.join('; ')}`);
+}
+
+export class GeneratorEngine {
+  private constructor(
+    readonly modelPath: string,
+    readonly info: ModelInfo,
+    readonly provider: ProviderReport,
+    private readonly session: Session,
+    private readonly cacheKey: string,
+  ) {}
+
+  /** Loads (or reuses) a session for the model on the requested device and runs one warm-up frame. */
+  static async load(modelPath: string, options: { device?: Device } = {}): Promise<GeneratorEngine> {
+    const info = readModelInfo(modelPath);
+    const bytes = fs.readFileSync(modelPath);
+    const device = options.device ?? 'auto';
+    const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${device}`;
+    let entry = sessions.get(key);
+    if (!entry) {
+      entry = openSession(bytes, device);
+      sessions.set(key, entry);
+      entry.catch(() => sessions.delete(key));
+    }
+    const { session, report } = await entry;
+    const engine = new GeneratorEngine(modelPath, info, report, session, key);
+    await engine.generate(new Float32Array(3 * info.imageSize * info.imageSize), [new Float32Array(AU_DIM)]);
+    return engine;
+  }
+
+  get imageSize(): number {
+    return this.info.imageSize;
+  }
+
+  /** One crop [3, S, S] under each AU vector, in batches of `batchSize`. */
+  async generate(image: Float32Array, ausList: readonly Float32Array[], batchSize = 8): Promise<GeneratedFrame[]> {
+    this.checkImage(image, 'image');
+    return this.generateBatch(ausList.map(() => image), ausList, batchSize);
+  }
+
+  /** Crop i under AU vector i, in batches of `batchSize`. */
+  async generateBatch(images: readonly Float32Array[], ausList: readonly Float32Array[], batchSize = 8): Promise<GeneratedFrame[]> {
+    if (images.length !== ausList.length) throw new StudioError('bad-input', `generateBatch: ${images.length} images but ${ausList.length} AU vectors`);
+    const s = this.imageSize;
+    const plane = 3 * s * s;
+    const frames: GeneratedFrame[] = [];
+    for (let start = 0; start < images.length; start += batchSize) {
+      const n = Math.min(batchSize, images.length - start);
+      const image = new Float32Array(n * plane);
+      const aus = new Float32Array(n * AU_DIM);
+      for (let i = 0; i < n; i++) {
+        this.checkImage(images[start + i], `images[${start + i}]`);
+        if (ausList[start + i].length !== AU_DIM) throw new StudioError('bad-input', `aus[${start + i}] has ${ausList[start + i].length} values; ${AU_DIM} expected`);
+        image.set(images[start + i], i * plane);
+        aus.set(ausList[start + i], i * AU_DIM);
+      }
+      const out = await runSession(this.session, { image: { data: image, dims: [n, 3, s, s] }, aus: { data: aus, dims: [n, AU_DIM] } });
+      const [color, attention, composite] = ['color', 'attention', 'composite'].map((k) => out[k].data as Float32Array);
+      for (let i = 0; i < n; i++) {
+        frames.push({
+          color: color.slice(i * plane, (i + 1) * plane),
+          attention: attention.slice(i * s * s, (i + 1) * s * s),
+          composite: composite.slice(i * plane, (i + 1) * plane),
+        });
+      }
+    }
+    return frames;
+  }
+
+  /** Releases this model's session; the next load creates a new one. */
+  async dispose(): Promise<void> {
+    sessions.delete(this.cacheKey);
+    await this.session.release();
+  }
+
+  private checkImage(image: Float32Array, what: string): void {
+    const want = 3 * this.imageSize * this.imageSize;
+    if (image.length !== want) throw new StudioError('bad-input', `${what} has ${image.length} values; this model takes [3, ${this.imageSize}, ${this.imageSize}] (${want})`);
+  }
+}
+
+/** Releases every cached session (app shutdown, tests). */
+export async function disposeAllSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  for (const entry of all) await (await entry).session.release().catch(() => undefined);
+}

@@ -1,0 +1,126 @@
+// The self-describing inference model: one .onnx with inputs `image` [N, 3, S, S] RGB in [-1, 1]
+// and `aus` [N, 17] in [0, 1], outputs `color`, `attention` and `composite`, and metadata_props
+// that say what it is (architecture, AU order, normalisation, provenance, metrics, model card).
+import fs from 'node:fs';
+import path from 'node:path';
+import * as G from '../graph';
+import { decodeModel } from '../graph/onnx-proto';
+import { StudioError } from '../../shared/errors';
+import { AU_ORDER, type GeneratorConfig } from './config';
+import { defineGenerator, generatorParamSpecs } from './generator';
+
+export const MODEL_FORMAT_VERSION = 1;
+export const NORMALIZATION = 'image: RGB NCHW in [-1, 1]; aus: OpenFace intensity / 5, in [0, 1]';
+const KEY = (name: string) => `ganimation.${name}`;
+
+export interface ModelProvenance {
+  readonly trainedBy?: string;
+  readonly importedFrom?: string;
+  readonly createdAt: string;
+}
+
+export interface ModelInfo {
+  readonly formatVersion: number;
+  readonly architecture: GeneratorConfig;
+  readonly imageSize: number;
+  readonly auOrder: readonly string[];
+  readonly normalization: string;
+  readonly provenance: ModelProvenance;
+  readonly metrics: Record<string, unknown>;
+  readonly trainingData?: string;
+  readonly modelCard: string;
+}
+
+export interface ExportInfo {
+  readonly provenance: Omit<ModelProvenance, 'createdAt'>;
+  readonly metrics?: Record<string, unknown>;
+  readonly trainingData?: string;
+  readonly modelCard?: string;
+}
+
+/** Builds the inference graph with the weights embedded and serialises it. */
+export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>, cfg: GeneratorConfig, info: ExportInfo): Uint8Array {
+  for (const spec of generatorParamSpecs(cfg)) {
+    if (!weights.has(spec.name)) throw new StudioError('missing-weight', `the weights lack ${spec.name}, which a ${cfg.convDim}/${cfg.repeatNum} generator needs`);
+  }
+  const graph = new G.Graph('ganimation_generator');
+  const gen = defineGenerator(graph, cfg);
+  const out = gen.apply(graph.input('image', 'float32', ['N', 3, cfg.imageSize, cfg.imageSize]), graph.input('aus', 'float32', ['N', cfg.cDim]));
+  graph.output('color', out.color);
+  graph.output('attention', out.attention);
+  graph.output('composite', out.composite);
+  const provenance: ModelProvenance = { ...info.provenance, createdAt: new Date().toISOString() };
+  const metadata: Record<string, string> = {
+    [KEY('format_version')]: String(MODEL_FORMAT_VERSION),
+    [KEY('architecture')]: JSON.stringify(cfg),
+    [KEY('image_size')]: String(cfg.imageSize),
+    [KEY('au_order')]: AU_ORDER.join(','),
+    [KEY('normalization')]: NORMALIZATION,
+    [KEY('provenance')]: JSON.stringify(provenance),
+    [KEY('metrics')]: JSON.stringify(info.metrics ?? {}),
+    [KEY('model_card')]: info.modelCard ?? '',
+  };
+  if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
+  return G.toOnnx(graph, { params: weights, metadata, docString: 'GANimation generator (Pumarola et al., ECCV 2018)' });
+}
+
+/** Atomic write: a temporary file beside the target, fsync, rename; removed on failure. */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new StudioError('no-such-folder', `cannot write ${file}: folder ${dir} does not exist`);
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw new StudioError('write-failed', `could not write ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads and checks a model's metadata; files that are not GANimation models are refused by name. */
+export function readModelInfo(file: string): ModelInfo {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new StudioError('model-unreadable', `cannot read model ${file}: ${(err as Error).message}`);
+  }
+  let props: Map<string, string>;
+  try {
+    props = new Map(decodeModel(bytes).metadataProps.map((p) => [p.key, p.value]));
+  } catch (err) {
+    throw new StudioError('not-onnx', `${file} is not an ONNX model (${(err as Error).message})`);
+  }
+  const required = ['format_version', 'architecture', 'image_size', 'au_order', 'normalization', 'provenance'];
+  const missing = required.filter((k) => !props.has(KEY(k)));
+  if (missing.length) {
+    throw new StudioError('not-ganimation-model', `${file} is an ONNX model but not a GANimation Studio model: its metadata lacks ${missing.map(KEY).join(', ')}`);
+  }
+  const parse = <T>(key: string): T => {
+    try {
+      return JSON.parse(props.get(KEY(key)) ?? 'null') as T;
+    } catch {
+      throw new StudioError('bad-model-metadata', `${file}: metadata ${KEY(key)} is not valid JSON`);
+    }
+  };
+  const auOrder = (props.get(KEY('au_order')) as string).split(',');
+  if (auOrder.join(',') !== AU_ORDER.join(',')) throw new StudioError('bad-model-metadata', `${file}: AU order ${auOrder.join(' ')} differs from the studio's`);
+  return {
+    formatVersion: Number(props.get(KEY('format_version'))),
+    architecture: parse<GeneratorConfig>('architecture'),
+    imageSize: Number(props.get(KEY('image_size'))),
+    auOrder,
+    normalization: props.get(KEY('normalization')) as string,
+    provenance: parse<ModelProvenance>('provenance'),
+    metrics: parse<Record<string, unknown>>('metrics') ?? {},
+    trainingData: props.get(KEY('training_data')),
+    modelCard: props.get(KEY('model_card')) ?? '',
+  };
+}
