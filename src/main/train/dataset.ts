@@ -11,7 +11,7 @@ const MANIFEST = 'manifest.json';
 const CROPS = 'crops.u8';
 const CACHE_VERSION = 1;
 
-export type SkipReason = 'corrupt' | 'no-face' | 'too-small' | 'unreadable' | 'duplicate' | 'empty';
+export type SkipReason = 'corrupt' | 'no-face' | 'too-small' | 'unreadable' | 'duplicate' | 'empty' | 'unlabeled';
 
 /** What the face step makes of one image: a square RGB crop [S, S, 3] and its AUs, or why not. */
 export type FaceStepResult = { ok: true; crop: Uint8Array; aus: Float32Array } | { ok: false; reason: SkipReason; detail: string };

@@ -1,0 +1,70 @@
+// The real `ganimation` command, spawned as a user would run it: import, info, generate, training
+// on a few real faces, exit codes and usage errors.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AU_ORDER } from '../../shared/aus';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SHARED = path.resolve(ROOT, '../shared');
+const TINY = path.join(SHARED, 'fixtures/ganimation-tiny');
+const FACES = path.join(SHARED, 'data/utkface/images');
+const have = fs.existsSync(TINY) && fs.existsSync(FACES);
+if (!have) console.warn(`skipping CLI end-to-end tests: ${SHARED} not found`);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-cli-'));
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/ganimation.mjs'), ...args], { encoding: 'utf8', cwd: tmp, timeout: 240_000 });
+const someFaces = () => fs.readdirSync(FACES).filter((f) => f.endsWith('.jpg')).sort().slice(0, 6);
+
+describe('ganimation CLI', () => {
+  it('prints help and refuses unknown commands and options with exit code 2', () => {
+    expect(cli('--help').status).toBe(0);
+    const bad = cli('frobnicate');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command "frobnicate"/);
+    const flag = cli('info', '--nope');
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option --nope/);
+  });
+
+  it.skipIf(!have)('imports an original checkpoint, describes it and generates a face', () => {
+    const model = path.join(tmp, 'imported.onnx');
+    const imported = cli('import-pth', path.join(TINY, 'net_epoch_30_id_G-legacy.pth'), '-o', model, '--image-size', '32');
+    expect(imported.status, imported.stderr).toBe(0);
+    const info = cli('info', model);
+    expect(info.stdout).toMatch(/conv_dim 8, 2 residual blocks, 32 px/);
+    expect(info.stdout).toMatch(/net_epoch_30_id_G-legacy\.pth/);
+    const out = path.join(tmp, 'smile.png');
+    const gen = cli('generate', '--model', model, '--image', path.join(FACES, someFaces()[0]), '--aus', 'AU12=0.8,AU6=0.5', '-o', out, '--attention', path.join(tmp, 'a.png'));
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(fs.statSync(out).size).toBeGreaterThan(100);
+    expect(fs.existsSync(path.join(tmp, 'a.png'))).toBe(true);
+    const badAu = cli('generate', '--model', model, '--image', path.join(FACES, someFaces()[0]), '--aus', 'AU99=0.5', '-o', out);
+    expect(badAu.status).toBe(2);
+    expect(badAu.stderr).toMatch(/unknown action unit "AU99"/);
+    const notModel = cli('info', path.join(TINY, 'config.json'));
+    expect(notModel.status).toBe(1);
+    expect(notModel.stderr).toMatch(/config\.json is not an ONNX model/);
+  });
+
+  it.skipIf(!have)('trains the tiny preset on a few real faces and exports a usable model', () => {
+    const data = path.join(tmp, 'faces');
+    fs.mkdirSync(data);
+    const files = someFaces();
+    for (const f of files) fs.copyFileSync(path.join(FACES, f), path.join(data, f));
+    fs.writeFileSync(path.join(data, 'broken.jpg'), 'not a jpeg');
+    const header = `file,${AU_ORDER.map((a) => `${a}_r`).join(',')}`;
+    const rows = [...files, 'broken.jpg'].map((f, i) => `${f},${AU_ORDER.map((_, k) => ((i + k) % 5)).join(',')}`);
+    fs.writeFileSync(path.join(tmp, 'aus.csv'), [header, ...rows].join('\n'));
+    const run = path.join(tmp, 'run');
+    const train = cli('train', '--data', data, '--out', run, '--aligned', '--labels', path.join(tmp, 'aus.csv'), '--preset', 'tiny', '--steps', '4', '--batch', '2', '--validation-fraction', '0');
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/skipped broken\.jpg: corrupt/);
+    expect(train.stdout).toMatch(/done: 4 steps/);
+    const info = cli('info', path.join(run, 'model.onnx'));
+    expect(info.stdout).toMatch(/tiny preset/);
+    expect(fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8')).toMatch(/"D\/gp"/);
+  });
+});

@@ -1,0 +1,83 @@
+// `ganimation train`: builds the dataset cache, trains in a worker thread with a live progress line,
+// and exports the generator when the run completes. Ctrl+C stops after a checkpoint; --resume continues.
+import fs from 'node:fs';
+import path from 'node:path';
+import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
+import type { TrainEvent } from '../train/trainer';
+import { runTrainingInWorker } from '../train/train-worker';
+import { UsageError, type ParsedFlags } from './args';
+import { buildFromFlags, datasetFlags } from './cmd-dataset';
+import { exportRun } from './cmd-export-model';
+import { endProgressLine, progressLine, type Command } from './command';
+
+function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
+  const latest = flags.resume ? latestCheckpoint(path.join(runDir, 'checkpoints')) : null;
+  const base: Partial<TrainConfig> = latest ? loadCheckpoint(latest).state.config : {};
+  const pick = <K extends keyof TrainConfig>(key: K, flag: string) => (flags[flag] === undefined ? {} : { [key]: flags[flag] });
+  return resolveTrainConfig({
+    ...base,
+    ...pick('preset', 'preset'),
+    ...pick('steps', 'steps'),
+    ...pick('batchSize', 'batch'),
+    ...pick('seed', 'seed'),
+    ...pick('sampleEvery', 'sample-every'),
+    ...pick('checkpointMinutes', 'checkpoint-minutes'),
+    ...pick('validationFraction', 'validation-fraction'),
+  });
+}
+
+function describe(e: TrainEvent): string | null {
+  if (e.type !== 'progress') return null;
+  const l = e.losses;
+  const eta = e.etaSeconds > 3600 ? `${(e.etaSeconds / 3600).toFixed(1)} h` : `${Math.round(e.etaSeconds / 60)} min`;
+  return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${eta} | D ${l['D/total']?.toFixed(3)} gp ${l['D/gp']?.toFixed(3)} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a generator on a folder of face photos',
+  usage: '--data <folder> --out runs/<name> --aligned --labels aus.csv [--preset light] [--steps N] [--batch B] [--resume]',
+  flags: {
+    data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
+    out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
+    ...datasetFlags,
+    steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every 5th)' },
+    batch: { type: 'number', description: 'batch size (default 4)' },
+    seed: { type: 'number', description: 'random seed (default 1)' },
+    'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
+    'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
+    resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
+  },
+  async run({ flags }) {
+    const runDir = flags.out as string;
+    if (flags.resume && !latestCheckpoint(path.join(runDir, 'checkpoints'))) throw new UsageError(`--resume: no checkpoint in ${runDir}`);
+    fs.mkdirSync(runDir, { recursive: true });
+    const config = configFrom(flags, runDir);
+    const controller = new AbortController();
+    const stop = () => {
+      progressLine('stopping after the current step (a checkpoint will be written)...');
+      controller.abort();
+    };
+    process.once('SIGINT', stop);
+    const cacheDir = path.join(runDir, 'dataset');
+    const manifest = await buildFromFlags(flags.data as string, cacheDir, { ...flags, preset: config.preset }, controller.signal);
+    if (manifest.items.filter((i) => i.split === 'train').length === 0) throw new Error(`no usable training faces in ${flags.data}`);
+    let done: Extract<TrainEvent, { type: 'done' }> | null = null;
+    await runTrainingInWorker({ runDir, cacheDir, config, resume: !!flags.resume }, (e) => {
+      const line = describe(e);
+      if (line) progressLine(line);
+      if (e.type === 'done') done = e;
+    }, controller.signal);
+    process.removeListener('SIGINT', stop);
+    endProgressLine();
+    const finished = done as Extract<TrainEvent, { type: 'done' }> | null;
+    if (!finished || finished.cancelled) {
+      console.log(`stopped at step ${finished?.step ?? '?'}; continue with --resume`);
+      return;
+    }
+    const model = path.join(runDir, 'model.onnx');
+    exportRun(runDir, model);
+    console.log(`done: ${finished.step} steps in ${(finished.elapsedMs / 60000).toFixed(1)} min; model ${model}; samples ${path.join(runDir, 'samples')}`);
+  },
+};
