@@ -44,7 +44,8 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
     if (!weights.has(spec.name)) throw new StudioError('missing-weight', `the weights lack ${spec.name}, which a ${cfg.convDim}/${cfg.repeatNum} generator needs`);
   }
   const graph = new G.Graph('ganimation_generator');
-  const gen = defineGenerator(graph, cfg);
+  // The instance-norm kernel is a little faster than primitives at inference (bench/infer.ts).
+  const gen = defineGenerator(graph, cfg, '', { instanceNorm: 'kernel' });
   const out = gen.apply(graph.input('image', 'float32', ['N', 3, cfg.imageSize, cfg.imageSize]), graph.input('aus', 'float32', ['N', cfg.cDim]));
   graph.output('color', out.color);
   graph.output('attention', out.attention);
