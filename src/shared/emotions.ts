@@ -1,0 +1,28 @@
+// Emotion presets as AU vectors (order of AU_ORDER, intensities in [0, 1]) after the EMFACS
+// prototypes, scaled by an intensity in [0, 1].
+import { AU_ORDER, type AuName } from './aus';
+
+export const EMOTIONS = ['neutral', 'happy', 'sad', 'surprised', 'angry', 'disgusted', 'fearful', 'contempt'] as const;
+export type Emotion = (typeof EMOTIONS)[number];
+
+/** Prototype AUs at full intensity; AUs not listed are 0. */
+const PROTOTYPES: Readonly<Record<Emotion, Partial<Record<AuName, number>>>> = {
+  neutral: {},
+  happy: { AU06: 0.8, AU12: 1, AU25: 0.3 },
+  sad: { AU01: 0.8, AU04: 0.6, AU15: 0.8, AU17: 0.4 },
+  surprised: { AU01: 0.9, AU02: 0.9, AU05: 0.8, AU25: 0.7, AU26: 0.9 },
+  angry: { AU04: 1, AU05: 0.4, AU07: 0.8, AU23: 0.8 },
+  disgusted: { AU09: 0.9, AU10: 0.8, AU15: 0.4, AU17: 0.4 },
+  fearful: { AU01: 0.8, AU02: 0.6, AU04: 0.6, AU05: 0.9, AU07: 0.3, AU20: 0.8, AU25: 0.6, AU26: 0.4 },
+  contempt: { AU12: 0.5, AU14: 0.9 },
+};
+
+export function isEmotion(name: string): name is Emotion {
+  return (EMOTIONS as readonly string[]).includes(name);
+}
+
+/** The preset's AU vector at `intensity` (0 gives all zeros, 1 the prototype). */
+export function emotionAus(emotion: Emotion, intensity = 1): number[] {
+  const k = Math.min(1, Math.max(0, intensity));
+  return AU_ORDER.map((au) => (PROTOTYPES[emotion][au] ?? 0) * k);
+}
