@@ -49,6 +49,28 @@ describe('ganimation CLI', () => {
     expect(notModel.stderr).toMatch(/config\.json is not an ONNX model/);
   });
 
+  it.skipIf(!have)('analyzes a portrait and edits its face at full resolution; a photo without a face fails clearly', () => {
+    const portrait = path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg');
+    const analyzed = cli('analyze', portrait);
+    expect(analyzed.status, analyzed.stderr).toBe(0);
+    const report = JSON.parse(analyzed.stdout);
+    expect(report.faces.length).toBe(1);
+    expect(Object.keys(report.faces[0].aus)).toEqual([...AU_ORDER]);
+    const model = path.join(tmp, 'edit-model.onnx');
+    expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);
+    const out = path.join(tmp, 'edited.png');
+    const edited = cli('edit', portrait, '--preset', 'happy', '--intensity', '0.7', '--model', model, '-o', out);
+    expect(edited.status, edited.stderr).toBe(0);
+    expect(edited.stdout).toMatch(/1 face\(s\) edited/);
+    const blank = path.join(tmp, 'blank.png');
+    fs.writeFileSync(blank, Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fea7d6a4b40000000049454e44ae426082', 'hex'));
+    const none = cli('edit', blank, '--preset', 'happy', '--model', model, '-o', path.join(tmp, 'x.png'));
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/no face found in .*blank\.png/);
+    const empty = cli('analyze', blank);
+    expect(JSON.parse(empty.stdout).faces).toEqual([]);
+  });
+
   it.skipIf(!have)('trains the tiny preset on a few real faces and exports a usable model', () => {
     const data = path.join(tmp, 'faces');
     fs.mkdirSync(data);

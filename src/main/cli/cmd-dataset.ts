@@ -1,7 +1,7 @@
 // `ganimation dataset <folder> -o <cache>`: builds (or updates) a training set cache and reports skipped files.
 import { presetByName } from '../model/config';
 import { buildDataset, type Manifest } from '../train/dataset';
-import { alignedFaceStep } from '../train/face-steps';
+import { alignedFaceStep, detectedFaceStep } from '../train/face-steps';
 import { readLabelsCsv } from '../train/labels-csv';
 import { UsageError, type ParsedFlags } from './args';
 import { endProgressLine, progressLine, type Command } from './command';
@@ -9,19 +9,19 @@ import { endProgressLine, progressLine, type Command } from './command';
 export const datasetFlags = {
   preset: { type: 'string', description: 'model preset whose crop size to use: light (default), paper, tiny', placeholder: 'name' },
   aligned: { type: 'boolean', description: 'treat each image as an aligned face crop (no detection)' },
-  labels: { type: 'string', description: 'CSV of AU labels: a file column and AU01_r ... AU45_r (OpenFace, 0-5)', placeholder: 'csv' },
+  labels: { type: 'string', description: 'CSV of AU labels (a file column and AU01_r ... AU45_r, OpenFace 0-5); default: the built-in estimator', placeholder: 'csv' },
   'validation-fraction': { type: 'number', description: 'share of files held out for validation (default 0.05)' },
 } as const;
 
 export async function buildFromFlags(folder: string, cacheDir: string, flags: ParsedFlags, signal?: AbortSignal): Promise<Manifest> {
   const preset = presetByName((flags.preset as string | undefined) ?? 'light');
-  if (!flags.aligned || !flags.labels) {
-    throw new UsageError('this build labels training images from a CSV: pass --aligned and --labels <csv> (face detection and the built-in AU estimator are not wired into training yet)');
-  }
-  const labels = readLabelsCsv(flags.labels as string);
+  const size = preset.generator.imageSize;
+  const labels = flags.labels ? readLabelsCsv(flags.labels as string) : undefined;
+  const aligned = !!flags.aligned;
+  const faceStep = aligned && labels ? alignedFaceStep(size, labels) : detectedFaceStep(size, { aligned, labels });
+  const recipe = `${aligned ? 'aligned' : 'detected'}-${size}-${labels ? 'csv' : 'estimator-v1'}`;
   const manifest = await buildDataset({
-    folder, cacheDir, size: preset.generator.imageSize, recipe: `aligned-${preset.generator.imageSize}-csv`,
-    faceStep: alignedFaceStep(preset.generator.imageSize, labels),
+    folder, cacheDir, size, recipe, faceStep,
     validationFraction: (flags['validation-fraction'] as number | undefined) ?? 0.05,
     signal,
     onProgress: (p) => p.total > 0 && (p.done % 50 === 0 || p.done === p.total) && progressLine(`dataset: ${p.done}/${p.total} images`),
@@ -41,7 +41,7 @@ function reportManifest(m: Manifest): void {
 export const datasetCommand: Command = {
   name: 'dataset',
   summary: 'build the training set cache of a folder and report skipped files',
-  usage: '<folder> -o <cache> --aligned --labels aus.csv',
+  usage: '<folder> -o <cache> [--aligned] [--labels aus.csv] [--preset light]',
   flags: { out: { type: 'string', alias: 'o', description: 'cache folder', required: true, placeholder: 'dir' }, ...datasetFlags },
   async run({ positional, flags }) {
     if (!positional[0]) throw new UsageError('give the image folder');

@@ -37,7 +37,7 @@ function describe(e: TrainEvent): string | null {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a generator on a folder of face photos',
-  usage: '--data <folder> --out runs/<name> --aligned --labels aus.csv [--preset light] [--steps N] [--batch B] [--resume]',
+  usage: '--data <folder> --out runs/<name> [--aligned] [--labels aus.csv] [--preset light] [--steps N] [--batch B] [--resume]',
   flags: {
     data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
     out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },

@@ -1,6 +1,8 @@
 // The `ganimation` command: one table of commands, help, and exit codes (0 ok, 1 failure, 2 usage).
 import { formatFlags, parseArgs, UsageError } from './args';
+import { analyzeCommand } from './cmd-analyze';
 import { datasetCommand } from './cmd-dataset';
+import { editCommand } from './cmd-edit';
 import { exportModelCommand } from './cmd-export-model';
 import { generateCommand } from './cmd-generate';
 import { importPthCommand } from './cmd-import-pth';
@@ -8,7 +10,7 @@ import { infoCommand } from './cmd-info';
 import { trainCommand } from './cmd-train';
 import type { Command } from './command';
 
-const COMMANDS: readonly Command[] = [generateCommand, infoCommand, importPthCommand, datasetCommand, trainCommand, exportModelCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, datasetCommand, trainCommand, exportModelCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n');

@@ -1,7 +1,7 @@
-// Face steps for dataset building. The aligned step treats each image as an already-aligned face
-// crop (UTKFace-style) and takes its AUs from a labels CSV.
+// Face steps for dataset building: how one image becomes a face crop and its 17 AU labels.
 import path from 'node:path';
 import sharp from 'sharp';
+import { cropFace, decodeImage, detectFaces, estimateAus, type Face, type RgbImage } from '../face';
 import type { FaceStep } from './dataset';
 
 /** Smallest side accepted: smaller crops would be upsampled into mush. */
@@ -22,5 +22,48 @@ export function alignedFaceStep(size: number, labels: ReadonlyMap<string, Float3
     } catch (err) {
       return { ok: false, reason: 'corrupt', detail: (err as Error).message };
     }
+  };
+}
+
+/** Border added around already-aligned crops before detection: the detector misses faces that fill the frame. */
+const ALIGNED_PADDING = 0.35;
+
+function pad(image: RgbImage, fraction: number): RgbImage {
+  const p = Math.round(Math.max(image.width, image.height) * fraction);
+  const width = image.width + 2 * p;
+  const height = image.height + 2 * p;
+  const data = new Uint8Array(width * height * 3).fill(128);
+  for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + p) * width + p) * 3);
+  return { width, height, data };
+}
+
+const largest = (faces: readonly Face[]): Face => faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
+
+/**
+ * Photos in the wild: the largest face is detected, cropped with the shared recipe, and labelled
+ * by the CSV when one is given, else by the built-in estimator. With `aligned`, each image is
+ * already the crop and detection (on a padded copy) only supplies the AUs.
+ */
+export function detectedFaceStep(size: number, options: { aligned: boolean; labels?: ReadonlyMap<string, Float32Array> }): FaceStep {
+  return async (file, bytes) => {
+    let photo: RgbImage;
+    try {
+      photo = await decodeImage(bytes, path.basename(file));
+    } catch (err) {
+      return { ok: false, reason: 'corrupt', detail: (err as Error).message };
+    }
+    const label = options.labels?.get(path.basename(file));
+    if (options.labels && !label) return { ok: false, reason: 'unlabeled', detail: 'no row for this file in the labels CSV' };
+    const faces = await detectFaces(options.aligned ? pad(photo, ALIGNED_PADDING) : photo);
+    if (faces.length === 0 && !label) return { ok: false, reason: 'no-face', detail: 'no face detected' };
+    if (options.aligned) {
+      if (Math.min(photo.width, photo.height) < MIN_FACE_PIXELS) return { ok: false, reason: 'too-small', detail: `${photo.width}x${photo.height} is below ${MIN_FACE_PIXELS} px` };
+      const crop = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(size, size, { fit: 'cover' }).raw().toBuffer();
+      return { ok: true, crop: new Uint8Array(crop), aus: label ?? estimateAus(largest(faces)) };
+    }
+    if (faces.length === 0) return { ok: false, reason: 'no-face', detail: 'no face detected' };
+    const face = largest(faces);
+    if (face.tooSmall) return { ok: false, reason: 'too-small', detail: `the face is ${Math.round(face.box.width)} px wide` };
+    return { ok: true, crop: cropFace(photo, face, { size }).crop.data, aus: label ?? estimateAus(face) };
   };
 }
