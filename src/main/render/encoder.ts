@@ -1,0 +1,114 @@
+// Encodes raw RGB frames with ffmpeg: frames are piped to stdin with backpressure; the output is
+// written under a temporary name beside the target and renamed only on success. Cancel or failure
+// kills ffmpeg, waits for it and removes the partial output; a failure carries ffmpeg's stderr tail.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../../shared/errors';
+import { buildFfmpegArgs, type EncodeSettings } from './ffmpeg-args';
+import { ProgressParser, type FfmpegProgress } from './ffmpeg-progress';
+
+export interface EncoderOptions {
+  readonly ffmpegPath: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: FfmpegProgress) => void;
+}
+
+export interface Encoder {
+  /** Resolves once ffmpeg has taken the frame (waits for 'drain' when its pipe is full). */
+  write(frame: Uint8Array): Promise<void>;
+  /** Closes stdin, waits for ffmpeg, moves the output into place. */
+  finish(): Promise<{ outputPath: string; framesEncoded: number }>;
+  /** Stops ffmpeg and removes everything it wrote. */
+  abort(): Promise<void>;
+  readonly pid: number | undefined;
+}
+
+function checkDestination(settings: EncodeSettings): void {
+  const dir = path.dirname(path.resolve(settings.outputPath));
+  if (!fs.existsSync(dir)) throw new StudioError('no-such-folder', `cannot export to ${settings.outputPath}: folder ${dir} does not exist`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new StudioError('not-writable', `cannot export to ${settings.outputPath}: folder ${dir} is not writable`);
+  }
+}
+
+export function createEncoder(settings: EncodeSettings, options: EncoderOptions): Encoder {
+  checkDestination(settings);
+  const final = path.resolve(settings.outputPath);
+  const temp = path.join(path.dirname(final), `.${path.basename(final)}.partial-${process.pid}-${Date.now()}${settings.format === 'png' ? '' : path.extname(final)}`);
+  if (settings.format === 'png') fs.mkdirSync(temp);
+  const frameBytes = settings.width * settings.height * 3;
+  const parser = new ProgressParser();
+  let progress: FfmpegProgress = { framesEncoded: 0, fps: 0, done: false };
+  const child: ChildProcessWithoutNullStreams = spawn(options.ffmpegPath, buildFfmpegArgs(settings, temp), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  let spawnError: Error | null = null;
+  let stdinError: Error | null = null;
+  let aborted = false;
+  child.on('error', (err) => (spawnError = err));
+  child.stdin.on('error', (err) => (stdinError = err));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    const p = parser.push(chunk);
+    if (p) {
+      progress = p;
+      options.onProgress?.(p);
+    }
+  });
+  const cleanup = () => fs.rmSync(temp, { recursive: true, force: true });
+  const failure = (why: string) => new StudioError('ffmpeg-failed', `ffmpeg ${why}\n--- ffmpeg said ---\n${parser.stderrTail() || '(nothing)'}`);
+
+  const abort = async (): Promise<void> => {
+    aborted = true;
+    child.stdin.destroy();
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+    cleanup();
+  };
+  options.signal?.addEventListener('abort', () => void abort(), { once: true });
+
+  return {
+    pid: child.pid,
+    async write(frame) {
+      if (frame.length !== frameBytes) throw new StudioError('bad-frame', `frame has ${frame.length} bytes; ${settings.width}x${settings.height} RGB needs ${frameBytes}`);
+      if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
+      if (spawnError || stdinError || child.exitCode !== null || child.signalCode !== null) {
+        await abort();
+        throw failure(spawnError ? `could not start: ${(spawnError as Error).message}` : 'stopped while frames were still being written');
+      }
+      if (!child.stdin.write(frame)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            child.stdin.off('drain', done);
+            child.off('close', done);
+            resolve();
+          };
+          child.stdin.on('drain', done);
+          child.on('close', done);
+        });
+      }
+    },
+    async finish() {
+      child.stdin.end();
+      const { code, signal } = await exited;
+      if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
+      if (code !== 0) {
+        cleanup();
+        throw failure(signal ? `was killed (${signal})` : `exited with code ${code}`);
+      }
+      try {
+        fs.rmSync(final, { recursive: true, force: true });
+        fs.renameSync(temp, final);
+      } catch (err) {
+        cleanup();
+        throw new StudioError('write-failed', `could not move the export into ${final}: ${(err as Error).message}`);
+      }
+      return { outputPath: final, framesEncoded: progress.framesEncoded };
+    },
+    abort,
+  };
+}

@@ -1,0 +1,64 @@
+// Builds ffmpeg argument lists for encoding raw RGB frames from stdin. Pure, tested on literals.
+
+export type VideoFormat = 'mp4' | 'webm' | 'gif' | 'png';
+export type OutputSize = 'original' | '1080p' | '720p';
+
+/** Fully specified encode settings. */
+export interface EncodeSettings {
+  readonly format: VideoFormat;
+  /** Size of the frames written to stdin. */
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly outputSize: OutputSize;
+  /** 0 (smallest file) to 100 (best). */
+  readonly quality: number;
+  readonly audioPath?: string;
+  /** For png: a folder; frames are frame_00001.png, ... */
+  readonly outputPath: string;
+}
+
+/** Output dimensions: scaled down (never up) to the target height, even where the codec needs it. */
+export function outputDimensions(s: Pick<EncodeSettings, 'width' | 'height' | 'outputSize' | 'format'>): [number, number] {
+  const target = s.outputSize === '1080p' ? 1080 : s.outputSize === '720p' ? 720 : s.height;
+  const scale = Math.min(1, target / s.height);
+  let w = Math.round(s.width * scale);
+  let h = Math.round(s.height * scale);
+  if (s.format === 'mp4' || s.format === 'webm') {
+    w -= w % 2;
+    h -= h % 2;
+  }
+  return [Math.max(w, 2), Math.max(h, 2)];
+}
+
+const lerp = (best: number, worst: number, quality: number) => Math.round(worst + ((best - worst) * Math.min(100, Math.max(0, quality))) / 100);
+
+export function buildFfmpegArgs(s: EncodeSettings, output: string): string[] {
+  const [w, h] = outputDimensions(s);
+  const scale = w !== s.width || h !== s.height ? `scale=${w}:${h}:flags=lanczos` : null;
+  const args = ['-hide_banner', '-nostdin', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${s.width}x${s.height}`, '-r', String(s.fps), '-i', 'pipe:0'];
+  const withAudio = s.audioPath && (s.format === 'mp4' || s.format === 'webm');
+  if (withAudio) args.push('-i', s.audioPath as string);
+  switch (s.format) {
+    case 'mp4':
+      if (scale) args.push('-vf', scale);
+      args.push('-c:v', 'libx264', '-preset', 'medium', '-crf', String(lerp(14, 35, s.quality)), '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
+      if (withAudio) args.push('-c:a', 'aac', '-b:a', '160k', '-shortest');
+      args.push('-f', 'mp4');
+      break;
+    case 'webm':
+      if (scale) args.push('-vf', scale);
+      args.push('-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', String(lerp(18, 45, s.quality)), '-pix_fmt', 'yuv420p', '-row-mt', '1');
+      if (withAudio) args.push('-c:a', 'libopus', '-b:a', '128k', '-shortest');
+      args.push('-f', 'webm');
+      break;
+    case 'gif':
+      args.push('-filter_complex', `[0:v]${scale ? `${scale},` : ''}split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=sierra2_4a`, '-f', 'gif');
+      break;
+    case 'png':
+      if (scale) args.push('-vf', scale);
+      args.push('-c:v', 'png', '-f', 'image2');
+      return [...args, '-progress', 'pipe:2', `${output}/frame_%05d.png`];
+  }
+  return [...args, '-progress', 'pipe:2', output];
+}
