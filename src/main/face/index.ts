@@ -4,4 +4,4 @@ export { detectFaces, MIN_FACE_SIZE, EXPRESSIONS, type Face, type Box, type Expr
 export { estimateAus } from './au-estimator';
 export { cropFace, cropTransform, cropToPhoto, photoToCrop, rgbToTensor, tensorToRgb, type CropTransform, type CropOptions } from './crop';
 export { pasteBack, FEATHER, type FaceLayer } from './paste-back';
-export { parseOpenFaceCsv, type OpenFaceRow } from './openface-csv';
+export { parseOpenFaceCsv, type OpenFaceRow } from '../../shared/openface-csv';

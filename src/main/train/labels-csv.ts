@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
-import { parseOpenFaceCsv } from '../face/openface-csv';
+import { parseOpenFaceCsv } from '../../shared/openface-csv';
 
 const FILE_COLUMNS = ['file', 'filename', 'image', 'name', 'path', 'input'];
 

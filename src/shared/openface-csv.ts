@@ -1,8 +1,8 @@
 // Reads OpenFace CSV output (FaceLandmarkImg and FeatureExtraction: headers may carry leading
 // spaces; AU intensities AU01_r ... AU45_r on OpenFace's 0-5 scale) as AU vectors in [0, 1].
 // Errors name the missing columns or the line and column of a bad value.
-import { AU_ORDER } from '../../shared/aus';
-import { StudioError } from '../../shared/errors';
+import { AU_ORDER } from './aus';
+import { StudioError } from './errors';
 
 export interface OpenFaceRow {
   /** 1-based line in the file. */

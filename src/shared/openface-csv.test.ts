@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AU_ORDER } from '../../shared/aus';
+import { AU_ORDER } from './aus';
 import { parseOpenFaceCsv } from './openface-csv';
 
 const auHeader = AU_ORDER.map((a) => ` ${a}_r`).join(',');
