@@ -7,10 +7,11 @@ import { exportModelCommand } from './cmd-export-model';
 import { generateCommand } from './cmd-generate';
 import { importPthCommand } from './cmd-import-pth';
 import { infoCommand } from './cmd-info';
+import { renderCommand } from './cmd-render';
 import { trainCommand } from './cmd-train';
 import type { Command } from './command';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, datasetCommand, trainCommand, exportModelCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n');

@@ -1,6 +1,7 @@
 // Paste-back: the generator's color and attention, upsampled to the crop's footprint in the photo,
 // blended into the full-resolution photo with a feathered border. Pixels outside the footprint are
-// left bit-identical.
+// left bit-identical. The geometry (which photo pixel reads which crop taps, with what weights) is
+// computed once per face as a plan, so an animation pays only the blend per frame.
 import { photoToCrop, type CropTransform } from './crop';
 import type { RgbImage } from './image-io';
 
@@ -14,22 +15,18 @@ export interface FaceLayer {
 /** Share of the crop side over which the blend fades out to the photo. */
 export const FEATHER = 0.1;
 
-function bilinear(plane: Float32Array, size: number, u: number, v: number): number {
-  const x = Math.min(Math.max(u - 0.5, 0), size - 1);
-  const y = Math.min(Math.max(v - 0.5, 0), size - 1);
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(x0 + 1, size - 1);
-  const y1 = Math.min(y0 + 1, size - 1);
-  const fx = x - x0;
-  const fy = y - y0;
-  const row0 = plane[y0 * size + x0] * (1 - fx) + plane[y0 * size + x1] * fx;
-  const row1 = plane[y1 * size + x0] * (1 - fx) + plane[y1 * size + x1] * fx;
-  return row0 * (1 - fy) + row1 * fy;
+/** For each covered photo pixel: its offset, the top-left crop tap, bilinear fractions and the feather weight. */
+export interface PastePlan {
+  readonly size: number;
+  readonly pixel: Int32Array;
+  readonly tap: Int32Array;
+  readonly fx: Float32Array;
+  readonly fy: Float32Array;
+  readonly weight: Float32Array;
 }
 
 /** Photo-space bounding box of a crop's footprint, clipped to the photo. */
-function footprint(t: CropTransform, photo: RgbImage): [number, number, number, number] {
+function footprint(t: CropTransform, photo: Pick<RgbImage, 'width' | 'height'>): [number, number, number, number] {
   const corners = [[0, 0], [t.size, 0], [0, t.size], [t.size, t.size]].map(([u, v]) => {
     const h = t.size / 2;
     const c = Math.cos(t.angle);
@@ -46,32 +43,65 @@ function footprint(t: CropTransform, photo: RgbImage): [number, number, number, 
   ];
 }
 
-/** A new photo with every layer blended in; the input is not modified. */
-export function pasteBack(photo: RgbImage, layers: readonly FaceLayer[]): RgbImage {
-  const out = new Uint8Array(photo.data);
-  for (const layer of layers) blendLayer(photo, out, layer);
-  return { width: photo.width, height: photo.height, data: out };
-}
-
-function blendLayer(photo: RgbImage, out: Uint8Array, { transform: t, color, attention }: FaceLayer): void {
+export function planPaste(photo: Pick<RgbImage, 'width' | 'height'>, t: CropTransform): PastePlan {
   const size = t.size;
-  const plane = size * size;
   const feather = FEATHER * size;
   const [x0, y0, x1, y1] = footprint(t, photo);
+  const capacity = Math.max(0, (x1 - x0) * (y1 - y0));
+  const pixel = new Int32Array(capacity);
+  const tap = new Int32Array(capacity);
+  const fx = new Float32Array(capacity);
+  const fy = new Float32Array(capacity);
+  const weight = new Float32Array(capacity);
+  let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       const [u, v] = photoToCrop(t, x + 0.5, y + 0.5);
       const edge = Math.min(u, v, size - u, size - v);
       if (edge <= 0) continue;
-      const weight = Math.min(1, edge / feather);
-      const a = bilinear(attention, size, u, v);
-      const i = (y * photo.width + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        const generated = (bilinear(color.subarray(c * plane, (c + 1) * plane), size, u, v) + 1) * 127.5;
-        const base = out[i + c];
-        const blended = a * base + (1 - a) * generated;
-        out[i + c] = Math.round(Math.min(255, Math.max(0, weight * blended + (1 - weight) * base)));
-      }
+      const cx = Math.min(Math.max(u - 0.5, 0), size - 1.000001);
+      const cy = Math.min(Math.max(v - 0.5, 0), size - 1.000001);
+      const ix = Math.floor(cx);
+      const iy = Math.floor(cy);
+      pixel[n] = (y * photo.width + x) * 3;
+      tap[n] = iy * size + ix;
+      fx[n] = cx - ix;
+      fy[n] = cy - iy;
+      weight[n] = Math.min(1, edge / feather);
+      n++;
     }
   }
+  return { size, pixel: pixel.subarray(0, n), tap: tap.subarray(0, n), fx: fx.subarray(0, n), fy: fy.subarray(0, n), weight: weight.subarray(0, n) };
+}
+
+/** Blends one face's output into `out` (RGB bytes of the photo) following a plan. */
+export function applyPaste(plan: PastePlan, out: Uint8Array, color: Float32Array, attention: Float32Array): void {
+  const { size } = plan;
+  const plane = size * size;
+  const sample = (data: Float32Array, base: number, i: number) => {
+    const t = plan.tap[i] + base;
+    const fx = plan.fx[i];
+    const top = data[t] + (data[t + 1] - data[t]) * fx;
+    const bottom = data[t + size] + (data[t + size + 1] - data[t + size]) * fx;
+    return top + (bottom - top) * plan.fy[i];
+  };
+  for (let i = 0; i < plan.pixel.length; i++) {
+    const a = sample(attention, 0, i);
+    const w = plan.weight[i];
+    const p = plan.pixel[i];
+    for (let c = 0; c < 3; c++) {
+      const generated = (sample(color, c * plane, i) + 1) * 127.5;
+      const base = out[p + c];
+      const blended = a * base + (1 - a) * generated;
+      const v = w * blended + (1 - w) * base;
+      out[p + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    }
+  }
+}
+
+/** A new photo with every layer blended in; the input is not modified. */
+export function pasteBack(photo: RgbImage, layers: readonly FaceLayer[]): RgbImage {
+  const out = new Uint8Array(photo.data);
+  for (const layer of layers) applyPaste(planPaste(photo, layer.transform), out, layer.color, layer.attention);
+  return { width: photo.width, height: photo.height, data: out };
 }

@@ -1,0 +1,139 @@
+// Exports a project as video: frames sampled at the output fps, each face's AU vector per frame,
+// identical vectors generated once, generator calls batched, faces composited into the
+// full-resolution photo through the paste-back plans, frames piped to ffmpeg.
+import { StudioError } from '../../shared/errors';
+import type { Project } from '../../shared/project/schema';
+import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
+import { timelineOf } from '../../shared/project/schema';
+import { applyPaste, cropFace, decodeImage, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
+import type { GeneratedFrame, GeneratorEngine } from '../infer/generator-engine';
+import { createEncoder } from './encoder';
+import type { EncodeSettings, OutputSize, VideoFormat } from './ffmpeg-args';
+
+export interface ExportOptions {
+  readonly format: VideoFormat;
+  readonly outputPath: string;
+  readonly size: OutputSize;
+  readonly fps: number;
+  readonly quality: number;
+  /** Seconds [start, end); the whole project when null. */
+  readonly range: readonly [number, number] | null;
+  readonly audioPath: string | null;
+  /** Frames per generator call. */
+  readonly batchSize: number;
+}
+
+export interface ExportProgress {
+  readonly stage: 'preparing' | 'rendering' | 'finalizing' | 'done';
+  readonly framesGenerated: number;
+  readonly framesEncoded: number;
+  readonly totalFrames: number;
+  readonly framesPerSecond: number;
+  readonly etaSeconds: number;
+}
+
+export interface ExportReport {
+  readonly outputPath: string;
+  readonly frames: number;
+  /** Distinct (face, AU vector) pairs sent to the generator. */
+  readonly generated: number;
+  readonly totalMs: number;
+  readonly generationMs: number;
+  readonly compositingMs: number;
+  /** Time the render loop waited on ffmpeg (backpressure and finishing). */
+  readonly encodingMs: number;
+}
+
+interface FacePlan {
+  readonly id: number;
+  readonly image: Float32Array;
+  readonly paste: PastePlan;
+  readonly cache: Map<string, GeneratedFrame>;
+}
+
+/** Faces with no keyframes render as themselves: they are left untouched rather than regenerated. */
+function animatedFaces(project: Project, photo: RgbImage, engine: GeneratorEngine): FacePlan[] {
+  return project.faces
+    .filter((f) => Object.values(f.tracks).some((t) => (t?.length ?? 0) > 0))
+    .map((f) => {
+      const { crop, transform } = cropFace(photo, { landmarks: f.landmarks }, { size: engine.imageSize });
+      return { id: f.id, image: rgbToTensor(crop), paste: planPaste(photo, transform), cache: new Map() };
+    });
+}
+
+/** Generated frames kept per face for reuse by later frames with the same AUs. */
+const MAX_CACHED_FRAMES = 1500;
+
+const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
+
+export async function exportVideo(
+  project: Project,
+  photoPath: string,
+  engine: GeneratorEngine,
+  options: ExportOptions & { ffmpegPath: string; signal?: AbortSignal; onProgress?: (p: ExportProgress) => void },
+): Promise<ExportReport> {
+  const started = performance.now();
+  const photo = await decodeImage(photoPath);
+  if (photo.width !== project.photo.width || photo.height !== project.photo.height) {
+    throw new StudioError('photo-changed', `${photoPath} is ${photo.width}x${photo.height}; the project expects ${project.photo.width}x${project.photo.height}`);
+  }
+  const faces = animatedFaces(project, photo, engine);
+  const timeline = timelineOf(project);
+  const [start, end] = options.range ?? [0, project.duration];
+  const times = frameTimes(project.duration, options.fps, start, Math.min(end, project.duration));
+  if (times.length === 0) throw new StudioError('empty-range', `the range ${start}-${end} s holds no frame at ${options.fps} fps`);
+  const settings: EncodeSettings = { format: options.format, width: photo.width, height: photo.height, fps: options.fps, outputSize: options.size, quality: options.quality, audioPath: options.audioPath ?? undefined, outputPath: options.outputPath };
+  const encoder = createEncoder(settings, { ffmpegPath: options.ffmpegPath, signal: options.signal });
+  const timing = { generationMs: 0, compositingMs: 0, encodingMs: 0 };
+  let generated = 0;
+  const report = (stage: ExportProgress['stage'], done: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = done / Math.max(seconds, 1e-9);
+    options.onProgress?.({ stage, framesGenerated: done, framesEncoded: done, totalFrames: times.length, framesPerSecond: rate, etaSeconds: (times.length - done) / Math.max(rate, 1e-9) });
+  };
+  try {
+    report('preparing', 0);
+    for (let chunk = 0; chunk < times.length; chunk += options.batchSize * 4) {
+      const chunkTimes = times.slice(chunk, chunk + options.batchSize * 4);
+      const perFrame = chunkTimes.map((t) => evaluate(timeline, t));
+      let t0 = performance.now();
+      for (const face of faces) {
+        const missing = new Map<string, Float32Array>();
+        for (const aus of perFrame) {
+          const v = aus.get(face.id) as Float32Array;
+          const key = keyOf(v);
+          if (!face.cache.has(key)) missing.set(key, v);
+        }
+        // Bounded memory on long exports: forget results of earlier chunks when the cache is large.
+        if (face.cache.size + missing.size > MAX_CACHED_FRAMES) face.cache.clear();
+        const results = await engine.generate(face.image, [...missing.values()], options.batchSize);
+        [...missing.keys()].forEach((key, i) => face.cache.set(key, results[i]));
+        generated += missing.size;
+      }
+      timing.generationMs += performance.now() - t0;
+      for (const [i, aus] of perFrame.entries()) {
+        if (options.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
+        t0 = performance.now();
+        const frame = new Uint8Array(photo.data);
+        for (const face of faces) {
+          const out = face.cache.get(keyOf(aus.get(face.id) as Float32Array)) as GeneratedFrame;
+          applyPaste(face.paste, frame, out.color, out.attention);
+        }
+        timing.compositingMs += performance.now() - t0;
+        t0 = performance.now();
+        await encoder.write(frame);
+        timing.encodingMs += performance.now() - t0;
+        report('rendering', chunk + i + 1);
+      }
+    }
+    report('finalizing', times.length);
+    const t0 = performance.now();
+    const { outputPath } = await encoder.finish();
+    timing.encodingMs += performance.now() - t0;
+    report('done', times.length);
+    return { outputPath, frames: times.length, generated, totalMs: performance.now() - started, ...timing };
+  } catch (err) {
+    await encoder.abort();
+    throw err;
+  }
+}
