@@ -74,26 +74,26 @@ export function planPaste(photo: Pick<RgbImage, 'width' | 'height'>, t: CropTran
   return { size, pixel: pixel.subarray(0, n), tap: tap.subarray(0, n), fx: fx.subarray(0, n), fy: fy.subarray(0, n), weight: weight.subarray(0, n) };
 }
 
-/** Blends one face's output into `out` (RGB bytes of the photo) following a plan. */
+/** Blends one face's output into `out` (RGB bytes of the photo) following a plan. Hot loop: kept flat. */
 export function applyPaste(plan: PastePlan, out: Uint8Array, color: Float32Array, attention: Float32Array): void {
-  const { size } = plan;
+  const { size, pixel, tap, fx: fxs, fy: fys, weight } = plan;
   const plane = size * size;
-  const sample = (data: Float32Array, base: number, i: number) => {
-    const t = plan.tap[i] + base;
-    const fx = plan.fx[i];
-    const top = data[t] + (data[t + 1] - data[t]) * fx;
-    const bottom = data[t + size] + (data[t + size + 1] - data[t + size]) * fx;
-    return top + (bottom - top) * plan.fy[i];
-  };
-  for (let i = 0; i < plan.pixel.length; i++) {
-    const a = sample(attention, 0, i);
-    const w = plan.weight[i];
-    const p = plan.pixel[i];
-    for (let c = 0; c < 3; c++) {
-      const generated = (sample(color, c * plane, i) + 1) * 127.5;
-      const base = out[p + c];
-      const blended = a * base + (1 - a) * generated;
-      const v = w * blended + (1 - w) * base;
+  for (let i = 0; i < pixel.length; i++) {
+    const t = tap[i];
+    const fx = fxs[i];
+    const fy = fys[i];
+    const w00 = (1 - fx) * (1 - fy);
+    const w10 = fx * (1 - fy);
+    const w01 = (1 - fx) * fy;
+    const w11 = fx * fy;
+    const a = attention[t] * w00 + attention[t + 1] * w10 + attention[t + size] * w01 + attention[t + size + 1] * w11;
+    const w = weight[i];
+    const keep = w * a + (1 - w);
+    const paint = w * (1 - a) * 127.5;
+    const p = pixel[i];
+    for (let c = 0, base = t; c < 3; c++, base += plane) {
+      const generated = color[base] * w00 + color[base + 1] * w10 + color[base + size] * w01 + color[base + size + 1] * w11 + 1;
+      const v = keep * out[p + c] + paint * generated;
       out[p + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
     }
   }

@@ -15,7 +15,7 @@ export interface EncoderOptions {
 }
 
 export interface Encoder {
-  /** Resolves once ffmpeg has taken the frame (waits for 'drain' when its pipe is full). */
+  /** Resolves once the frame has been written to ffmpeg's stdin (so the buffer may be reused). */
   write(frame: Uint8Array): Promise<void>;
   /** Closes stdin, waits for ffmpeg, moves the output into place. */
   finish(): Promise<{ outputPath: string; framesEncoded: number }>;
@@ -80,17 +80,11 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
         await abort();
         throw failure(spawnError ? `could not start: ${(spawnError as Error).message}` : 'stopped while frames were still being written');
       }
-      if (!child.stdin.write(frame)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            child.stdin.off('drain', done);
-            child.off('close', done);
-            resolve();
-          };
-          child.stdin.on('drain', done);
-          child.on('close', done);
-        });
-      }
+      // Resolves once the frame is handed to the OS: the caller may then reuse the buffer.
+      await new Promise<void>((resolve) => {
+        const flushed = child.stdin.write(frame, () => resolve());
+        if (!flushed) child.once('close', () => resolve());
+      });
     },
     async finish() {
       child.stdin.end();

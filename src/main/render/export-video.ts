@@ -93,39 +93,41 @@ export async function exportVideo(
   };
   try {
     report('preparing', 0);
-    for (let chunk = 0; chunk < times.length; chunk += options.batchSize * 4) {
-      const chunkTimes = times.slice(chunk, chunk + options.batchSize * 4);
-      const perFrame = chunkTimes.map((t) => evaluate(timeline, t));
+    const chunkSize = options.batchSize * 4;
+    // Frame buffers are recycled (fresh 8-bit frames of a large photo cost more than compositing);
+    // a buffer is reused only after ffmpeg's stdin has taken it.
+    const pool = Array.from({ length: 3 }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
+    const generate = (start: number) => generateChunk(faces, timeline, times.slice(start, start + chunkSize), engine, options.batchSize);
+    let next = generate(0);
+    let frameIndex = 0;
+    for (let chunk = 0; chunk < times.length; chunk += chunkSize) {
       let t0 = performance.now();
-      for (const face of faces) {
-        const missing = new Map<string, Float32Array>();
-        for (const aus of perFrame) {
-          const v = aus.get(face.id) as Float32Array;
-          const key = keyOf(v);
-          if (!face.cache.has(key)) missing.set(key, v);
-        }
-        // Bounded memory on long exports: forget results of earlier chunks when the cache is large.
-        if (face.cache.size + missing.size > MAX_CACHED_FRAMES) face.cache.clear();
-        const results = await engine.generate(face.image, [...missing.values()], options.batchSize);
-        [...missing.keys()].forEach((key, i) => face.cache.set(key, results[i]));
-        generated += missing.size;
-      }
+      const current = await next;
       timing.generationMs += performance.now() - t0;
-      for (const [i, aus] of perFrame.entries()) {
+      generated += current.generated;
+      // The next chunk's generator calls run on onnxruntime's threads while this chunk composites.
+      if (chunk + chunkSize < times.length) next = generate(chunk + chunkSize);
+      for (const outputs of current.perFrame) {
         if (options.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
+        const slot = pool[frameIndex % pool.length];
         t0 = performance.now();
-        const frame = new Uint8Array(photo.data);
+        await slot.written;
+        timing.encodingMs += performance.now() - t0;
+        t0 = performance.now();
         for (const face of faces) {
-          const out = face.cache.get(keyOf(aus.get(face.id) as Float32Array)) as GeneratedFrame;
-          applyPaste(face.paste, frame, out.color, out.attention);
+          restoreFootprint(slot.data, photo.data, face.paste);
+          const out = outputs.get(face.id) as GeneratedFrame;
+          applyPaste(face.paste, slot.data, out.color, out.attention);
         }
         timing.compositingMs += performance.now() - t0;
-        t0 = performance.now();
-        await encoder.write(frame);
-        timing.encodingMs += performance.now() - t0;
-        report('rendering', chunk + i + 1);
+        slot.written = encoder.write(slot.data);
+        frameIndex++;
+        report('rendering', frameIndex);
       }
     }
+    const t1 = performance.now();
+    await Promise.all(pool.map((p) => p.written));
+    timing.encodingMs += performance.now() - t1;
     report('finalizing', times.length);
     const t0 = performance.now();
     const { outputPath } = await encoder.finish();
@@ -135,5 +137,36 @@ export async function exportVideo(
   } catch (err) {
     await encoder.abort();
     throw err;
+  }
+}
+
+/** Every face's generated output for each frame of a chunk; AU vectors seen before come from the cache. */
+async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof timelineOf>, times: number[], engine: GeneratorEngine, batchSize: number) {
+  const ausPerFrame = times.map((t) => evaluate(timeline, t));
+  let generated = 0;
+  for (const face of faces) {
+    const missing = new Map<string, Float32Array>();
+    for (const aus of ausPerFrame) {
+      const v = aus.get(face.id) as Float32Array;
+      const key = keyOf(v);
+      if (!face.cache.has(key)) missing.set(key, v);
+    }
+    // Bounded memory on long exports: forget results of earlier chunks when the cache is large.
+    if (face.cache.size + missing.size > MAX_CACHED_FRAMES) face.cache.clear();
+    const results = await engine.generate(face.image, [...missing.values()], batchSize);
+    [...missing.keys()].forEach((key, i) => face.cache.set(key, results[i]));
+    generated += missing.size;
+  }
+  const perFrame = ausPerFrame.map((aus) => new Map(faces.map((f) => [f.id, f.cache.get(keyOf(aus.get(f.id) as Float32Array)) as GeneratedFrame])));
+  return { perFrame, generated };
+}
+
+/** Puts the photo's own pixels back where the previous frame pasted a face. */
+function restoreFootprint(frame: Uint8Array, photo: Uint8Array, plan: PastePlan): void {
+  for (let i = 0; i < plan.pixel.length; i++) {
+    const p = plan.pixel[i];
+    frame[p] = photo[p];
+    frame[p + 1] = photo[p + 1];
+    frame[p + 2] = photo[p + 2];
   }
 }

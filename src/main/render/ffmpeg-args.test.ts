@@ -8,7 +8,7 @@ describe('buildFfmpegArgs', () => {
   it('encodes H.264 yuv420p with even dimensions and maps quality to CRF', () => {
     const args = buildFfmpegArgs({ ...base, format: 'mp4' }, '/out/.tmp.mp4');
     expect(args.join(' ')).toContain('-f rawvideo -pix_fmt rgb24 -s 1921x1081 -r 30 -i pipe:0');
-    expect(args.join(' ')).toContain('-vf scale=1920:1080:flags=lanczos -c:v libx264 -preset medium -crf 18 -pix_fmt yuv420p');
+    expect(args.join(' ')).toContain('-vf scale=1920:1080:flags=lanczos -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p');
     expect(args[args.length - 1]).toBe('/out/.tmp.mp4');
   });
   it('scales down to 720p, never up, and muxes audio for mp4', () => {

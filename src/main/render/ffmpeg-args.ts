@@ -42,7 +42,8 @@ export function buildFfmpegArgs(s: EncodeSettings, output: string): string[] {
   switch (s.format) {
     case 'mp4':
       if (scale) args.push('-vf', scale);
-      args.push('-c:v', 'libx264', '-preset', 'medium', '-crf', String(lerp(14, 35, s.quality)), '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
+      // 'veryfast' keeps encoding from starving generation on small CPUs; CRF holds the quality.
+      args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(lerp(14, 35, s.quality)), '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
       if (withAudio) args.push('-c:a', 'aac', '-b:a', '160k', '-shortest');
       args.push('-f', 'mp4');
       break;

@@ -1,0 +1,59 @@
+// Benchmark of a video export: 10 s at 30 fps of a 1920x1080 photo with one face, light preset, CPU.
+// Prints the total and the split between generation, compositing and encoding, and compares the
+// export's rate with the generator's raw throughput for the same number of distinct frames.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { addKey } from '../src/shared/timeline/edits';
+import { timelineOf, type Project } from '../src/shared/project/schema';
+import { GeneratorEngine } from '../src/main/infer/generator-engine';
+import { PRESETS } from '../src/main/model/config';
+import { generatorParamSpecs } from '../src/main/model/generator';
+import { initWeights } from '../src/main/model/init';
+import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
+import { newProject } from '../src/main/project/new-project';
+import { exportVideo } from '../src/main/render/export-video';
+import { resolveFfmpeg } from '../src/main/render/ffmpeg-path';
+
+const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-export-'));
+  const photo = path.join(dir, 'photo.jpg');
+  const face = await sharp(PORTRAIT).resize(540, 540).toBuffer();
+  await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#3a4150' } }).composite([{ input: face, left: 690, top: 270 }]).jpeg({ quality: 92 }).toFile(photo);
+  const preset = PRESETS.light;
+  const modelFile = path.join(dir, 'light.onnx');
+  writeFileAtomic(modelFile, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'benchmark (random weights)' } }));
+  const engine = await GeneratorEngine.load(modelFile, { device: 'cpu' });
+  let project = { ...(await newProject(photo, path.join(dir, 'p.json'))), duration: 10, fps: 30 };
+  if (project.faces.length !== 1) throw new Error(`expected one face, found ${project.faces.length}`);
+  let t = timelineOf(project);
+  t = addKey(t, 0, 'AU12', 0, 0, 'linear');
+  t = addKey(t, 0, 'AU12', 10, 1, 'linear');
+  project = { ...project, faces: [{ ...project.faces[0], tracks: t.faces[0].tracks as Project['faces'][number]['tracks'] }] };
+
+  const result = await exportVideo(project, photo, engine, {
+    format: 'mp4', outputPath: path.join(dir, 'out.mp4'), size: 'original', fps: 30, quality: 80, range: null, audioPath: null, batchSize: 8, ffmpegPath: resolveFfmpeg().path,
+  });
+  const s = preset.generator.imageSize;
+  const image = new Float32Array(3 * s * s);
+  const aus = Array.from({ length: result.generated }, (_, i) => Float32Array.from({ length: 17 }, (_, k) => (k === 8 ? i / result.generated : 0)));
+  const t0 = performance.now();
+  await engine.generate(image, aus, 8);
+  const rawMs = performance.now() - t0;
+  const pct = (ms: number) => `${((100 * ms) / result.totalMs).toFixed(1)}%`;
+  console.log(`Export: 10 s at 30 fps, 1920x1080 photo, one 540 px face, light preset (${s} px), MP4, onnxruntime-node CPU, ${os.cpus().length} cores`);
+  console.log('| part | s | share |');
+  console.log('|---|---:|---:|');
+  console.log(`| total | ${(result.totalMs / 1000).toFixed(2)} | 100% |`);
+  console.log(`| generation (${result.generated} distinct frames) | ${(result.generationMs / 1000).toFixed(2)} | ${pct(result.generationMs)} |`);
+  console.log(`| compositing (${result.frames} frames) | ${(result.compositingMs / 1000).toFixed(2)} | ${pct(result.compositingMs)} |`);
+  console.log(`| waiting on encoding | ${(result.encodingMs / 1000).toFixed(2)} | ${pct(result.encodingMs)} |`);
+  console.log(`compositing + encoding: ${pct(result.compositingMs + result.encodingMs)} of the total (goal < 20%)`);
+  console.log(`generator alone, same ${result.generated} frames: ${(rawMs / 1000).toFixed(2)} s; export rate / raw generator rate = ${(rawMs / result.totalMs).toFixed(2)} (goal >= 0.9)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+void main();
