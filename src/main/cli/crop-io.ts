@@ -3,7 +3,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
-import { writeFileAtomic } from '../model/model-file';
+import { writeFileAtomic } from '../io/atomic-write';
 
 export async function readCrop(file: string, size: number): Promise<Float32Array> {
   let data: Buffer;

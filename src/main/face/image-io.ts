@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { StudioError } from '../../shared/errors';
-import { writeFileAtomic } from '../model/model-file';
+import { writeFileAtomic } from '../io/atomic-write';
 
 /** Interleaved 8-bit RGB, row-major. */
 export interface RgbImage {

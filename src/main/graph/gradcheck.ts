@@ -90,3 +90,15 @@ export async function gradCheck(c: GradCheckCase): Promise<GradCheckResult> {
   }
   return { worstError: worst, checked };
 }
+
+/** ||a - b|| / ||b||: the per-tensor tolerance measure of the reference fixtures. */
+export function relNormError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relNormError: lengths ${a.length} and ${b.length} differ`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+}

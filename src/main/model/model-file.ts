@@ -2,12 +2,13 @@
 // and `aus` [N, 17] in [0, 1], outputs `color`, `attention` and `composite`, and metadata_props
 // that say what it is (architecture, AU order, normalisation, provenance, metrics, model card).
 import fs from 'node:fs';
-import path from 'node:path';
 import * as G from '../graph';
 import { decodeModel } from '../graph/onnx-proto';
 import { StudioError } from '../../shared/errors';
 import { AU_ORDER, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
+
+export { writeFileAtomic } from '../io/atomic-write';
 
 export const MODEL_FORMAT_VERSION = 1;
 export const NORMALIZATION = 'image: RGB NCHW in [-1, 1]; aus: OpenFace intensity / 5, in [0, 1]';
@@ -63,26 +64,6 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
   };
   if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
   return G.toOnnx(graph, { params: weights, metadata, docString: 'GANimation generator (Pumarola et al., ECCV 2018)' });
-}
-
-/** Atomic write: a temporary file beside the target, fsync, rename; removed on failure. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new StudioError('no-such-folder', `cannot write ${file}: folder ${dir} does not exist`);
-  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw new StudioError('write-failed', `could not write ${file}: ${(err as Error).message}`);
-  }
 }
 
 /** Reads and checks a model's metadata; files that are not GANimation models are refused by name. */

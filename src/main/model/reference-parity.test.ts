@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as G from '../graph';
-import { compile } from '../graph/gradcheck';
+import { compile, relNormError } from '../graph/gradcheck';
 import type { HostTensor } from '../infer/ort-session';
 import { PRESETS, type GeneratorConfig } from './config';
 import { defineCritic } from './critic';
@@ -29,17 +29,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-/** ||a - b|| / ||b||, the per-tensor tolerance measure of the fixtures' README. */
-function relNormError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
-}
 
 function feedsFor(graph: G.Graph, ...sources: [string, Tensors][]): Record<string, HostTensor> {
   const feeds: Record<string, HostTensor> = {};

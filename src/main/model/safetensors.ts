@@ -1,7 +1,7 @@
 // safetensors read and write (8-byte little-endian header length, JSON header, raw little-endian
 // data). Weights are float32; other float types are refused unless conversion is asked for.
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write';
 
 export interface Tensor {
   readonly shape: readonly number[];
@@ -141,21 +141,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   return out;
 }
 
-/** Writes atomically: a temporary file in the same folder, fsync, rename; the temp file is removed on failure. */
+/** Writes atomically (temporary file, fsync, rename); a failure leaves any existing file intact. */
 export function writeSafetensors(file: string, tensors: ReadonlyMap<string, Tensor>, metadata?: Readonly<Record<string, string>>): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw new SafetensorsError('safetensors-write-failed', `could not write ${file}: ${(err as Error).message}`);
-  }
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { parseProject, type Project } from '../../shared/project/schema';
-import { writeFileAtomic } from '../model/model-file';
+import { writeFileAtomic } from '../io/atomic-write';
 
 export const sha256File = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 

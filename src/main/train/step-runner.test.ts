@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
 import { readSafetensors } from '../model/safetensors';
+import { relNormError } from '../graph/gradcheck';
 import { adamStep, DEFAULT_ADAM, newAdamState } from './adam';
 import { StepRunner, type Weights } from './step-runner';
 
@@ -16,15 +17,6 @@ type Tensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
 const load = (name: string) => readSafetensors(path.join(TINY, name)) as Tensors;
 const weightsOf = (t: Tensors): Weights => new Map([...t].map(([k, v]) => [k, Float32Array.from(v.data)]));
 
-function relNormError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
-}
 
 describe.skipIf(!have)('training steps on ganimation-tiny', () => {
   it('reproduce every loss, gradient and Adam step of one iteration', async () => {
