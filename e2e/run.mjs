@@ -1,0 +1,82 @@
+// End-to-end tests of the studio in web mode, on the real engines, in Debian's Chromium driven by
+// playwright-core. Screenshots go to e2e-results/. Writes vitest-style counts to --report=<file>.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { smokeTests } from './studio.e2e.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'e2e-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const reportArg = process.argv.find((a) => a.startsWith('--report='));
+const counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+
+function startServer() {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on('exit', (code) => reject(new Error(`web server exited with code ${code}: ${out}`)));
+  });
+}
+
+async function run(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    counts.numPassedTests++;
+    console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    counts.numFailedTests++;
+    console.log(`  ✗ ${name}\n    ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n    ')}`);
+  }
+}
+
+function skip(name, why) {
+  counts.numPendingTests++;
+  console.log(`  - ${name}: skipped (${why})`);
+}
+
+async function main() {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  console.log('e2e (web mode, Chromium):');
+  if (!fs.existsSync(CHROMIUM)) {
+    counts.numFailedTests++;
+    console.log(`  ✗ Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
+    return;
+  }
+  const { url, child } = await startServer();
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    for (const [name, fn] of smokeTests) await run(name, () => fn({ context, url, results: RESULTS }));
+  } finally {
+    await context.close();
+    child.kill();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  const electronBinary = path.join(ROOT, 'node_modules/electron/path.txt');
+  if (!fs.existsSync(electronBinary)) skip('Electron window smoke test', "Electron's binary is not installed on this machine (it downloads on first `npm start`)");
+}
+
+try {
+  await main();
+} catch (err) {
+  counts.numFailedTests++;
+  console.log(`  ✗ e2e harness: ${err?.stack ?? err}`);
+}
+if (reportArg) fs.writeFileSync(reportArg.slice('--report='.length), JSON.stringify(counts));
+console.log(`e2e: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed, ${counts.numPendingTests} skipped`);
+process.exit(counts.numFailedTests > 0 ? 1 : 0);

@@ -1,0 +1,13 @@
+// `npm run web`: serves the built studio on 127.0.0.1 and prints the URL with its access token.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startWebServer } from './server';
+
+const args = process.argv.slice(2);
+const portFlag = args.indexOf('--port');
+const port = portFlag >= 0 ? Number(args[portFlag + 1]) : 5780;
+const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
+
+const server = await startWebServer({ port, rendererDir });
+console.log(`GANimation Studio (web mode): ${server.url}`);
+process.on('SIGINT', () => void server.close().then(() => process.exit(0)));

@@ -1,0 +1,84 @@
+// Web mode: the same renderer and the same operation table over HTTP on 127.0.0.1, for headless or
+// remote machines and for browser tests. Every request needs the random token from the printed
+// URL; requests from other origins are refused; only the built renderer's files are served.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { dispatch } from '../api/handlers';
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const MAX_BODY = 1 << 20;
+
+export interface WebServer {
+  readonly url: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+export interface WebServerOptions {
+  readonly port?: number;
+  /** The built renderer (electron-vite's out/renderer). */
+  readonly rendererDir: string;
+  readonly token?: string;
+}
+
+function send(res: http.ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', token?: string): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+    ...(token ? { 'Set-Cookie': `studio_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {}),
+  });
+  res.end(body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new Error('request body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const token = options.token ?? crypto.randomBytes(18).toString('base64url');
+  const root = path.resolve(options.rendererDir);
+  if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`no built renderer in ${root}; run 'npx electron-vite build' first`);
+  let origin = '';
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    // The page URL carries the token; a strict same-site cookie then covers its scripts and API calls.
+    const cookie = /(?:^|;\s*)studio_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const given = url.searchParams.get('token') ?? req.headers['x-studio-token'] ?? cookie;
+    const requestOrigin = req.headers.origin;
+    if (requestOrigin && requestOrigin !== origin) return send(res, 403, 'other origins are not allowed');
+    if (given !== token) return send(res, 401, 'missing or wrong token: open the URL printed by the server');
+    if (url.pathname.startsWith('/api/') && req.method === 'POST') {
+      readBody(req)
+        .then(async (body) => send(res, 200, JSON.stringify(await dispatch(decodeURIComponent(url.pathname.slice(5)), body ? JSON.parse(body) : {})), 'application/json'))
+        .catch((err: Error) => send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: err.message } }), 'application/json'));
+      return;
+    }
+    if (req.method !== 'GET') return send(res, 405, 'method not allowed');
+    const file = path.resolve(root, `.${url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname)}`);
+    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(res, 404, 'not found');
+    send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] ?? 'application/octet-stream', token);
+  });
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      origin = `http://127.0.0.1:${address.port}`;
+      resolve({ url: `${origin}/?token=${token}`, token, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
