@@ -1,12 +1,12 @@
 // End-to-end tests of the studio in web mode, on the real engines, in Debian's Chromium driven by
 // playwright-core. Screenshots go to e2e-results/. Writes vitest-style counts to --report=<file>.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { smokeTests } from './studio.e2e.mjs';
+import { photoTests, smokeTests } from './studio.e2e.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'e2e-results');
@@ -14,8 +14,21 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const reportArg = process.argv.find((a) => a.startsWith('--report='));
 const counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
 
-function startServer() {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+const SHARED = path.resolve(ROOT, '../shared');
+const FIXTURE_CHECKPOINT = path.join(SHARED, 'fixtures/ganimation-tiny/net_epoch_30_id_G.pth');
+
+/** The tiny reference generator as a model file: real weights, small enough for CI. */
+function fixtureModel(dir) {
+  if (!fs.existsSync(FIXTURE_CHECKPOINT)) return null;
+  const out = path.join(dir, 'fixture-tiny.onnx');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/ganimation.mjs'), 'import-pth', FIXTURE_CHECKPOINT, '-o', out, '--image-size', '32'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not import the fixture model: ${r.stderr}`);
+  return out;
+}
+
+function startServer(model) {
+  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', ...(model ? ['--model', model] : [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -52,8 +65,9 @@ async function main() {
     console.log(`  ✗ Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
     return;
   }
-  const { url, child } = await startServer();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-chromium-'));
+  const model = fixtureModel(userDataDir);
+  const { url, child } = await startServer(model);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -61,11 +75,16 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    for (const [name, fn] of smokeTests) await run(name, () => fn({ context, url, results: RESULTS }));
+    const ctx = { context, url, results: RESULTS, shared: SHARED };
+    for (const [name, fn] of smokeTests) await run(name, () => fn(ctx));
+    for (const [name, fn] of photoTests) {
+      if (model) await run(name, () => fn(ctx));
+      else skip(name, `${SHARED} is missing (photos and the fixture model come from it)`);
+    }
   } finally {
     await context.close();
     child.kill();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3 });
   }
   const electronBinary = path.join(ROOT, 'node_modules/electron/path.txt');
   if (!fs.existsSync(electronBinary)) skip('Electron window smoke test', "Electron's binary is not installed on this machine (it downloads on first `npm start`)");

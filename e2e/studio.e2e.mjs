@@ -2,6 +2,7 @@
 // requests without the token or from other origins.
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import sharp from 'sharp';
 
 /** @type {[string, (ctx: { context: import('playwright-core').BrowserContext, url: string, results: string }) => Promise<void>][]} */
 export const smokeTests = [
@@ -31,6 +32,66 @@ export const smokeTests = [
       assert.equal((await post(api, {}, { Origin: 'http://evil.example' })).status, 403);
       assert.equal((await (await post(api, {})).json()).ok, true);
       assert.match((await (await post(api, { unexpected: 1 })).json()).error.message, /app\.info/);
+    },
+  ],
+];
+
+const PORTRAIT = 'data/tw-expressions/images/0101a02.jpg';
+
+/** RGB pixels of an <img> data URL, decoded in the page. */
+async function pixels(page, selector) {
+  return page.evaluate(async (sel) => {
+    const img = document.querySelector(sel);
+    await img.decode();
+    const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return { width: img.naturalWidth, data: Array.from(g.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data) };
+  }, selector);
+}
+
+const region = (img, x0, y0, x1, y1) => {
+  const out = [];
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out.push(...img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+  return out;
+};
+
+export const photoTests = [
+  [
+    'opens a portrait, finds the face, and moving AU12 changes the face while the far background stays identical',
+    async ({ context, url, results, shared }) => {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      // The portrait on a wider canvas, so there is background well outside the face's crop.
+      const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: 128, bottom: 128, left: 128, right: 128, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
+      await page.getByTestId('open-photo').setInputFiles({ name: 'portrait.jpg', mimeType: 'image/jpeg', buffer: wide });
+      await page.getByText(/1 face\(s\)/).waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Face 0' }).waitFor();
+      const before = await pixels(page, '.frame img');
+      await page.screenshot({ path: path.join(results, 'studio-photo-open.png') });
+      await page.getByLabel('AU12 value').fill('1');
+      await page.getByLabel('AU12 value').press('Enter');
+      await page.getByText(/Frame rendered in \d+ ms/).waitFor({ timeout: 30_000 });
+      const after = await pixels(page, '.frame img');
+      assert.deepEqual(region(after, 0, 0, 48, 48), region(before, 0, 0, 48, 48), 'the corner far from the face must not change');
+      const face = (img) => region(img, 224, 256, 288, 328);
+      const changed = face(after).filter((v, i) => Math.abs(v - face(before)[i]) > 8).length;
+      assert.ok(changed > 100, `the face region must change (${changed} values changed)`);
+      await page.screenshot({ path: path.join(results, 'studio-au12.png') });
+      await page.close();
+    },
+  ],
+  [
+    'uploading a file that is not an image shows a clear error',
+    async ({ context, url, results }) => {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByTestId('open-photo').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') });
+      await page.getByRole('alert').getByText(/notes\.jpg is not an image/).waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(results, 'studio-bad-upload.png') });
+      await page.close();
     },
   ],
 ];

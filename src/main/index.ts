@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { channelOf, OPERATION_NAMES } from '../shared/api';
 import { dispatch } from './api/handlers';
+import { configureModels } from './api/studio-session';
+import fs from 'node:fs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -50,6 +52,10 @@ void app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  const userModels = join(app.getPath('userData'), 'models');
+  fs.mkdirSync(userModels, { recursive: true });
+  const bundled = join(app.getAppPath(), 'resources/models/default.onnx');
+  configureModels([bundled, ...fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f))]);
   for (const name of OPERATION_NAMES) ipcMain.handle(channelOf(name), (_event, args: unknown) => dispatch(name, args));
   createWindow();
   app.on('activate', () => {

@@ -4,6 +4,7 @@ import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../.
 import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
+import { listModels, openPhoto, renderFrame } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
@@ -15,6 +16,9 @@ export const handlers: Handlers = {
     versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}) },
   }),
   'ffmpeg.info': async () => resolveFfmpeg(),
+  'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
+  'frame.render': ({ photoId, faces }) => renderFrame(photoId, faces),
+  'models.list': async () => listModels(),
 };
 
 /** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */

@@ -1,11 +1,15 @@
 // `npm run web`: serves the built studio on 127.0.0.1 and prints the URL with its access token.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configureModels } from '../api/studio-session';
 import { startWebServer } from './server';
 
 const args = process.argv.slice(2);
 const portFlag = args.indexOf('--port');
 const port = portFlag >= 0 ? Number(args[portFlag + 1]) : 5780;
+const modelFlag = args.indexOf('--model');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx')]);
 const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
 
 const server = await startWebServer({ port, rendererDir });

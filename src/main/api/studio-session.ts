@@ -1,0 +1,83 @@
+// The studio's working state in main: opened photos (decoded once, faces found once), the active
+// model, and per-face crops and paste plans reused by every preview frame.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ModelEntry, OpenedPhoto, RenderedFrame } from '../../shared/api';
+import { StudioError } from '../../shared/errors';
+import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, planPaste, rgbToTensor, type Face, type PastePlan, type RgbImage } from '../face';
+import { GeneratorEngine } from '../infer/generator-engine';
+import { readModelInfo } from '../model/model-file';
+
+interface OpenPhoto {
+  readonly name: string;
+  readonly photo: RgbImage;
+  readonly faces: readonly Face[];
+  /** Per face and model size: the crop tensor and where it pastes back. */
+  readonly prepared: Map<string, { image: Float32Array; plan: PastePlan }>;
+}
+
+const MAX_OPEN_PHOTOS = 4;
+const photos = new Map<string, OpenPhoto>();
+let modelPaths: string[] = [];
+let activeModel: string | null = null;
+
+/** Which model files the studio offers, and which one renders. */
+export function configureModels(paths: readonly string[], active?: string): void {
+  modelPaths = paths.filter((p) => fs.existsSync(p)).map((p) => path.resolve(p));
+  activeModel = active ? path.resolve(active) : (modelPaths[0] ?? null);
+  if (activeModel && !modelPaths.includes(activeModel)) modelPaths.unshift(activeModel);
+}
+
+export function listModels(): ModelEntry[] {
+  return modelPaths.map((file) => {
+    const info = readModelInfo(file);
+    const a = info.architecture;
+    const provenance = info.provenance.trainedBy ?? (info.provenance.importedFrom ? `imported from ${info.provenance.importedFrom}` : 'unknown');
+    return { id: file, name: path.basename(file, '.onnx'), imageSize: info.imageSize, architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`, provenance, active: file === activeModel };
+  });
+}
+
+const dataUrl = async (image: RgbImage): Promise<string> =>
+  `data:image/jpeg;base64,${(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64')}`;
+
+export async function openPhoto(name: string, dataBase64: string): Promise<OpenedPhoto> {
+  const photo = await decodeImage(Buffer.from(dataBase64, 'base64'), name);
+  const faces = await detectFaces(photo);
+  const photoId = crypto.randomUUID();
+  photos.set(photoId, { name, photo, faces, prepared: new Map() });
+  while (photos.size > MAX_OPEN_PHOTOS) photos.delete(photos.keys().next().value as string);
+  return {
+    photoId,
+    name,
+    width: photo.width,
+    height: photo.height,
+    imageUrl: await dataUrl(photo),
+    faces: faces.map((f) => ({ id: f.id, box: f.box, sourceAus: Array.from(estimateAus(f)), tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })),
+  };
+}
+
+export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[]): Promise<RenderedFrame> {
+  const open = photos.get(photoId);
+  if (!open) throw new StudioError('photo-closed', 'that photo is no longer open; open it again');
+  if (!activeModel) throw new StudioError('no-model', 'no model is loaded: import a model (.onnx, or an original .pth checkpoint) first');
+  const t0 = performance.now();
+  const engine = await GeneratorEngine.load(activeModel);
+  const frame = new Uint8Array(open.photo.data);
+  for (const r of requests) {
+    const face = open.faces.find((f) => f.id === r.faceId);
+    if (!face) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
+    const key = `${r.faceId}:${engine.imageSize}`;
+    let prepared = open.prepared.get(key);
+    if (!prepared) {
+      const { crop, transform } = cropFace(open.photo, face, { size: engine.imageSize });
+      prepared = { image: rgbToTensor(crop), plan: planPaste(open.photo, transform) };
+      open.prepared.set(key, prepared);
+    }
+    const [out] = await engine.generate(prepared.image, [Float32Array.from(r.aus)]);
+    applyPaste(prepared.plan, frame, out.color, out.attention);
+  }
+  const imageUrl = await dataUrl({ width: open.photo.width, height: open.photo.height, data: frame });
+  return { imageUrl, ms: performance.now() - t0, provider: engine.provider.used };
+}
