@@ -3,6 +3,7 @@
 // moment leaves the previous checkpoint intact. Keeps the last K.
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeSynced } from '../io/atomic-write';
 import { encodeSafetensors, readSafetensors, readSafetensorsMetadata } from '../model/safetensors';
 import type { AdamState } from './adam';
 import type { SamplerState } from './batches';
@@ -80,17 +81,6 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint, shapes: { generato
   }
   for (const old of listCheckpoints(dir).slice(0, -keep)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
   return final;
-}
-
-function writeSynced(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let offset = 0;
-    while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Complete checkpoint folders, oldest first. */
