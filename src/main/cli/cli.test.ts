@@ -71,6 +71,32 @@ describe('ganimation CLI', () => {
     expect(JSON.parse(empty.stdout).faces).toEqual([]);
   });
 
+  it.skipIf(!have)('renders a project to MP4 with a progress line, and refuses a broken project clearly', async () => {
+    const { newProject } = await import('../project/new-project');
+    const { saveProject } = await import('../project/project-file');
+    const photo = path.join(tmp, 'render-portrait.jpg');
+    fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg'), photo);
+    const projectFile = path.join(tmp, 'render.json');
+    const project = await newProject(photo, projectFile);
+    const tracks = { AU12: [{ id: 'a', time: 0, value: 0, easing: 'linear' as const }, { id: 'b', time: 1, value: 1, easing: 'linear' as const }] };
+    saveProject(projectFile, { ...project, duration: 1, fps: 12, faces: project.faces.map((f) => ({ ...f, tracks })) });
+    const model = path.join(tmp, 'render-model.onnx');
+    expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);
+    const out = path.join(tmp, 'render.mp4');
+    const rendered = cli('render', projectFile, '-o', out, '--model', model);
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(rendered.stderr).toMatch(/rendering: frame 12\/12/);
+    expect(rendered.stdout).toMatch(/12 frames/);
+    expect(fs.statSync(out).size).toBeGreaterThan(1000);
+    fs.writeFileSync(path.join(tmp, 'broken.json'), '{"schemaVersion": 2, "photo": 5}');
+    const broken = cli('render', path.join(tmp, 'broken.json'), '-o', path.join(tmp, 'x.mp4'), '--model', model);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/broken\.json: photo: /);
+    const noFolder = cli('render', projectFile, '-o', path.join(tmp, 'missing-folder', 'x.mp4'), '--model', model);
+    expect(noFolder.status).toBe(1);
+    expect(noFolder.stderr).toMatch(/folder .*missing-folder does not exist/);
+  });
+
   it.skipIf(!have)('trains the tiny preset on a few real faces and exports a usable model', () => {
     const data = path.join(tmp, 'faces');
     fs.mkdirSync(data);
