@@ -56,7 +56,50 @@ const region = (img, x0, y0, x1, y1) => {
   return out;
 };
 
+/** Opens the studio and the wide test portrait; resolves once its face is found. */
+async function openPortrait(context, url, shared) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+  const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: 128, bottom: 128, left: 128, right: 128, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
+  await page.getByTestId('open-photo').setInputFiles({ name: 'portrait.jpg', mimeType: 'image/jpeg', buffer: wide });
+  await page.getByText(/1 face\(s\)/).waitFor({ timeout: 30_000 });
+  return page;
+}
+
+/** Clicks the ruler at a time (seconds) of the 4 s timeline. */
+async function seek(page, seconds) {
+  const ruler = page.getByRole('slider', { name: 'Playhead' });
+  const box = await ruler.boundingBox();
+  await ruler.click({ position: { x: (box.width * seconds) / 4, y: box.height / 2 } });
+  await page.getByTestId('clock').getByText(new RegExp(`^${seconds.toFixed(2)} s`)).waitFor();
+}
+
 export const photoTests = [
+  [
+    'keys AU12 at 0 s and 2 s, scrubs to 1 s and reads an in-between value; undo removes the last key',
+    async ({ context, url, results, shared }) => {
+      const page = await openPortrait(context, url, shared);
+      const value = page.getByLabel('AU12 value');
+      await value.fill('0');
+      await value.press('Enter');
+      await page.getByRole('button', { name: 'Key AU12' }).click();
+      await seek(page, 2);
+      await value.fill('1');
+      await value.press('Enter');
+      await page.getByRole('button', { name: 'Key AU12' }).click();
+      assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 2);
+      await seek(page, 1);
+      const middle = Number(await value.inputValue());
+      assert.ok(middle > 0.3 && middle < 0.7, `AU12 at 1 s should be between the keys, got ${middle}`);
+      await page.screenshot({ path: path.join(results, 'studio-timeline.png') });
+      await page.keyboard.press('Control+z');
+      await page.locator('[data-track="AU12"] .diamond').first().waitFor();
+      assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 1);
+      assert.equal(Number(await value.inputValue()), 0);
+      await page.close();
+    },
+  ],
   [
     'opens a portrait, finds the face, and moving AU12 changes the face while the far background stays identical',
     async ({ context, url, results, shared }) => {
