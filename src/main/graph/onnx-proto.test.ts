@@ -3,21 +3,9 @@
 
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { decodeModel } from './onnx-decode';
 import {
-  DataType,
-  OnnxProtoError,
-  decodeModel,
-  encodeModel,
-  tensorFromFloat32,
-  tensorFromFloat64,
-  tensorFromInt64,
-  tensorToFloat32,
-  tensorToFloat64,
-  tensorToInt64,
-  type GraphProto,
-  type ModelProto,
-  type NodeProto,
-  type TensorProto,
+  DataType, OnnxProtoError, encodeModel, tensorFromFloat32, tensorFromFloat64, tensorFromInt64, tensorToFloat32, tensorToFloat64, tensorToInt64, type GraphProto, type ModelProto, type NodeProto, type TensorProto,
 } from './onnx-proto';
 import { Writer } from './protobuf';
 

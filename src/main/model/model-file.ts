@@ -3,7 +3,7 @@
 // that say what it is (architecture, AU order, normalisation, provenance, metrics, model card).
 import fs from 'node:fs';
 import * as G from '../graph';
-import { decodeModel } from '../graph/onnx-proto';
+import { decodeModel } from '../graph/onnx-decode';
 import { StudioError } from '../../shared/errors';
 import { AU_ORDER, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
