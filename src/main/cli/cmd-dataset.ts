@@ -19,7 +19,7 @@ export async function buildFromFlags(folder: string, cacheDir: string, flags: Pa
   const labels = flags.labels ? readLabelsCsv(flags.labels as string) : undefined;
   const aligned = !!flags.aligned;
   const faceStep = aligned && labels ? alignedFaceStep(size, labels) : detectedFaceStep(size, { aligned, labels });
-  const recipe = `${aligned ? 'aligned' : 'detected'}-${size}-${labels ? 'csv' : 'estimator-v1'}`;
+  const recipe = `${aligned ? 'aligned' : 'detected'}-${size}-${labels ? 'csv' : 'estimator-v2'}`;
   const manifest = await buildDataset({
     folder, cacheDir, size, recipe, faceStep,
     validationFraction: (flags['validation-fraction'] as number | undefined) ?? 0.05,

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildDataset, loadDataset, type FaceStep } from './dataset';
+import { buildDataset, loadDataset, scanImages, type FaceStep } from './dataset';
 
 const SIZE = 16;
 
@@ -66,5 +66,14 @@ describe('buildDataset', () => {
     expect(m.items.every((i) => i.split === 'validation')).toBe(true);
     await expect(buildDataset({ folder: path.join(folder, 'nope'), cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 })).rejects.toThrow(/does not exist/);
     expect(() => loadDataset(path.join(folder, 'no-cache'))).toThrow(/no dataset cache/);
+  });
+
+  it('follows symbolic links to images and folders without looping', async () => {
+    const folder = await makeFolder();
+    const linked = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-linked-'));
+    fs.symlinkSync(path.join(folder, 'a.png'), path.join(linked, 'link-to-a.png'));
+    fs.symlinkSync(path.join(folder, 'nested'), path.join(linked, 'nested-link'));
+    fs.symlinkSync(linked, path.join(linked, 'loop'));
+    expect(scanImages(linked).map((f) => path.relative(linked, f))).toEqual(['link-to-a.png', path.join('nested-link', 'b.png')]);
   });
 });

@@ -47,11 +47,24 @@ export interface BuildOptions {
 export function scanImages(folder: string): string[] {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Error(`dataset folder ${folder} does not exist or is not a folder`);
   const found: string[] = [];
+  // Symbolic links are followed; real paths already visited are skipped, so link cycles end.
+  const visited = new Set<string>();
   const walk = (dir: string) => {
+    const real = fs.realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) found.push(full);
+      let stat: fs.Stats | null = null;
+      try {
+        stat = entry.isSymbolicLink() ? fs.statSync(full) : null;
+      } catch {
+        continue;
+      }
+      const isDir = stat ? stat.isDirectory() : entry.isDirectory();
+      const isFile = stat ? stat.isFile() : entry.isFile();
+      if (isDir) walk(full);
+      else if (isFile && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) found.push(full);
     }
   };
   walk(folder);

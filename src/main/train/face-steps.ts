@@ -25,8 +25,12 @@ export function alignedFaceStep(size: number, labels: ReadonlyMap<string, Float3
   };
 }
 
-/** Border added around already-aligned crops before detection: the detector misses faces that fill the frame. */
-const ALIGNED_PADDING = 0.35;
+/**
+ * Borders tried around already-aligned crops before detection (as a share of the side): the tiny
+ * detector misses faces that fill the frame. On 200 UTKFace crops, 0.35 alone missed 28%; a
+ * second try at 1.0 found 29 of the first 30 it missed.
+ */
+const ALIGNED_PADDINGS = [0.35, 1.0];
 
 function pad(image: RgbImage, fraction: number): RgbImage {
   const p = Math.round(Math.max(image.width, image.height) * fraction);
@@ -54,7 +58,11 @@ export function detectedFaceStep(size: number, options: { aligned: boolean; labe
     }
     const label = options.labels?.get(path.basename(file));
     if (options.labels && !label) return { ok: false, reason: 'unlabeled', detail: 'no row for this file in the labels CSV' };
-    const faces = await detectFaces(options.aligned ? pad(photo, ALIGNED_PADDING) : photo);
+    let faces: Face[] = [];
+    for (const padding of options.aligned ? ALIGNED_PADDINGS : [0]) {
+      faces = await detectFaces(padding ? pad(photo, padding) : photo);
+      if (faces.length) break;
+    }
     if (faces.length === 0 && !label) return { ok: false, reason: 'no-face', detail: 'no face detected' };
     if (options.aligned) {
       if (Math.min(photo.width, photo.height) < MIN_FACE_PIXELS) return { ok: false, reason: 'too-small', detail: `${photo.width}x${photo.height} is below ${MIN_FACE_PIXELS} px` };
