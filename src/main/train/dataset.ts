@@ -55,7 +55,7 @@ export function scanImages(folder: string): string[] {
     visited.add(real);
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      let stat: fs.Stats | null = null;
+      let stat: fs.Stats | null;
       try {
         stat = entry.isSymbolicLink() ? fs.statSync(full) : null;
       } catch {
