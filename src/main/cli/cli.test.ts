@@ -97,6 +97,22 @@ describe('ganimation CLI', () => {
     expect(noFolder.stderr).toMatch(/folder .*missing-folder does not exist/);
   });
 
+  it.skipIf(!have)('evaluates a model beside the output = input baseline and writes JSON', () => {
+    const folder = path.join(tmp, 'eval-faces');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg'), path.join(folder, 'face.jpg'));
+    const model = path.join(tmp, 'eval-model.onnx');
+    expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);
+    const report = path.join(tmp, 'eval.json');
+    const run = cli('eval', '--model', model, '--data', folder, '--aus', 'AU12', '--no-presets', '-o', report);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| survival: face still detected \| [\d.—]+ \| 1\.000 \|/);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect(json.faces).toBe(1);
+    expect(json.baseline.identityMean).toBe(0);
+    expect(cli('eval', '--model', model, '--data', folder, '--aus', 'AU99').stderr).toMatch(/unknown action units: AU99/);
+  });
+
   it.skipIf(!have)('trains the tiny preset on a few real faces and exports a usable model', () => {
     const data = path.join(tmp, 'faces');
     fs.mkdirSync(data);

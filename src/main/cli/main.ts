@@ -3,6 +3,7 @@ import { formatFlags, parseArgs, UsageError } from './args';
 import { analyzeCommand } from './cmd-analyze';
 import { datasetCommand } from './cmd-dataset';
 import { editCommand } from './cmd-edit';
+import { evalCommand } from './cmd-eval';
 import { exportModelCommand } from './cmd-export-model';
 import { generateCommand } from './cmd-generate';
 import { importPthCommand } from './cmd-import-pth';
@@ -11,7 +12,7 @@ import { renderCommand } from './cmd-render';
 import { trainCommand } from './cmd-train';
 import type { Command } from './command';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand, evalCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n');

@@ -35,13 +35,18 @@ export const MIN_FACE_SIZE = 64;
 
 interface FaceApi {
   nets: Record<string, { loadFromDisk(dir: string): Promise<void>; isLoaded: boolean }>;
-  detectAllFaces(input: unknown, options: unknown): { withFaceLandmarks(): { withFaceExpressions(): Promise<Detection[]> } };
+  detectAllFaces(input: unknown, options: unknown): {
+    withFaceLandmarks(): { withFaceExpressions(): Promise<Detection[]> & { withFaceDescriptors(): Promise<DescribedDetection[]> } };
+  };
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => unknown;
 }
 interface Detection {
   detection: { box: Box; score: number };
   landmarks: { positions: { x: number; y: number }[] };
   expressions: Record<string, number>;
+}
+interface DescribedDetection extends Detection {
+  descriptor: Float32Array;
 }
 interface Tf {
   tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
@@ -63,6 +68,7 @@ function load(): Promise<{ faceapi: FaceApi; tf: Tf }> {
     await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
     await faceapi.nets.faceExpressionNet.loadFromDisk(modelDir);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
     return { faceapi, tf };
   })();
   return loading;
@@ -175,4 +181,22 @@ export async function detectFaces(photo: RgbImage, options: DetectOptions = {}):
     const twin = matchMirrored(face, mirrored, photo.width);
     return twin ? average(face, twin) : face;
   });
+}
+
+/**
+ * face-api's 128-d identity descriptor of the largest face in the photo (null when none is found).
+ * Descriptors of one person are usually closer than 0.6 (face-api's same-person threshold).
+ */
+export async function faceDescriptor(photo: RgbImage): Promise<Float32Array | null> {
+  const { faceapi, tf } = await load();
+  const tensor = tf.tensor3d(photo.data, [photo.height, photo.width, 3], 'int32');
+  try {
+    for (const [inputSize, scoreThreshold] of [[416, 0.45], [608, 0.3]]) {
+      const found = await faceapi.detectAllFaces(tensor, new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold })).withFaceLandmarks().withFaceExpressions().withFaceDescriptors();
+      if (found.length) return found.reduce((a, b) => (b.detection.box.width > a.detection.box.width ? b : a)).descriptor;
+    }
+    return null;
+  } finally {
+    tensor.dispose();
+  }
 }

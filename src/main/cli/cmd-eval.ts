@@ -1,0 +1,56 @@
+// `ganimation eval --model M --data <folder>`: the model's AU control, identity, faithfulness and
+// survival beside the "output = input" baseline, as a table and as JSON.
+import { AU_ORDER, type AuName } from '../../shared/aus';
+import { evaluateModel, type EvalTable } from '../eval/evaluate-model';
+import { GeneratorEngine } from '../infer/generator-engine';
+import { writeFileAtomic } from '../io/atomic-write';
+import { UsageError } from './args';
+import { endProgressLine, progressLine, type Command } from './command';
+
+const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+function table(model: EvalTable, baseline: EvalTable): string {
+  const rows: [string, (t: EvalTable) => string][] = [
+    ['AU control: mean Pearson r', (t) => fmt(t.meanR)],
+    ...Object.keys(model.auR).map((au): [string, (t: EvalTable) => string] => [`  r ${au}`, (t) => fmt(t.auR[au])]),
+    ['AU control: mean abs error', (t) => fmt(t.auMae)],
+    ['identity: mean descriptor distance', (t) => fmt(t.identityMean)],
+    ['identity: share under 0.6', (t) => fmt(t.identityUnder06)],
+    ['faithfulness: crop error (0-255)', (t) => fmt(t.faithfulnessError, 2)],
+    ['mean attention', (t) => fmt(t.meanAttention)],
+    ['survival: face still detected', (t) => fmt(t.survival)],
+  ];
+  return ['| measure | model | baseline (output = input) |', '|---|---:|---:|', ...rows.map(([name, f]) => `| ${name} | ${f(model)} | ${f(baseline)} |`)].join('\n');
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: "measure a model's AU control, identity, faithfulness and survival on a folder of photos",
+  usage: '--model m.onnx --data <folder> [--limit 50] [-o report.json] [--aus AU12,AU26] [--no-presets]',
+  flags: {
+    model: { type: 'string', description: 'model file', required: true, placeholder: 'file' },
+    data: { type: 'string', description: 'folder of face photos', required: true, placeholder: 'dir' },
+    limit: { type: 'number', description: 'photos to use (default 50)' },
+    out: { type: 'string', alias: 'o', description: 'also write the report as JSON', placeholder: 'file' },
+    aus: { type: 'string', description: 'comma-separated AUs to drive (default: the 12 of the evaluation)', placeholder: 'list' },
+    'no-presets': { type: 'boolean', description: 'skip the emotion-preset targets' },
+  },
+  async run({ flags }) {
+    const aus = flags.aus ? (flags.aus as string).split(',').map((a) => a.trim().toUpperCase()) : undefined;
+    const unknown = aus?.filter((a) => !(AU_ORDER as readonly string[]).includes(a));
+    if (unknown?.length) throw new UsageError(`unknown action units: ${unknown.join(', ')}`);
+    const engine = await GeneratorEngine.load(flags.model as string);
+    const report = await evaluateModel(engine, {
+      folder: flags.data as string,
+      limit: (flags.limit as number | undefined) ?? 50,
+      aus: aus as AuName[] | undefined,
+      presets: !flags['no-presets'],
+      onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
+    });
+    endProgressLine();
+    if (report.faces === 0) throw new Error(`no usable face in ${flags.data}`);
+    console.log(`${report.faces} faces (${report.skipped.length} photos skipped)\n`);
+    console.log(table(report.model, report.baseline));
+    if (flags.out) writeFileAtomic(flags.out as string, Buffer.from(JSON.stringify(report, null, 1)));
+  },
+};

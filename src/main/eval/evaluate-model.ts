@@ -1,0 +1,183 @@
+// Measures a generator on a folder of face photos: AU control (Pearson r and MAE between target and
+// re-estimated AUs), identity (face-api descriptor distance), faithfulness (crop change with the
+// face's own AUs, mean attention) and survival (a face is still detected), beside the trivial
+// baseline "output = input".
+import path from 'node:path';
+import sharp from 'sharp';
+import { AU_ORDER, type AuName } from '../../shared/aus';
+import { EMOTIONS, emotionAus } from '../../shared/emotions';
+import { cropFace, decodeImage, detectFaces, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type RgbImage } from '../face';
+import type { GeneratorEngine } from '../infer/generator-engine';
+import { scanImages } from '../train/dataset';
+
+/** The single AUs the evaluation drives, each alone at three intensities. */
+export const CONTROL_AUS: readonly AuName[] = ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU09', 'AU12', 'AU15', 'AU20', 'AU25', 'AU26', 'AU45'];
+export const CONTROL_LEVELS = [0.3, 0.6, 0.9] as const;
+
+export interface EvalOptions {
+  readonly folder: string;
+  readonly limit: number;
+  /** Only these AUs (default CONTROL_AUS) and no emotion presets: for quick checks. */
+  readonly aus?: readonly AuName[];
+  readonly presets?: boolean;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalTable {
+  /** Pearson r of target vs measured intensity, per driven AU. */
+  readonly auR: Record<string, number>;
+  readonly meanR: number;
+  readonly auMae: number;
+  readonly identityMean: number;
+  readonly identityUnder06: number;
+  readonly faithfulnessError: number;
+  readonly meanAttention: number;
+  readonly survival: number;
+}
+
+export interface EvalReport {
+  readonly faces: number;
+  readonly skipped: { file: string; reason: string }[];
+  readonly model: EvalTable;
+  readonly baseline: EvalTable;
+}
+
+interface Sample {
+  au: number;
+  target: number;
+  measured: number | null;
+}
+
+interface Accumulator {
+  samples: Sample[];
+  absErrors: number[];
+  distances: number[];
+  detected: number;
+  outputs: number;
+  faithfulness: number[];
+  attention: number[];
+}
+
+const newAccumulator = (): Accumulator => ({ samples: [], absErrors: [], distances: [], detected: 0, outputs: 0, faithfulness: [], attention: [] });
+
+/** A generated crop, enlarged and framed with a border, so the detector sees a face of usual size. */
+async function framed(crop: RgbImage): Promise<RgbImage> {
+  const { data, info } = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
+    .resize(224, 224, { kernel: 'cubic' })
+    .extend({ top: 112, bottom: 112, left: 112, right: 112, background: '#808080' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+function pearson(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+    syy += (ys[i] - my) ** 2;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
+  const auR: Record<string, number> = {};
+  for (const au of aus) {
+    const index = AU_ORDER.indexOf(au);
+    const pairs = acc.samples.filter((s) => s.au === index && s.measured !== null);
+    auR[au] = pearson(pairs.map((p) => p.target), pairs.map((p) => p.measured as number));
+  }
+  const finite = Object.values(auR).filter(Number.isFinite);
+  return {
+    auR,
+    meanR: mean(finite),
+    auMae: mean(acc.absErrors),
+    identityMean: mean(acc.distances),
+    identityUnder06: acc.distances.length ? acc.distances.filter((d) => d < 0.6).length / acc.distances.length : NaN,
+    faithfulnessError: mean(acc.faithfulness),
+    meanAttention: mean(acc.attention),
+    survival: acc.outputs ? acc.detected / acc.outputs : NaN,
+  };
+}
+
+/** Re-measures one output crop against its target and the input's identity. */
+async function measure(acc: Accumulator, output: RgbImage, target: Float32Array, driven: number | null, inputDescriptor: Float32Array | null): Promise<void> {
+  acc.outputs++;
+  const image = await framed(output);
+  const [face] = await detectFaces(image);
+  if (face) {
+    acc.detected++;
+    const measured = estimateAus(face);
+    measured.forEach((v, i) => acc.absErrors.push(Math.abs(v - target[i])));
+    if (driven !== null) acc.samples.push({ au: driven, target: target[driven], measured: measured[driven] });
+  } else if (driven !== null) acc.samples.push({ au: driven, target: target[driven], measured: null });
+  const descriptor = inputDescriptor ? await faceDescriptor(image) : null;
+  if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
+}
+
+function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Array; driven: number | null }[] {
+  const targets: { aus: Float32Array; driven: number | null }[] = [];
+  for (const au of aus) {
+    for (const level of CONTROL_LEVELS) {
+      const v = new Float32Array(AU_ORDER.length);
+      v[AU_ORDER.indexOf(au)] = level;
+      targets.push({ aus: v, driven: AU_ORDER.indexOf(au) });
+    }
+  }
+  if (presets) for (const e of EMOTIONS) targets.push({ aus: Float32Array.from(emotionAus(e, 1)), driven: null });
+  return targets;
+}
+
+export async function evaluateModel(engine: GeneratorEngine, options: EvalOptions): Promise<EvalReport> {
+  const aus = options.aus ?? CONTROL_AUS;
+  const targets = targetsFor(aus, options.presets ?? true);
+  const files = scanImages(options.folder).slice(0, options.limit);
+  const model = newAccumulator();
+  const baseline = newAccumulator();
+  const skipped: EvalReport['skipped'] = [];
+  let faces = 0;
+  for (const [i, file] of files.entries()) {
+    options.onProgress?.(i, files.length);
+    const photo = await decodeImage(file).catch(() => null);
+    const found = photo ? await detectFaces(photo) : [];
+    if (!photo || found.length === 0) {
+      skipped.push({ file: path.basename(file), reason: photo ? 'no face' : 'unreadable' });
+      continue;
+    }
+    faces++;
+    const face = found.reduce((a, b) => (b.box.width > a.box.width ? b : a));
+    const { crop } = cropFace(photo, face, { size: engine.imageSize });
+    const input = rgbToTensor(crop);
+    const inputDescriptor = await faceDescriptor(await framed(crop));
+    const source = estimateAus(face);
+    const outputs = await engine.generate(input, [source, ...targets.map((t) => t.aus)]);
+    const [own, ...driven] = outputs;
+    model.faithfulness.push(mean(Array.from(tensorToRgb(own.composite, engine.imageSize).data, (v, k) => Math.abs(v - crop.data[k]))));
+    model.attention.push(mean(Array.from(own.attention)));
+    baseline.faithfulness.push(0);
+    baseline.attention.push(1);
+    // The baseline's output is the input itself: measured once, compared with every target.
+    const [inputFace] = await detectFaces(await framed(crop));
+    const inputAus = inputFace ? estimateAus(inputFace) : null;
+    for (const [k, t] of targets.entries()) {
+      await measure(model, tensorToRgb(driven[k].composite, engine.imageSize), t.aus, t.driven, inputDescriptor);
+      baseline.outputs++;
+      if (inputAus) {
+        baseline.detected++;
+        inputAus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
+      }
+      if (t.driven !== null) baseline.samples.push({ au: t.driven, target: t.aus[t.driven], measured: inputAus ? inputAus[t.driven] : null });
+      if (inputDescriptor) baseline.distances.push(0);
+    }
+  }
+  options.onProgress?.(files.length, files.length);
+  return { faces, skipped, model: summarize(model, aus), baseline: summarize(baseline, aus) };
+}
