@@ -26,8 +26,8 @@ function fixtureModel(dir) {
   return out;
 }
 
-function startServer(model) {
-  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', ...(model ? ['--model', model] : [])];
+function startServer(model, modelsDir) {
+  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', '--models-dir', modelsDir, ...(model ? ['--model', model] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -67,7 +67,7 @@ async function main() {
   }
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-chromium-'));
   const model = fixtureModel(userDataDir);
-  const { url, child } = await startServer(model);
+  const { url, child } = await startServer(model, path.join(userDataDir, 'models'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,

@@ -126,6 +126,21 @@ export const photoTests = [
     },
   ],
   [
+    'imports an original .pth checkpoint as a model and switches to it; a broken model file is refused clearly',
+    async ({ context, url, results, shared }) => {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByTestId('import-model').setInputFiles(path.join(shared, 'fixtures/ganimation-tiny/net_epoch_30_id_G-legacy.pth'));
+      await page.getByText(/net_epoch_30_id_G-legacy\.pth imported and in use/).waitFor({ timeout: 30_000 });
+      assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /net_epoch_30_id_G-legacy · 128px/);
+      await page.getByTestId('import-model').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+      await page.getByRole('alert').getByText(/broken.*is not an ONNX model/).waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(results, 'studio-models.png') });
+      await page.close();
+    },
+  ],
+  [
     'uploading a file that is not an image shows a clear error',
     async ({ context, url, results }) => {
       const page = await context.newPage();

@@ -55,7 +55,7 @@ void app.whenReady().then(() => {
   const userModels = join(app.getPath('userData'), 'models');
   fs.mkdirSync(userModels, { recursive: true });
   const bundled = join(app.getAppPath(), 'resources/models/default.onnx');
-  configureModels([bundled, ...fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f))]);
+  configureModels([bundled, ...fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f))], { importDir: userModels });
   for (const name of OPERATION_NAMES) ipcMain.handle(channelOf(name), (_event, args: unknown) => dispatch(name, args));
   createWindow();
   app.on('activate', () => {

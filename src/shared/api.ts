@@ -74,6 +74,10 @@ export const OPERATIONS = {
     z.object({ photoId: z.string().min(1), faces: z.array(z.object({ faceId: z.number().int().min(0), aus }).strict()).max(64) }).strict(),
   ),
   'models.list': op<Record<string, never>, ModelEntry[]>(z.object({}).strict()),
+  'models.import': op<{ name: string; dataBase64: string }, ModelEntry[]>(
+    z.object({ name: z.string().regex(/\.(onnx|pth)$/i, 'must be a .onnx model or a .pth checkpoint').max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
+  ),
+  'models.use': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

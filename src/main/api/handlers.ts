@@ -4,7 +4,7 @@ import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../.
 import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
-import { listModels, openPhoto, renderFrame } from './studio-session';
+import { importModel, listModels, openPhoto, renderFrame, useModel } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
@@ -19,6 +19,8 @@ export const handlers: Handlers = {
   'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
   'frame.render': ({ photoId, faces }) => renderFrame(photoId, faces),
   'models.list': async () => listModels(),
+  'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),
+  'models.use': async ({ id }) => useModel(id),
 };
 
 /** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */

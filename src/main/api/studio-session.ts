@@ -8,7 +8,9 @@ import type { ModelEntry, OpenedPhoto, RenderedFrame } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
 import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, planPaste, rgbToTensor, type Face, type PastePlan, type RgbImage } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
-import { readModelInfo } from '../model/model-file';
+import { writeFileAtomic } from '../io/atomic-write';
+import { exportGeneratorModel, readModelInfo } from '../model/model-file';
+import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
 
 interface OpenPhoto {
   readonly name: string;
@@ -22,12 +24,52 @@ const MAX_OPEN_PHOTOS = 4;
 const photos = new Map<string, OpenPhoto>();
 let modelPaths: string[] = [];
 let activeModel: string | null = null;
+let importDir: string | null = null;
 
-/** Which model files the studio offers, and which one renders. */
-export function configureModels(paths: readonly string[], active?: string): void {
+/** Which model files the studio offers, which one renders, and where imported models are kept. */
+export function configureModels(paths: readonly string[], options: { active?: string; importDir?: string } = {}): void {
   modelPaths = paths.filter((p) => fs.existsSync(p)).map((p) => path.resolve(p));
-  activeModel = active ? path.resolve(active) : (modelPaths[0] ?? null);
+  activeModel = options.active ? path.resolve(options.active) : (modelPaths[0] ?? null);
   if (activeModel && !modelPaths.includes(activeModel)) modelPaths.unshift(activeModel);
+  importDir = options.importDir ?? null;
+}
+
+/** Adds an uploaded .onnx model or original .pth checkpoint (converted) to the import folder and makes it active. */
+export function importModel(name: string, dataBase64: string): ModelEntry[] {
+  if (!importDir) throw new StudioError('no-model-folder', 'this studio has no folder for imported models');
+  fs.mkdirSync(importDir, { recursive: true });
+  const base = path.basename(name).replace(/\.(onnx|pth)$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
+  const target = path.join(importDir, `${base}.onnx`);
+  const bytes = Buffer.from(dataBase64, 'base64');
+  if (/\.pth$/i.test(name)) {
+    const temp = path.join(importDir, `.${base}.upload-${process.pid}.pth`);
+    try {
+      fs.writeFileSync(temp, bytes);
+      const { tensors } = importPthStateDict(temp);
+      const cfg = inferGeneratorArch(tensors);
+      writeFileAtomic(target, exportGeneratorModel(new Map([...tensors].map(([k, t]) => [k, t.data])), cfg, { provenance: { importedFrom: path.basename(name) } }));
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  } else {
+    const temp = path.join(importDir, `.${base}.upload-${process.pid}.onnx`);
+    try {
+      fs.writeFileSync(temp, bytes);
+      readModelInfo(temp);
+      fs.renameSync(temp, target);
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+  if (!modelPaths.includes(target)) modelPaths.push(target);
+  activeModel = target;
+  return listModels();
+}
+
+export function useModel(id: string): ModelEntry[] {
+  if (!modelPaths.includes(id)) throw new StudioError('no-such-model', `no model ${id} in the list`);
+  activeModel = id;
+  return listModels();
 }
 
 export function listModels(): ModelEntry[] {

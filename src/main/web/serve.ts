@@ -1,4 +1,6 @@
 // `npm run web`: serves the built studio on 127.0.0.1 and prints the URL with its access token.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configureModels } from '../api/studio-session';
@@ -9,7 +11,10 @@ const portFlag = args.indexOf('--port');
 const port = portFlag >= 0 ? Number(args[portFlag + 1]) : 5780;
 const modelFlag = args.indexOf('--model');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx')]);
+const modelsFlag = args.indexOf('--models-dir');
+const importDir = modelsFlag >= 0 ? path.resolve(args[modelsFlag + 1]) : path.join(os.homedir(), '.ganimation-studio', 'models');
+const imported = fs.existsSync(importDir) ? fs.readdirSync(importDir).filter((f) => f.endsWith('.onnx')).map((f) => path.join(importDir, f)) : [];
+configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx'), ...imported], { importDir });
 const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
 
 const server = await startWebServer({ port, rendererDir });
