@@ -135,7 +135,7 @@ export const photoTests = [
       await page.getByText(/net_epoch_30_id_G-legacy\.pth imported and in use/).waitFor({ timeout: 30_000 });
       assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /net_epoch_30_id_G-legacy · 128px/);
       await page.getByTestId('import-model').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
-      await page.getByRole('alert').getByText(/broken.*is not an ONNX model/).waitFor({ timeout: 15_000 });
+      await page.getByRole('alert').getByText(/^broken\.onnx is not an ONNX model/).waitFor({ timeout: 15_000 });
       await page.screenshot({ path: path.join(results, 'studio-models.png') });
       await page.close();
     },

@@ -41,8 +41,22 @@ export function importModel(name: string, dataBase64: string): ModelEntry[] {
   const base = path.basename(name).replace(/\.(onnx|pth)$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
   const target = path.join(importDir, `${base}.onnx`);
   const bytes = Buffer.from(dataBase64, 'base64');
+  try {
+    convertUpload(name, base, bytes, target);
+  } catch (err) {
+    // Errors name the temporary upload; the user knows the file by the name they picked.
+    const info = err as StudioError;
+    throw new StudioError(info.code ?? 'bad-model', String(info.message).replace(/\S*\.upload-\d+\.(onnx|pth)/g, name));
+  }
+  if (!modelPaths.includes(target)) modelPaths.push(target);
+  activeModel = target;
+  return listModels();
+}
+
+function convertUpload(name: string, base: string, bytes: Buffer, target: string): void {
+  const dir = path.dirname(target);
   if (/\.pth$/i.test(name)) {
-    const temp = path.join(importDir, `.${base}.upload-${process.pid}.pth`);
+    const temp = path.join(dir, `.${base}.upload-${process.pid}.pth`);
     try {
       fs.writeFileSync(temp, bytes);
       const { tensors } = importPthStateDict(temp);
@@ -52,7 +66,7 @@ export function importModel(name: string, dataBase64: string): ModelEntry[] {
       fs.rmSync(temp, { force: true });
     }
   } else {
-    const temp = path.join(importDir, `.${base}.upload-${process.pid}.onnx`);
+    const temp = path.join(dir, `.${base}.upload-${process.pid}.onnx`);
     try {
       fs.writeFileSync(temp, bytes);
       readModelInfo(temp);
@@ -61,9 +75,6 @@ export function importModel(name: string, dataBase64: string): ModelEntry[] {
       fs.rmSync(temp, { force: true });
     }
   }
-  if (!modelPaths.includes(target)) modelPaths.push(target);
-  activeModel = target;
-  return listModels();
 }
 
 export function useModel(id: string): ModelEntry[] {
