@@ -1,142 +1,261 @@
-// A safe interpreter for the pickle subset that PyTorch state dicts use. It never executes anything:
-// GLOBAL resolves only an allowlist of names to inert markers, and any other global or opcode is
-// an error naming it and its byte offset.
+// A safe interpreter for the pickle subset PyTorch state dicts use. It never executes anything: GLOBAL
+// resolves only an allowlist to inert markers, calls become records, and any other global or opcode
+// is an error naming it and its byte offset.
 import { StudioError } from '../../../shared/errors';
+import { storageTypeOf } from './storage';
 
-/** A global the state dict may name, resolved to an inert marker. */
-export interface GlobalRef {
+/** An allowed global, resolved to an inert marker. */
+export interface PickleGlobal {
   readonly kind: 'global';
   readonly name: string;
 }
 
-export interface Reduced {
-  readonly kind: 'reduced';
+/** A call of an allowed function (REDUCE / NEWOBJ): recorded, never made. */
+export interface PickleCall {
+  readonly kind: 'call';
   readonly callee: string;
   readonly args: readonly unknown[];
 }
 
-export type PersistentLoad = (pid: unknown) => unknown;
-
-const ALLOWED_GLOBALS = new Set([
-  'collections.OrderedDict',
-  'torch._utils._rebuild_tensor_v2',
-  'torch._utils._rebuild_parameter',
-  'torch.FloatStorage', 'torch.DoubleStorage', 'torch.HalfStorage', 'torch.BFloat16Storage',
-  'torch.LongStorage', 'torch.IntStorage', 'torch.ShortStorage', 'torch.CharStorage', 'torch.ByteStorage', 'torch.BoolStorage',
-]);
-
-const MARK = Symbol('mark');
+export interface UnpickleOptions {
+  /** Names the file (and entry) in errors. */
+  readonly source: string;
+  /** Resolves BINPERSID ids (torch storages); without it a persistent id is an error. */
+  readonly persistentLoad?: (pid: unknown) => unknown;
+}
 
 export interface PickleResult {
   readonly value: unknown;
-  /** Byte offset just past STOP, where the next pickle (legacy format) begins. */
+  /** Offset just past STOP, where the next pickle of a legacy checkpoint begins. */
   readonly end: number;
 }
 
-/** Unpickles one object starting at `start`. Dicts become Maps; calls of allowed globals become `Reduced` records. */
-export function unpickle(bytes: Uint8Array, start: number, persistentLoad: PersistentLoad, source: string): PickleResult {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stack: unknown[] = [];
-  const memo = new Map<number, unknown>();
-  let pos = start;
-  const fail = (message: string): never => {
-    throw new StudioError('bad-checkpoint', `${source}: ${message} (byte ${pos})`);
-  };
-  const need = (n: number) => (pos + n <= bytes.length ? undefined : fail('the pickle is truncated'));
-  const u8 = () => (need(1), bytes[pos++]);
-  const u16 = () => (need(2), (pos += 2), view.getUint16(pos - 2, true));
-  const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4, true));
-  const text = (n: number) => (need(n), (pos += n), new TextDecoder().decode(bytes.subarray(pos - n, pos)));
-  const line = () => {
-    const end = bytes.indexOf(0x0a, pos);
-    if (end < 0) fail('the pickle is truncated');
-    const s = new TextDecoder().decode(bytes.subarray(pos, end));
-    pos = end + 1;
-    return s;
-  };
-  const popMark = (): unknown[] => {
-    const at = stack.lastIndexOf(MARK);
-    if (at < 0) fail('MARK expected on the stack');
-    const items = stack.slice(at + 1);
-    stack.length = at;
-    return items;
-  };
-  const pop = () => (stack.length ? stack.pop() : fail('stack underflow'));
-  const resolveGlobal = (module: string, name: string): GlobalRef => {
-    const full = `${module}.${name}`;
-    if (!ALLOWED_GLOBALS.has(full)) fail(`refusing global ${full}: only state-dict types are allowed`);
-    return { kind: 'global', name: full };
-  };
-  const setItems = (dict: unknown, items: unknown[]) => {
-    if (!(dict instanceof Map)) fail('SETITEM on something that is not a dict');
-    for (let i = 0; i + 1 < items.length; i += 2) (dict as Map<unknown, unknown>).set(items[i], items[i + 1]);
-  };
+/** The functions a state dict calls; OrderedDict builds a Map, the others become PickleCall records. */
+const CALLABLE = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter']);
 
-  for (;;) {
-    const at = pos;
-    const op = u8();
-    switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: need(8); pos += 8; break; // FRAME
-      case 0x2e: return { value: pop(), end: pos }; // STOP
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x28: stack.push(MARK); break; // MARK
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); stack.push([pop(), b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); stack.push([pop(), b, c]); break; } // TUPLE3
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x55: stack.push(text(u8())); break; // SHORT_BINSTRING
-      case 0x54: stack.push(text(u32())); break; // BINSTRING
-      case 0x43: { const n = u8(); need(n); stack.push(bytes.slice(pos, pos + n)); pos += n; break; } // SHORT_BINBYTES
-      case 0x42: { const n = u32(); need(n); stack.push(bytes.slice(pos, pos + n)); pos += n; break; } // BINBYTES
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x4a: need(4); stack.push(view.getInt32(pos, true)); pos += 4; break; // BININT
-      case 0x8a: { const n = u8(); need(n); stack.push(readLong(bytes, pos, n)); pos += n; break; } // LONG1
-      case 0x47: need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; // BINFLOAT
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x71: memo.set(u8(), stack[stack.length - 1]); break; // BINPUT
-      case 0x72: memo.set(u32(), stack[stack.length - 1]); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, stack[stack.length - 1]); break; // MEMOIZE
-      case 0x68: stack.push(memoGet(memo, u8(), fail)); break; // BINGET
-      case 0x6a: stack.push(memoGet(memo, u32(), fail)); break; // LONG_BINGET
-      case 0x73: { const v = pop(); const k = pop(); setItems(stack[stack.length - 1], [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(stack[stack.length - 1], items); break; } // SETITEMS
-      case 0x61: { const v = pop(); (stack[stack.length - 1] as unknown[]).push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); (stack[stack.length - 1] as unknown[]).push(...items); break; } // APPENDS
-      case 0x63: { const module = line(); stack.push(resolveGlobal(module, line())); break; } // GLOBAL
-      case 0x93: { const name = pop() as string; stack.push(resolveGlobal(pop() as string, name)); break; } // STACK_GLOBAL
-      case 0x52: case 0x81: { // REDUCE, NEWOBJ
-        const args = pop() as unknown[];
-        const callee = pop() as GlobalRef;
-        if (callee?.kind !== 'global') fail('call of something that is not an allowed global');
-        stack.push(callee.name === 'collections.OrderedDict' ? new Map() : ({ kind: 'reduced', callee: callee.name, args } satisfies Reduced));
-        break;
-      }
-      case 0x62: pop(); break; // BUILD: state of an OrderedDict (its _metadata), not needed
-      case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
-      default:
-        pos = at;
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`);
+/** Names for opcodes outside the subset, so a refusal says what the file tried. */
+const UNSUPPORTED_NAMES: Record<number, string> = {
+  0x69: 'INST', 0x6f: 'OBJ', 0x92: 'NEWOBJ_EX', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x50: 'PERSID',
+  0x49: 'INT', 0x4c: 'LONG', 0x46: 'FLOAT', 0x53: 'STRING', 0x56: 'UNICODE', 0x8b: 'LONG4',
+  0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x67: 'GET', 0x70: 'PUT', 0x64: 'DICT', 0x6c: 'LIST',
+  0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+};
+
+const STOP = 0x2e;
+const MAX_PROTOCOL = 5;
+
+/** Tuples are frozen arrays, lists plain ones, so APPEND can refuse to grow a tuple. */
+const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
+const isTuple = (v: unknown): v is readonly unknown[] => Array.isArray(v) && Object.isFrozen(v);
+const isGlobal = (v: unknown): v is PickleGlobal => (v as PickleGlobal | null)?.kind === 'global';
+
+/** Unpickles one object starting at `start`. Dicts become Maps, lists arrays, tuples frozen arrays. */
+export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOptions): PickleResult {
+  return new Unpickler(bytes, start, options).run();
+}
+
+class Unpickler {
+  readonly memo = new Map<number, unknown>();
+  private readonly stack: unknown[] = [];
+  /** Stack heights at each MARK (a metastack, as CPython keeps), so no marker object can leak into values. */
+  private readonly marks: number[] = [];
+  private readonly view: DataView;
+  private pos: number;
+  private opStart: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    start: number,
+    readonly options: UnpickleOptions,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = this.opStart = start;
+  }
+
+  run(): PickleResult {
+    for (;;) {
+      this.opStart = this.pos;
+      const op = this.u8();
+      if (op === STOP) return { value: this.finish(), end: this.pos };
+      const handler = OPS[op];
+      if (!handler) this.fail('pth-unsupported', `unsupported pickle opcode ${describeOpcode(op)}`);
+      handler(this);
     }
+  }
+
+  fail(code: string, problem: string): never {
+    throw new StudioError(code, `${this.options.source}: ${problem} at pickle byte ${this.opStart}`);
+  }
+
+  take(n: number): Uint8Array {
+    if (n < 0 || this.pos + n > this.bytes.length) this.fail('pth-corrupt', 'the pickle is truncated');
+    this.pos += n;
+    return this.bytes.subarray(this.pos - n, this.pos);
+  }
+
+  u8 = (): number => this.take(1)[0];
+  u16 = (): number => (this.take(2), this.view.getUint16(this.pos - 2, true));
+  u32 = (): number => (this.take(4), this.view.getUint32(this.pos - 4, true));
+  i32 = (): number => (this.take(4), this.view.getInt32(this.pos - 4, true));
+  f64 = (): number => (this.take(8), this.view.getFloat64(this.pos - 8, false));
+  text = (n: number): string => new TextDecoder().decode(this.take(n));
+
+  /** A newline-terminated name of GLOBAL; short, so a damaged file cannot make it scan far. */
+  line(): string {
+    const end = this.bytes.subarray(this.pos, this.pos + 256).indexOf(0x0a);
+    if (end < 0) this.fail('pth-corrupt', 'GLOBAL has no newline-terminated name');
+    const s = this.text(end);
+    this.pos++;
+    return s;
+  }
+
+  protocol(): void {
+    const version = this.u8();
+    if (version > MAX_PROTOCOL) this.fail('pth-unsupported', `pickle protocol ${version} is newer than this reader (up to ${MAX_PROTOCOL})`);
+  }
+
+  push(v: unknown): void {
+    this.stack.push(v);
+  }
+
+  pop(): unknown {
+    if (this.stack.length <= (this.marks.at(-1) ?? 0)) this.fail('pth-corrupt', 'the pickle stack underflows');
+    return this.stack.pop();
+  }
+
+  popN(n: number): unknown[] {
+    const items = Array.from({ length: n }, () => this.pop());
+    return items.reverse();
+  }
+
+  top(): unknown {
+    if (this.stack.length <= (this.marks.at(-1) ?? 0)) this.fail('pth-corrupt', 'the pickle stack is empty');
+    return this.stack[this.stack.length - 1];
+  }
+
+  mark(): void {
+    this.marks.push(this.stack.length);
+  }
+
+  popMark(): unknown[] {
+    const at = this.marks.pop();
+    if (at === undefined) this.fail('pth-corrupt', 'MARK expected');
+    return this.stack.splice(at);
+  }
+
+  memoGet(key: number): unknown {
+    if (!this.memo.has(key)) this.fail('pth-corrupt', `memo entry ${key} is read before it is written`);
+    return this.memo.get(key);
+  }
+
+  dictOnTop(): Map<unknown, unknown> {
+    const d = this.top();
+    return d instanceof Map ? d : this.fail('pth-corrupt', 'SETITEM on something that is not a dict');
+  }
+
+  listOnTop(): unknown[] {
+    const l = this.top();
+    return Array.isArray(l) && !isTuple(l) ? l : this.fail('pth-corrupt', 'APPEND on something that is not a list');
+  }
+
+  resolve(module: unknown, name: unknown): PickleGlobal {
+    const full = `${String(module)}.${String(name)}`;
+    if (typeof module !== 'string' || typeof name !== 'string' || !(CALLABLE.has(full) || storageTypeOf(full))) {
+      this.fail('pth-forbidden', `refusing global ${full}: a state dict only names tensors, storages and OrderedDict, so this file may try to run code`);
+    }
+    return Object.freeze({ kind: 'global', name: full });
+  }
+
+  call(callee: unknown, args: unknown): unknown {
+    if (!isGlobal(callee) || !CALLABLE.has(callee.name)) this.fail('pth-forbidden', `refusing to call ${isGlobal(callee) ? callee.name : 'a non-function'}`);
+    if (!isTuple(args)) this.fail('pth-corrupt', `${callee.name} is called without an argument tuple`);
+    if (callee.name === 'collections.OrderedDict') return this.orderedDict(args);
+    return Object.freeze({ kind: 'call', callee: callee.name, args } satisfies PickleCall);
+  }
+
+  /** OrderedDict() (items follow via SETITEMS), or Python 2's OrderedDict([[key, value], ...]). */
+  private orderedDict(args: readonly unknown[]): Map<unknown, unknown> {
+    if (args.length === 0) return new Map();
+    const pairs = args[0];
+    if (args.length !== 1 || !Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2)) {
+      this.fail('pth-corrupt', 'OrderedDict is called with arguments other than key-value pairs');
+    }
+    return new Map(pairs as [unknown, unknown][]);
+  }
+
+  /** BUILD sets attributes; only an OrderedDict's (its _metadata, which weights do not need) are expected. */
+  build(): void {
+    this.pop();
+    if (!(this.top() instanceof Map)) this.fail('pth-unsupported', 'BUILD on something other than an OrderedDict');
+  }
+
+  persistentLoad(pid: unknown): unknown {
+    const load = this.options.persistentLoad;
+    return load ? load(pid) : this.fail('pth-corrupt', 'unexpected persistent id (storage reference)');
+  }
+
+  private finish(): unknown {
+    if (this.stack.length !== 1 || this.marks.length) this.fail('pth-corrupt', `the pickle ends with ${this.stack.length} values on its stack`);
+    return this.stack[0];
   }
 }
 
-function memoGet(memo: Map<number, unknown>, key: number, fail: (m: string) => never): unknown {
-  if (!memo.has(key)) fail(`memo key ${key} is not defined`);
-  return memo.get(key);
+function describeOpcode(op: number): string {
+  const char = op >= 0x21 && op < 0x7f ? ` '${String.fromCharCode(op)}'` : '';
+  return `0x${op.toString(16).padStart(2, '0')}${char}${UNSUPPORTED_NAMES[op] ? ` (${UNSUPPORTED_NAMES[op]})` : ''}`;
 }
 
-/** LONG1: little-endian two's complement of n bytes; returned as a number (or bigint beyond 2^53). */
-function readLong(bytes: Uint8Array, at: number, n: number): number | bigint {
+/** LONG1: n little-endian two's-complement bytes; a number, or a bigint beyond 2^53 (the legacy magic). */
+function long1(bytes: Uint8Array): number | bigint {
   let v = 0n;
-  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
-  if (n > 0 && bytes[at + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  if (bytes.length && bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+const OPS: Record<number, (u: Unpickler) => void> = {
+  0x80: (u) => u.protocol(), // PROTO
+  0x95: (u) => void u.take(8), // FRAME: only a length hint
+  0x7d: (u) => u.push(new Map()), // EMPTY_DICT
+  0x5d: (u) => u.push([]), // EMPTY_LIST
+  0x29: (u) => u.push(tuple([])), // EMPTY_TUPLE
+  0x28: (u) => u.mark(), // MARK
+  0x74: (u) => u.push(tuple(u.popMark())), // TUPLE
+  0x85: (u) => u.push(tuple(u.popN(1))), // TUPLE1
+  0x86: (u) => u.push(tuple(u.popN(2))), // TUPLE2
+  0x87: (u) => u.push(tuple(u.popN(3))), // TUPLE3
+  0x58: (u) => u.push(u.text(u.u32())), // BINUNICODE
+  0x8c: (u) => u.push(u.text(u.u8())), // SHORT_BINUNICODE
+  0x54: (u) => u.push(u.text(u.i32())), // BINSTRING: a Python 2 str
+  0x55: (u) => u.push(u.text(u.u8())), // SHORT_BINSTRING
+  0x4b: (u) => u.push(u.u8()), // BININT1
+  0x4d: (u) => u.push(u.u16()), // BININT2
+  0x4a: (u) => u.push(u.i32()), // BININT
+  0x8a: (u) => u.push(long1(u.take(u.u8()))), // LONG1
+  0x47: (u) => u.push(u.f64()), // BINFLOAT
+  0x88: (u) => u.push(true), // NEWTRUE
+  0x89: (u) => u.push(false), // NEWFALSE
+  0x4e: (u) => u.push(null), // NONE
+  0x71: (u) => u.memo.set(u.u8(), u.top()), // BINPUT
+  0x72: (u) => u.memo.set(u.u32(), u.top()), // LONG_BINPUT
+  0x94: (u) => u.memo.set(u.memo.size, u.top()), // MEMOIZE
+  0x68: (u) => u.push(u.memoGet(u.u8())), // BINGET
+  0x6a: (u) => u.push(u.memoGet(u.u32())), // LONG_BINGET
+  0x73: (u) => { const [k, v] = u.popN(2); u.dictOnTop().set(k, v); }, // SETITEM
+  0x75: (u) => setItems(u, u.popMark()), // SETITEMS
+  0x61: (u) => { const v = u.pop(); u.listOnTop().push(v); }, // APPEND
+  0x65: (u) => { const items = u.popMark(); u.listOnTop().push(...items); }, // APPENDS
+  0x63: (u) => { const module = u.line(); u.push(u.resolve(module, u.line())); }, // GLOBAL
+  0x93: (u) => { const [module, name] = u.popN(2); u.push(u.resolve(module, name)); }, // STACK_GLOBAL
+  0x52: (u) => { const [callee, args] = u.popN(2); u.push(u.call(callee, args)); }, // REDUCE
+  0x81: (u) => { const [cls, args] = u.popN(2); u.push(u.call(cls, args)); }, // NEWOBJ
+  0x62: (u) => u.build(), // BUILD
+  0x51: (u) => u.push(u.persistentLoad(u.pop())), // BINPERSID
+};
+
+function setItems(u: Unpickler, items: unknown[]): void {
+  if (items.length % 2) u.fail('pth-corrupt', 'SETITEMS with a key but no value');
+  const dict = u.dictOnTop();
+  for (let i = 0; i < items.length; i += 2) dict.set(items[i], items[i + 1]);
 }
