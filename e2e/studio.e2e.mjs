@@ -56,7 +56,7 @@ const region = (img, x0, y0, x1, y1) => {
   return out;
 };
 
-/** Opens the studio and the wide test portrait; resolves once its face is found. */
+/** Opens the studio and the test portrait on a wider canvas (so there is background well outside the face's crop); resolves once its face is found. */
 async function openPortrait(context, url, shared) {
   const page = await context.newPage();
   await page.goto(url);
@@ -103,13 +103,7 @@ export const photoTests = [
   [
     'opens a portrait, finds the face, and moving AU12 changes the face while the far background stays identical',
     async ({ context, url, results, shared }) => {
-      const page = await context.newPage();
-      await page.goto(url);
-      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
-      // The portrait on a wider canvas, so there is background well outside the face's crop.
-      const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: 128, bottom: 128, left: 128, right: 128, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
-      await page.getByTestId('open-photo').setInputFiles({ name: 'portrait.jpg', mimeType: 'image/jpeg', buffer: wide });
-      await page.getByText(/1 face\(s\)/).waitFor({ timeout: 30_000 });
+      const page = await openPortrait(context, url, shared);
       await page.getByRole('button', { name: 'Face 0' }).waitFor();
       const before = await pixels(page, '.frame img');
       await page.screenshot({ path: path.join(results, 'studio-photo-open.png') });
