@@ -1,6 +1,6 @@
-// The README's test command: lint, type checks, the Electron build, unit tests and (when present)
-// end-to-end tests, each shown live; ends with one plain line `N passed, N failed, N skipped`.
-// Each check step counts as one test, each vitest test as one.
+// The README's test command: lint, type checks, the Electron build (e2e serves it), unit tests and
+// (when present) end-to-end tests, each shown live; ends with one plain line
+// `N passed, N failed, N skipped`. Each check step counts as one test, each vitest test as one.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +54,7 @@ step('build (electron-vite)', npx, ['electron-vite', 'build']);
 testsWithReport('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(tmp, 'vitest.json')}`], path.join(tmp, 'vitest.json'));
 if (fs.existsSync('e2e/run.mjs')) testsWithReport('e2e tests', process.execPath, ['e2e/run.mjs', `--report=${path.join(tmp, 'e2e.json')}`], path.join(tmp, 'e2e.json'));
 
+fs.rmSync(tmp, { recursive: true, force: true });
 if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
 console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 process.exit(counts.failed > 0 ? 1 : 0);

@@ -1,25 +1,24 @@
 // The Electron shell: one window with a locked-down renderer, IPC handlers generated from the shared
 // operation table, and nothing else. The only file under src/main that imports electron.
+import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, session, type WebFrameMain } from 'electron';
 import { channelOf, OPERATION_NAMES } from '../shared/api';
+import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { dispatch } from './api/handlers';
 import { configureModels } from './api/studio-session';
-import fs from 'node:fs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+const RENDERER_FILE = join(HERE, '../renderer/index.html');
+/** electron-vite sets this in dev; the built app loads its files. */
+const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
+/** Pages that may call the operation table: the dev server's, or the app's own files. */
+const RENDERER_ORIGIN = DEV_SERVER_URL ? new URL(DEV_SERVER_URL).origin : 'file://';
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+function isStudioPage(frame: WebFrameMain | null): boolean {
+  return frame !== null && frame.parent === null && frame.url.startsWith(`${RENDERER_ORIGIN}/`);
+}
 
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -37,26 +36,38 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
     },
   });
+  // The studio is one page: a dropped file or a stray link must not replace it, nor open windows.
   window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void window.loadFile(join(HERE, '../renderer/index.html'));
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  if (DEV_SERVER_URL) void window.loadURL(DEV_SERVER_URL);
+  else void window.loadFile(RENDERER_FILE);
   return window;
 }
 
-void app.whenReady().then(() => {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-  });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+/** The bundled model first, then the user's imported ones. */
+function registerModels(): void {
   const userModels = join(app.getPath('userData'), 'models');
   fs.mkdirSync(userModels, { recursive: true });
-  const bundled = join(app.getAppPath(), 'resources/models/default.onnx');
-  configureModels([bundled, ...fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f))], { importDir: userModels });
-  for (const name of OPERATION_NAMES) ipcMain.handle(channelOf(name), (_event, args: unknown) => dispatch(name, args));
+  const imported = fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f));
+  configureModels([join(app.getAppPath(), 'resources/models/default.onnx'), ...imported], { importDir: userModels });
+}
+
+app.enableSandbox();
+
+void app.whenReady().then(() => {
+  // File pages carry no HTTP headers, so the page also has the same policy as a meta tag.
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  registerModels();
+  for (const name of OPERATION_NAMES) {
+    ipcMain.handle(channelOf(name), (event, args: unknown) =>
+      isStudioPage(event.senderFrame)
+        ? dispatch(name, args)
+        : { ok: false, error: { code: 'forbidden', message: `${name}: only the studio page may call the studio` } },
+    );
+  }
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 
 export interface FfmpegLocation {
@@ -11,37 +12,58 @@ export interface FfmpegLocation {
   readonly source: string;
 }
 
-const require = createRequire(import.meta.url);
+/** A binary, or why this source has none. */
+type Probe = { readonly path: string } | { readonly missing: string };
 
-function fromPackage(name: string, pick: (mod: unknown) => unknown): string | null {
-  try {
-    const found = pick(require(name));
-    return typeof found === 'string' && fs.existsSync(found) ? found : null;
-  } catch {
-    return null;
-  }
-}
+// A runtime require (not an import) keeps resolution synchronous for its callers, and bundlers
+// leave it alone, so ffmpeg-static may be absent without breaking the build.
+const require = createRequire(import.meta.url);
 
 function runs(binary: string): boolean {
   const probe = spawnSync(binary, ['-version'], { stdio: 'ignore', timeout: 10_000 });
   return probe.status === 0;
 }
 
+function fromPackage(name: string, pick: (mod: unknown) => unknown): Probe {
+  let mod: unknown;
+  try {
+    mod = require(name);
+  } catch {
+    return { missing: 'not installed' };
+  }
+  const found = pick(mod);
+  if (typeof found !== 'string' || !fs.existsSync(found)) return { missing: `no binary for ${process.platform}-${process.arch}` };
+  return runs(found) ? { path: found } : { missing: `${found} does not run` };
+}
+
+function fromPath(env: NodeJS.ProcessEnv): Probe {
+  const names = process.platform === 'win32' ? ['ffmpeg.exe'] : ['ffmpeg'];
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  for (const dir of dirs) {
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      if (fs.existsSync(candidate) && runs(candidate)) return { path: candidate };
+    }
+  }
+  return { missing: dirs.length ? 'no working ffmpeg in any PATH folder' : 'PATH is empty' };
+}
+
+/** Resolves ffmpeg once per call; throws StudioError 'ffmpeg-missing' listing every source tried. */
 export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegLocation {
-  const tried: string[] = [];
   if (env.FFMPEG_PATH) {
     if (fs.existsSync(env.FFMPEG_PATH) && runs(env.FFMPEG_PATH)) return { path: env.FFMPEG_PATH, source: 'FFMPEG_PATH' };
-    throw new StudioError('ffmpeg-missing', `FFMPEG_PATH is set to ${env.FFMPEG_PATH}, but that is not a working ffmpeg binary`);
+    throw new StudioError('ffmpeg-missing', `FFMPEG_PATH is set to ${env.FFMPEG_PATH}, but that is not a working ffmpeg binary (it must run "ffmpeg -version")`);
   }
-  const candidates: [string, () => string | null][] = [
+  const sources: [string, () => Probe][] = [
     ['ffmpeg-static', () => fromPackage('ffmpeg-static', (m) => m)],
-    ['@ffmpeg-installer/ffmpeg', () => fromPackage('@ffmpeg-installer/ffmpeg', (m) => (m as { path?: string }).path)],
-    ['PATH', () => (runs('ffmpeg') ? 'ffmpeg' : null)],
+    ['@ffmpeg-installer/ffmpeg', () => fromPackage('@ffmpeg-installer/ffmpeg', (m) => (m as { path?: unknown }).path)],
+    ['PATH', () => fromPath(env)],
   ];
-  for (const [source, find] of candidates) {
-    const found = find();
-    if (found) return { path: found, source };
-    tried.push(source);
+  const tried = ['FFMPEG_PATH (not set)'];
+  for (const [source, probe] of sources) {
+    const found = probe();
+    if ('path' in found) return { path: found.path, source };
+    tried.push(`${source} (${found.missing})`);
   }
-  throw new StudioError('ffmpeg-missing', `no ffmpeg found (tried FFMPEG_PATH, ${tried.join(', ')}); install ffmpeg or set FFMPEG_PATH`);
+  throw new StudioError('ffmpeg-missing', `no ffmpeg found; tried ${tried.join(', ')}. Install ffmpeg or set FFMPEG_PATH to its binary`);
 }
