@@ -40,7 +40,7 @@ export function unavailableReason(provider: string): string | null {
   const backend = ort.listSupportedBackends().find((b) => b.name === provider);
   if (!backend) return `onnxruntime-node on ${process.platform} has no ${provider} execution provider`;
   if (provider === 'cuda' && !cudaLibraryPresent()) {
-    return 'the CUDA provider is not installed (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install)';
+    return 'the CUDA provider is not installed (run ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js)';
   }
   return null;
 }

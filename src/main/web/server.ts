@@ -5,10 +5,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { dispatch } from '../api/handlers';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json' };
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MAX_BODY = 1 << 20;
 
 export interface WebServer {
@@ -27,7 +27,7 @@ export interface WebServerOptions {
 function send(res: http.ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', token?: string): void {
   res.writeHead(status, {
     'Content-Type': type,
-    'Content-Security-Policy': CSP,
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
     ...(token ? { 'Set-Cookie': `studio_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {}),
