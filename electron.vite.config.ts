@@ -26,7 +26,14 @@ export default defineConfig({
     build: {
       // Native addons can never be bundled; listed so they stay external whichever dependency list they are in.
       externalizeDeps: { include: ['onnxruntime-node', 'sharp'] },
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } },
+      // Worker threads load their own entries beside index.js (see src/main/workers/worker-job.ts).
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          'train-worker': resolve(__dirname, 'src/main/train/train-worker.ts'),
+          'export-worker': resolve(__dirname, 'src/main/render/export-worker.ts'),
+        },
+      },
     },
   },
   preload: {

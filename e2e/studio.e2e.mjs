@@ -1,6 +1,9 @@
 // The studio's first screen in web mode: it loads, connects to the engines, and web mode refuses
 // requests without the token or from other origins.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -67,12 +70,41 @@ async function openPortrait(context, url, shared) {
   return page;
 }
 
-/** Clicks the ruler at a time (seconds) of the 4 s timeline. */
-async function seek(page, seconds) {
+/** Clicks the ruler at a time (seconds) of a timeline `duration` seconds long. */
+async function seek(page, seconds, duration = 4) {
   const ruler = page.getByRole('slider', { name: 'Playhead' });
   const box = await ruler.boundingBox();
-  await ruler.click({ position: { x: (box.width * seconds) / 4, y: box.height / 2 } });
+  await ruler.click({ position: { x: (box.width * seconds) / duration, y: box.height / 2 } });
   await page.getByTestId('clock').getByText(new RegExp(`^${seconds.toFixed(2)} s`)).waitFor();
+}
+
+/** Keys AU12 at 0 (value 0) and at `at` seconds (value 1). */
+async function keySmile(page, at, duration = 4) {
+  const value = page.getByLabel('AU12 value');
+  await value.fill('0');
+  await value.press('Enter');
+  await page.getByRole('button', { name: 'Key AU12' }).click();
+  await seek(page, at, duration);
+  await value.fill('1');
+  await value.press('Enter');
+  await page.getByRole('button', { name: 'Key AU12' }).click();
+}
+
+/** Sets the timeline's length in seconds. */
+async function setLength(page, seconds) {
+  await page.getByTestId('duration').fill(String(seconds));
+  await page.getByTestId('duration').press('Enter');
+  await page.getByTestId('clock').getByText(new RegExp(`/ ${seconds.toFixed(1)} s$`)).waitFor();
+}
+
+/** Frame count, size and codec of a video, read back by ffmpeg itself. */
+function probe(file) {
+  const ffmpeg = process.env.FFMPEG_PATH ?? createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
+  const r = spawnSync(ffmpeg, ['-hide_banner', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], { encoding: 'utf8' });
+  const stream = /Stream #0:0.*Video: (\w+).*?, (\w+)\(?.*?, (\d+)x(\d+)/.exec(r.stderr);
+  const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].pop();
+  assert.ok(stream && frames, `ffmpeg could not read ${file}: ${r.stderr.slice(-400)}`);
+  return { codec: stream[1], pixelFormat: stream[2], width: Number(stream[3]), height: Number(stream[4]), frames: Number(frames[1]) };
 }
 
 export const photoTests = [
@@ -143,6 +175,93 @@ export const photoTests = [
       await page.getByTestId('open-photo').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') });
       await page.getByRole('alert').getByText(/notes\.jpg is not an image/).waitFor({ timeout: 15_000 });
       await page.screenshot({ path: path.join(results, 'studio-bad-upload.png') });
+      await page.close();
+    },
+  ],
+  [
+    'edits keys (easing menu, drag in time), saves the project, and reopens it from the Projects menu',
+    async ({ context, url, results, shared }) => {
+      const page = await openPortrait(context, url, shared);
+      await keySmile(page, 2);
+      const keys = page.locator('[data-track="AU12"] .diamond');
+      await keys.nth(1).click();
+      await page.getByTestId('easing').selectOption('hold');
+      assert.match(await keys.nth(1).getAttribute('title'), /\(hold\)/);
+      // Drag the second key from 2 s to 3 s (a quarter of the lane to the right).
+      const lane = await page.getByRole('slider', { name: 'Playhead' }).boundingBox();
+      const key = await keys.nth(1).boundingBox();
+      await page.mouse.move(key.x + key.width / 2, key.y + key.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(key.x + key.width / 2 + lane.width / 8, key.y + key.height / 2, { steps: 4 });
+      await page.mouse.move(key.x + key.width / 2 + lane.width / 4, key.y + key.height / 2, { steps: 4 });
+      await page.mouse.up();
+      assert.match(await keys.nth(1).getAttribute('title'), /at 3\.00 s/);
+      await page.keyboard.press('Control+s');
+      await page.getByTestId('project-name').fill('smile test');
+      await page.getByTestId('project-name-save').click();
+      await page.getByTestId('document').getByText('smile test').waitFor();
+      await page.getByText('Saved smile test').waitFor();
+      await page.screenshot({ path: path.join(results, 'studio-saved.png') });
+
+      const again = await context.newPage();
+      await again.goto(url);
+      await again.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await again.getByTestId('open-project').click();
+      await again.getByRole('menuitem', { name: /smile test/ }).click();
+      await again.getByText('Project smile test opened').waitFor({ timeout: 30_000 });
+      const reopened = again.locator('[data-track="AU12"] .diamond');
+      assert.equal(await reopened.count(), 2);
+      assert.match(await reopened.nth(1).getAttribute('title'), /AU12 1\.00 at 3\.00 s \(hold\)/);
+      await again.screenshot({ path: path.join(results, 'studio-project-reopened.png') });
+      await again.close();
+      await page.close();
+    },
+  ],
+  [
+    'exports an MP4 from the studio with progress, and the file reads back with the frames, size and codec asked for',
+    async ({ context, url, results, shared, dataDir }) => {
+      const page = await openPortrait(context, url, shared);
+      await setLength(page, 2);
+      await keySmile(page, 1, 2);
+      await page.getByTestId('export').click();
+      await page.getByTestId('export-fps').fill('12');
+      await page.getByTestId('export-name').fill('smile clip');
+      await page.screenshot({ path: path.join(results, 'studio-export-dialog.png') });
+      await page.getByTestId('export-start').click();
+      await page.locator('[data-testid="export-progress"][data-state="done"]').waitFor({ timeout: 120_000 });
+      await page.screenshot({ path: path.join(results, 'studio-export-done.png') });
+      const file = path.join(dataDir, 'exports', 'smile clip.mp4');
+      const video = probe(file);
+      assert.deepEqual(video, { codec: 'h264', pixelFormat: 'yuv420p', width: 512, height: 512, frames: 24 });
+      // Web mode downloads the file; its bytes are the exported file's.
+      const href = await page.getByTestId('export-download').getAttribute('href');
+      const download = await page.evaluate(async (h) => (await fetch(h)).arrayBuffer().then((b) => b.byteLength), href);
+      assert.equal(download, fs.statSync(file).size);
+      // A second export with the same name never replaces the first.
+      await page.getByRole('button', { name: 'Done' }).click();
+      await page.getByTestId('export').click();
+      await page.getByTestId('export-name').fill('smile clip');
+      await page.getByTestId('export-start').click();
+      await page.locator('[data-testid="export-progress"][data-state="done"]').waitFor({ timeout: 120_000 });
+      assert.ok(fs.existsSync(path.join(dataDir, 'exports', 'smile clip (2).mp4')));
+      await page.close();
+    },
+  ],
+  [
+    'cancelling an export stops it and leaves no file',
+    async ({ context, url, results, shared, dataDir }) => {
+      const page = await openPortrait(context, url, shared);
+      await setLength(page, 120);
+      await keySmile(page, 60, 120);
+      await page.getByTestId('export').click();
+      await page.getByTestId('export-name').fill('cancelled clip');
+      await page.getByTestId('export-start').click();
+      await page.getByText(/Frame \d+ of 3600/).waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(results, 'studio-export-progress.png') });
+      await page.getByTestId('export-cancel').click();
+      await page.getByText('The export was cancelled; no partial file was kept.').waitFor({ timeout: 30_000 });
+      const left = fs.readdirSync(path.join(dataDir, 'exports')).filter((f) => f.startsWith('cancelled clip') || f.startsWith('.'));
+      assert.deepEqual(left, []);
       await page.close();
     },
   ],

@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, ipcMain, session, shell, type WebFrameMain } from 'electron';
 import { channelOf, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { dispatch } from './api/handlers';
-import { configureModels } from './api/studio-session';
+import { setRevealHook } from './api/export-jobs';
+import { configureModels, configureStorage } from './api/studio-session';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_FILE = join(HERE, '../renderer/index.html');
@@ -61,6 +62,8 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   registerModels();
+  configureStorage(join(app.getPath('userData'), 'studio'));
+  setRevealHook((file) => shell.showItemInFolder(file));
   for (const name of OPERATION_NAMES) {
     ipcMain.handle(channelOf(name), (event, args: unknown) =>
       isStudioPage(event.senderFrame)

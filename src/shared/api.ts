@@ -2,13 +2,17 @@
 // and the web-mode transport are all generated from it, so channel names are never retyped and
 // every payload is validated against the same schema in main.
 import { z } from 'zod';
-import type { Result } from './errors';
+import type { Result, StudioErrorInfo } from './errors';
+import { outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
+import type { Timeline } from './timeline/model';
 
 export interface AppInfo {
   readonly name: string;
   readonly version: string;
   readonly platform: string;
   readonly versions: Readonly<Record<string, string>>;
+  /** 'electron': files can be shown in the system file manager; 'web': exports are downloaded. */
+  readonly host: 'electron' | 'web';
 }
 
 export interface FfmpegInfo {
@@ -52,6 +56,37 @@ export interface ModelEntry {
   readonly active: boolean;
 }
 
+/** A saved project in the studio's projects folder. */
+export interface ProjectEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly photoName: string;
+  /** ISO time of the last save. */
+  readonly savedAt: string;
+}
+
+export interface OpenedProject {
+  readonly project: ProjectEntry;
+  readonly photo: OpenedPhoto;
+  readonly timeline: Timeline;
+  readonly output: OutputSettings;
+}
+
+export interface ExportStatus {
+  readonly jobId: string;
+  readonly state: 'running' | 'done' | 'failed' | 'cancelled';
+  readonly stage: 'preparing' | 'rendering' | 'finalizing' | 'done';
+  readonly framesEncoded: number;
+  readonly totalFrames: number;
+  readonly framesPerSecond: number;
+  readonly etaSeconds: number;
+  readonly elapsedSeconds: number;
+  /** The file (or PNG folder) name in the exports folder, and its full path. */
+  readonly fileName: string;
+  readonly outputPath: string;
+  readonly error?: StudioErrorInfo;
+}
+
 interface Operation<A, R> {
   readonly args: z.ZodType<A>;
   /** Phantom: carries the result type only. */
@@ -63,6 +98,16 @@ const op = <A, R>(args: z.ZodType<A>): Operation<A, R> => ({ args });
 const aus = z.array(z.number().min(0).max(1)).length(17);
 /** 60 MB of base64 is a 45 MB photo, above the decoder's 50 MP limit for typical JPEGs. */
 const MAX_UPLOAD_CHARS = 60_000_000;
+
+const photoId = z.string().min(1).max(100);
+/** A project name becomes a file name: no path separators, reserved characters or control characters. */
+const projectName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .refine((n) => !/[/\\:*?"<>|]/.test(n) && [...n].every((c) => c.charCodeAt(0) >= 32), 'may not contain / \\ : * ? " < > | or control characters');
+const exportFileName = z.string().min(1).max(160).regex(/^[\w][\w .()-]*$/, 'use letters, digits, spaces, dots, dashes and brackets only');
 
 export const OPERATIONS = {
   'app.info': op<Record<string, never>, AppInfo>(z.object({}).strict()),
@@ -78,6 +123,19 @@ export const OPERATIONS = {
     z.object({ name: z.string().regex(/\.(onnx|pth)$/i, 'must be a .onnx model or a .pth checkpoint').max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
   ),
   'models.use': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
+  'project.save': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, ProjectEntry>(
+    z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
+  ),
+  'project.list': op<Record<string, never>, ProjectEntry[]>(z.object({}).strict()),
+  'project.open': op<{ name: string }, OpenedProject>(z.object({ name: projectName }).strict()),
+  'export.start': op<{ photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string }, ExportStatus>(
+    z.object({ photoId, timeline: timelineSchema, output: outputSettingsSchema, fps: z.number().positive().max(120), fileName: exportFileName }).strict() as unknown as z.ZodType<{
+      photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string;
+    }>,
+  ),
+  'export.status': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
+  'export.cancel': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
+  'export.reveal': op<{ jobId: string }, { shown: boolean }>(z.object({ jobId: z.string().min(1) }).strict()),
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -4,6 +4,8 @@ import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../.
 import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
+import { cancelExport, exportStatus, revealExport, startExport } from './export-jobs';
+import { listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, renderFrame, useModel } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
@@ -14,6 +16,7 @@ export const handlers: Handlers = {
     version: packageJson.version,
     platform: `${process.platform}-${process.arch}`,
     versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}) },
+    host: process.versions.electron ? 'electron' : 'web',
   }),
   'ffmpeg.info': async () => resolveFfmpeg(),
   'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
@@ -21,6 +24,13 @@ export const handlers: Handlers = {
   'models.list': async () => listModels(),
   'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),
   'models.use': async ({ id }) => useModel(id),
+  'project.save': async ({ photoId, name, timeline, output }) => saveStudioProject(photoId, name, timeline, output),
+  'project.list': async () => listStudioProjects(),
+  'project.open': ({ name }) => openStudioProject(name),
+  'export.start': async (args) => startExport(args),
+  'export.status': async ({ jobId }) => exportStatus(jobId),
+  'export.cancel': async ({ jobId }) => cancelExport(jobId),
+  'export.reveal': async ({ jobId }) => revealExport(jobId),
 };
 
 /** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */

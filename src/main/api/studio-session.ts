@@ -12,10 +12,23 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { exportGeneratorModel, readModelInfo } from '../model/model-file';
 import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
 
-interface OpenPhoto {
+/** A face as the session keeps it: enough to crop, paste back and describe it. */
+export interface SessionFace {
+  readonly id: number;
+  readonly box: Face['box'];
+  readonly landmarks: Face['landmarks'];
+  readonly sourceAus: readonly number[];
+  readonly tooSmall: boolean;
+  readonly cutByBorder: boolean;
+}
+
+export interface OpenPhoto {
   readonly name: string;
+  /** Where the photo is on disk (uploads are stored in the studio's photos folder) and its hash. */
+  readonly path: string;
+  readonly sha256: string;
   readonly photo: RgbImage;
-  readonly faces: readonly Face[];
+  readonly faces: readonly SessionFace[];
   /** Per face and model size: the crop tensor and where it pastes back. */
   readonly prepared: Map<string, { image: Float32Array; plan: PastePlan }>;
 }
@@ -25,6 +38,31 @@ const photos = new Map<string, OpenPhoto>();
 let modelPaths: string[] = [];
 let activeModel: string | null = null;
 let importDir: string | null = null;
+let dataDir: string | null = null;
+
+/** Where the studio keeps uploaded photos, projects and exports (photos/, projects/, exports/). */
+export function configureStorage(dir: string): void {
+  dataDir = path.resolve(dir);
+}
+
+export function storageDir(kind: 'photos' | 'projects' | 'exports'): string {
+  if (!dataDir) throw new StudioError('no-storage', 'this studio has no data folder for photos, projects and exports');
+  const dir = path.join(dataDir, kind);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function openPhotoOf(photoId: string): OpenPhoto {
+  const open = photos.get(photoId);
+  if (!open) throw new StudioError('photo-closed', 'that photo is no longer open; open it again');
+  return open;
+}
+
+/** The model that renders previews and exports. */
+export function activeModelPath(): string {
+  if (!activeModel) throw new StudioError('no-model', 'no model is loaded: import a model (.onnx, or an original .pth checkpoint) first');
+  return activeModel;
+}
 
 /** Which model files the studio offers, which one renders, and where imported models are kept. */
 export function configureModels(paths: readonly string[], options: { active?: string; importDir?: string } = {}): void {
@@ -95,28 +133,46 @@ export function listModels(): ModelEntry[] {
 const dataUrl = async (image: RgbImage): Promise<string> =>
   `data:image/jpeg;base64,${(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64')}`;
 
+/**
+ * Opens an uploaded photo: it is stored once in the photos folder under its content hash (so
+ * projects can refer to it), decoded, and its faces found.
+ */
 export async function openPhoto(name: string, dataBase64: string): Promise<OpenedPhoto> {
-  const photo = await decodeImage(Buffer.from(dataBase64, 'base64'), name);
-  const faces = await detectFaces(photo);
+  const bytes = Buffer.from(dataBase64, 'base64');
+  const photo = await decodeImage(bytes, name);
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const ext = (path.extname(name).toLowerCase().match(/^\.(jpe?g|png|webp)$/)?.[0]) ?? '.img';
+  const stored = path.join(storageDir('photos'), `${sha256.slice(0, 20)}${ext}`);
+  if (!fs.existsSync(stored)) writeFileAtomic(stored, bytes);
+  const faces = (await detectFaces(photo)).map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: Array.from(estimateAus(f)), tooSmall: f.tooSmall, cutByBorder: f.cutByBorder }));
+  return registerPhoto({ name, path: stored, sha256, photo, faces, prepared: new Map() });
+}
+
+/** Opens a photo from disk with faces already known (a project's), keeping their ids. */
+export async function openPhotoWithFaces(name: string, file: string, sha256: string, faces: readonly SessionFace[]): Promise<OpenedPhoto> {
+  const photo = await decodeImage(file);
+  return registerPhoto({ name, path: file, sha256, photo, faces, prepared: new Map() });
+}
+
+async function registerPhoto(open: OpenPhoto): Promise<OpenedPhoto> {
   const photoId = crypto.randomUUID();
-  photos.set(photoId, { name, photo, faces, prepared: new Map() });
+  photos.set(photoId, open);
   while (photos.size > MAX_OPEN_PHOTOS) photos.delete(photos.keys().next().value as string);
   return {
     photoId,
-    name,
-    width: photo.width,
-    height: photo.height,
-    imageUrl: await dataUrl(photo),
-    faces: faces.map((f) => ({ id: f.id, box: f.box, sourceAus: Array.from(estimateAus(f)), tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })),
+    name: open.name,
+    width: open.photo.width,
+    height: open.photo.height,
+    imageUrl: await dataUrl(open.photo),
+    faces: open.faces.map((f) => ({ id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })),
   };
 }
 
 export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[]): Promise<RenderedFrame> {
-  const open = photos.get(photoId);
-  if (!open) throw new StudioError('photo-closed', 'that photo is no longer open; open it again');
-  if (!activeModel) throw new StudioError('no-model', 'no model is loaded: import a model (.onnx, or an original .pth checkpoint) first');
+  const open = openPhotoOf(photoId);
+  const model = activeModelPath();
   const t0 = performance.now();
-  const engine = await GeneratorEngine.load(activeModel);
+  const engine = await GeneratorEngine.load(model);
   const frame = new Uint8Array(open.photo.data);
   for (const r of requests) {
     const face = open.faces.find((f) => f.id === r.faceId);

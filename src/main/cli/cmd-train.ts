@@ -5,6 +5,7 @@ import path from 'node:path';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
+import { RUN_CACHE_NAMES } from '../train/dataset';
 import { runTrainingInWorker } from '../train/train-worker';
 import { UsageError, type ParsedFlags } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
@@ -37,9 +38,10 @@ function describe(e: TrainEvent): string | null {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a generator on a folder of face photos',
-  usage: '--data <folder> --out runs/<name> [--aligned] [--labels aus.csv] [--preset light] [--steps N] [--batch B] [--resume]',
+  usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--preset light] [--steps N] [--batch B] [--resume]',
   flags: {
     data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
+    'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
     out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
     ...datasetFlags,
     steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every 5th)' },
@@ -60,11 +62,16 @@ export const trainCommand: Command = {
       controller.abort();
     };
     process.once('SIGINT', stop);
-    const cacheDir = path.join(runDir, 'dataset');
-    const manifest = await buildFromFlags(flags.data as string, cacheDir, { ...flags, preset: config.preset }, controller.signal);
-    if (manifest.items.filter((i) => i.split === 'train').length === 0) throw new Error(`no usable training faces in ${flags.data}`);
+    const sources = [{ folder: flags.data as string, cacheDir: path.join(runDir, RUN_CACHE_NAMES.detected), aligned: !!flags.aligned }];
+    if (flags['aligned-data']) sources.push({ folder: flags['aligned-data'] as string, cacheDir: path.join(runDir, RUN_CACHE_NAMES.aligned), aligned: true });
+    let trainFaces = 0;
+    for (const source of sources) {
+      const manifest = await buildFromFlags(source.folder, source.cacheDir, { ...flags, aligned: source.aligned, preset: config.preset }, controller.signal);
+      trainFaces += manifest.items.filter((i) => i.split === 'train').length;
+    }
+    if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDir, config, resume: !!flags.resume }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume }, (e) => {
       const line = describe(e);
       if (line) progressLine(line);
       if (e.type === 'done') done = e;

@@ -81,9 +81,14 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
         throw failure(spawnError ? `could not start: ${(spawnError as Error).message}` : 'stopped while frames were still being written');
       }
       // Resolves once the frame is handed to the OS: the caller may then reuse the buffer.
+      // If ffmpeg dies meanwhile, its exit ends the wait (the next write then reports the failure).
       await new Promise<void>((resolve) => {
-        const flushed = child.stdin.write(frame, () => resolve());
-        if (!flushed) child.once('close', () => resolve());
+        const onClose = () => resolve();
+        child.once('close', onClose);
+        child.stdin.write(frame, () => {
+          child.off('close', onClose);
+          resolve();
+        });
       });
     },
     async finish() {

@@ -121,6 +121,9 @@ export async function exportVideo(
         }
         timing.compositingMs += performance.now() - t0;
         slot.written = encoder.write(slot.data);
+        // Awaited later; marked handled now so a cancel that rejects several pending writes is not an
+        // unhandled rejection (which would end a worker thread before the partial file is removed).
+        slot.written.catch(() => undefined);
         frameIndex++;
         report('rendering', frameIndex);
       }

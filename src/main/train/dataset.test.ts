@@ -76,4 +76,41 @@ describe('buildDataset', () => {
     fs.symlinkSync(linked, path.join(linked, 'loop'));
     expect(scanImages(linked).map((f) => path.relative(linked, f))).toEqual(['link-to-a.png', path.join('nested-link', 'b.png')]);
   });
+
+  it('saves partial progress while building, so a killed build resumes without redoing work', async () => {
+    const folder = await makeFolder();
+    const cacheDir = `${folder}-cache`;
+    const controller = new AbortController();
+    const calls: string[] = [];
+    // Abort after the second face step: cancelling saves what is done.
+    const step: FaceStep = async (file, bytes) => {
+      const r = await alignedStep(calls)(file, bytes);
+      if (calls.length === 2) controller.abort();
+      return r;
+    };
+    await expect(buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: step, validationFraction: 0, signal: controller.signal, flushEveryMs: 60_000 })).rejects.toThrow(/cancelled/);
+    const partial = JSON.parse(fs.readFileSync(path.join(cacheDir, 'manifest.json'), 'utf8'));
+    expect(partial.items.length).toBe(2);
+    const rest: string[] = [];
+    const full = await buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep(rest), validationFraction: 0 });
+    expect(full.items.length).toBe(2);
+    expect(rest).not.toContain('a.png');
+  });
+
+  it('trains on several caches together and refuses mixed crop sizes', async () => {
+    const a = await makeFolder();
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-dataset-b-'));
+    fs.writeFileSync(path.join(b, 'd.png'), await sharp({ create: { width: 20, height: 20, channels: 3, background: '#123456' } }).png().toBuffer());
+    await buildDataset({ folder: a, cacheDir: `${a}-cache`, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 });
+    await buildDataset({ folder: b, cacheDir: `${b}-cache`, size: SIZE, recipe: 'aligned', faceStep: alignedStep([]), validationFraction: 0 });
+    const both = loadDataset([`${a}-cache`, `${b}-cache`]);
+    expect(both.train.count).toBe(3);
+    expect(both.manifests.map((m) => m.items.length)).toEqual([2, 1]);
+    const last = both.train.pixels.subarray(2 * SIZE * SIZE * 3, 2 * SIZE * SIZE * 3 + 3);
+    expect(Array.from(last)).toEqual([0x12, 0x34, 0x56]);
+    expect(both.manifestHash).not.toBe(loadDataset(`${a}-cache`).manifestHash);
+    const c = `${b}-big`;
+    await buildDataset({ folder: b, cacheDir: c, size: SIZE * 2, recipe: 'aligned', faceStep: async () => ({ ok: true, crop: new Uint8Array(SIZE * SIZE * 12), aus: new Float32Array(17) }), validationFraction: 0 });
+    expect(() => loadDataset([`${a}-cache`, c])).toThrow(/px crops/);
+  });
 });

@@ -41,7 +41,19 @@ export interface BuildOptions {
   readonly faceStep: FaceStep;
   readonly validationFraction: number;
   readonly signal?: AbortSignal;
+  /** Save what is done so far at least this often (ms), so a killed build resumes; default 60 s. */
+  readonly flushEveryMs?: number;
   readonly onProgress?: (p: { stage: 'scanning' | 'processing'; done: number; total: number; file?: string }) => void;
+}
+
+/** Cache folders inside a training run: photos with face detection, and already-aligned crops. */
+export const RUN_CACHE_NAMES = { detected: 'dataset', aligned: 'dataset-aligned' } as const;
+
+/** The run's dataset caches that exist, in a fixed order. */
+export function runCacheDirs(runDir: string): string[] {
+  return Object.values(RUN_CACHE_NAMES)
+    .map((name) => path.join(runDir, name))
+    .filter((dir) => fs.existsSync(path.join(dir, MANIFEST)));
 }
 
 export function scanImages(folder: string): string[] {
@@ -97,8 +109,24 @@ export async function buildDataset(options: BuildOptions): Promise<Manifest> {
   const crops: Uint8Array[] = [];
   const skipped: Manifest['skipped'] = [];
   const seen = new Set<string>();
+  // A partial save keeps the previous cache's entries not reached yet, so nothing computed is lost.
+  const flush = () => {
+    const pending = reusable ? reusable.items.flatMap((item, i) => (seen.has(item.sha256) ? [] : [i])) : [];
+    writeCache(options.cacheDir, { version: CACHE_VERSION, size: options.size, recipe: options.recipe, items: [...items, ...pending.map((i) => reusable!.items[i])], skipped }, [
+      ...crops,
+      ...pending.map((i) => oldCrops!.pixels.subarray(i * cropBytes, (i + 1) * cropBytes)),
+    ]);
+  };
+  let lastFlush = performance.now();
   for (const [done, file] of files.entries()) {
-    if (options.signal?.aborted) throw new Error('dataset building was cancelled');
+    if (performance.now() - lastFlush > (options.flushEveryMs ?? 60_000) && !options.signal?.aborted) {
+      flush();
+      lastFlush = performance.now();
+    }
+    if (options.signal?.aborted) {
+      flush();
+      throw new Error('dataset building was cancelled (the faces done so far are saved and reused next time)');
+    }
     options.onProgress?.({ stage: 'processing', done, total: files.length, file });
     const relative = path.relative(options.folder, file);
     let bytes: Buffer;
@@ -168,23 +196,36 @@ function loadCrops(cacheDir: string, manifest: Manifest): { pixels: Uint8Array }
   }
 }
 
-/** The cached crops split into training and validation sets, plus the manifest's hash for checkpoints. */
-export function loadDataset(cacheDir: string): { train: CropSet; validation: CropSet; manifestHash: string; manifest: Manifest } {
-  const manifest = readManifest(cacheDir);
-  if (!manifest) throw new Error(`no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
-  const loaded = loadCrops(cacheDir, manifest);
-  if (!loaded) throw new Error(`dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); rebuild it`);
+/**
+ * The cached crops of one or more caches (e.g. detected photos plus aligned crops), split into
+ * training and validation sets, plus a hash of the manifests for checkpoints. All caches must share
+ * one crop size.
+ */
+export function loadDataset(cacheDirs: string | readonly string[]): { train: CropSet; validation: CropSet; manifestHash: string; manifests: Manifest[] } {
+  const dirs = typeof cacheDirs === 'string' ? [cacheDirs] : cacheDirs;
+  if (dirs.length === 0) throw new Error('no dataset cache given');
+  const caches = dirs.map((cacheDir) => {
+    const manifest = readManifest(cacheDir);
+    if (!manifest) throw new Error(`no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
+    const loaded = loadCrops(cacheDir, manifest);
+    if (!loaded) throw new Error(`dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); rebuild it`);
+    if (manifest.size !== readManifest(dirs[0])!.size) throw new Error(`dataset cache ${cacheDir} has ${manifest.size} px crops, ${dirs[0]} has ${readManifest(dirs[0])!.size} px`);
+    return { manifest, pixels: loaded.pixels };
+  });
+  const size = caches[0].manifest.size;
+  const bytes = size * size * 3;
   const pick = (split: ManifestItem['split']): CropSet => {
-    const indices = manifest.items.flatMap((item, i) => (item.split === split ? [i] : []));
-    const bytes = manifest.size * manifest.size * 3;
-    const pixels = new Uint8Array(indices.length * bytes);
-    const aus = new Float32Array(indices.length * AU_DIM);
-    indices.forEach((src, dst) => {
-      pixels.set(loaded.pixels.subarray(src * bytes, (src + 1) * bytes), dst * bytes);
-      aus.set(manifest.items[src].aus, dst * AU_DIM);
+    const chosen = caches.flatMap((c) => c.manifest.items.flatMap((item, i) => (item.split === split ? [{ c, item, i }] : [])));
+    const pixels = new Uint8Array(chosen.length * bytes);
+    const aus = new Float32Array(chosen.length * AU_DIM);
+    chosen.forEach(({ c, item, i }, dst) => {
+      pixels.set(c.pixels.subarray(i * bytes, (i + 1) * bytes), dst * bytes);
+      aus.set(item.aus, dst * AU_DIM);
     });
-    return { size: manifest.size, count: indices.length, pixels, aus };
+    return { size, count: chosen.length, pixels, aus };
   };
-  const manifestHash = crypto.createHash('sha256').update(JSON.stringify(manifest.items.map((i) => [i.sha256, i.split]))).digest('hex');
-  return { train: pick('train'), validation: pick('validation'), manifestHash, manifest };
+  // One cache hashes exactly as before multi-cache runs existed, so older checkpoints still resume.
+  const itemKeys = caches.map((c) => JSON.stringify(c.manifest.items.map((i) => [i.sha256, i.split])));
+  const manifestHash = crypto.createHash('sha256').update(itemKeys.join('\n')).digest('hex');
+  return { train: pick('train'), validation: pick('validation'), manifestHash, manifests: caches.map((c) => c.manifest) };
 }

@@ -31,7 +31,7 @@ describe('runTrainingInWorker', () => {
     const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 1000, criticPerGenerator: 2, sampleEvery: 0, validateEvery: 0 });
     const events: TrainEvent[] = [];
     const controller = new AbortController();
-    await runTrainingInWorker({ runDir, cacheDir, config, resume: false }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false }, (e) => {
       events.push(e);
       if (e.type === 'progress' && e.step === 2) controller.abort();
     }, controller.signal);
@@ -42,6 +42,6 @@ describe('runTrainingInWorker', () => {
 
   it('reports a missing dataset cache as an error', async () => {
     const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 2 });
-    await expect(runTrainingInWorker({ runDir: os.tmpdir(), cacheDir: path.join(os.tmpdir(), 'missing-cache-xyz'), config, resume: false }, () => {})).rejects.toThrow(/no dataset cache/);
+    await expect(runTrainingInWorker({ runDir: os.tmpdir(), cacheDirs: [path.join(os.tmpdir(), 'missing-cache-xyz')], config, resume: false }, () => {})).rejects.toThrow(/no dataset cache/);
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configureModels } from '../api/studio-session';
+import { configureModels, configureStorage } from '../api/studio-session';
 import { startWebServer } from './server';
 
 const args = process.argv.slice(2);
@@ -15,6 +15,8 @@ const modelsFlag = args.indexOf('--models-dir');
 const importDir = modelsFlag >= 0 ? path.resolve(args[modelsFlag + 1]) : path.join(os.homedir(), '.ganimation-studio', 'models');
 const imported = fs.existsSync(importDir) ? fs.readdirSync(importDir).filter((f) => f.endsWith('.onnx')).map((f) => path.join(importDir, f)) : [];
 configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx'), ...imported], { importDir });
+const dataFlag = args.indexOf('--data-dir');
+configureStorage(dataFlag >= 0 ? path.resolve(args[dataFlag + 1]) : path.join(os.homedir(), '.ganimation-studio'));
 const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
 
 const server = await startWebServer({ port, rendererDir });

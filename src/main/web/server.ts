@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { exportFile } from '../api/export-jobs';
 import { dispatch } from '../api/handlers';
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json' };
-const MAX_BODY = 1 << 20;
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json', '.mp4': 'video/mp4', '.webm': 'video/webm', '.gif': 'image/gif' };
+/** Photo and model uploads arrive as base64 inside JSON (see MAX_UPLOAD_CHARS in shared/api.ts). */
+const MAX_BODY = 64 << 20;
 
 export interface WebServer {
   readonly url: string;
@@ -69,6 +71,14 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       return;
     }
     if (req.method !== 'GET') return send(res, 405, 'method not allowed');
+    // Finished exports are downloaded (web mode has no file manager to show them in).
+    if (url.pathname.startsWith('/exports/')) {
+      const exported = exportFile(decodeURIComponent(url.pathname.slice('/exports/'.length)));
+      if (!exported) return send(res, 404, 'no such export');
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(exported)] ?? 'application/octet-stream', 'Content-Length': fs.statSync(exported).size, 'Content-Disposition': `attachment; filename="${path.basename(exported).replace(/"/g, '')}"` });
+      fs.createReadStream(exported).pipe(res);
+      return;
+    }
     const file = path.resolve(root, `.${url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname)}`);
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(res, 404, 'not found');
     send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] ?? 'application/octet-stream', token);

@@ -13,6 +13,24 @@ const keyframe = z.object({ id: z.string().min(1), time: z.number().min(0), valu
 const tracks = z.partialRecord(z.enum(AU_ORDER), z.array(keyframe));
 const box = z.object({ x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() });
 
+/** Output settings stored in a project and sent with an export. */
+export const outputSettingsSchema = z.object({
+  format: z.enum(['mp4', 'webm', 'gif', 'png']),
+  size: z.enum(['original', '1080p', '720p']),
+  quality: z.number().min(0).max(100),
+  range: z.tuple([z.number().min(0), z.number().min(0)]).nullable(),
+  audioPath: z.string().nullable(),
+});
+export type OutputSettings = z.infer<typeof outputSettingsSchema>;
+export const DEFAULT_OUTPUT_SETTINGS: OutputSettings = Object.freeze({ format: 'mp4', size: 'original', quality: 80, range: null, audioPath: null });
+
+/** A timeline as the renderer edits it (faces by id, their source AUs and tracks). */
+export const timelineSchema = z.object({
+  duration: z.number().positive().max(3600),
+  fps: z.number().positive().max(240),
+  faces: z.array(z.object({ faceId: z.number().int().min(0), sourceAus: z.array(unit).length(AU_ORDER.length), tracks })).max(64),
+});
+
 const projectV2 = z.object({
   schemaVersion: z.literal(2),
   photo: z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/), width: z.number().int().positive(), height: z.number().int().positive() }),
@@ -28,13 +46,7 @@ const projectV2 = z.object({
   ),
   duration: z.number().positive().max(3600),
   fps: z.number().positive().max(240),
-  output: z.object({
-    format: z.enum(['mp4', 'webm', 'gif', 'png']),
-    size: z.enum(['original', '1080p', '720p']),
-    quality: z.number().min(0).max(100),
-    range: z.tuple([z.number().min(0), z.number().min(0)]).nullable(),
-    audioPath: z.string().nullable(),
-  }),
+  output: outputSettingsSchema,
 });
 
 /** Version 1 stored AU values on OpenFace's 0-5 scale and every key of a face in one list. */
@@ -71,7 +83,7 @@ function migrateV1(p: z.infer<typeof projectV1>): Project {
     }),
     duration: p.duration,
     fps: p.fps,
-    output: { format: 'mp4', size: 'original', quality: 80, range: null, audioPath: null },
+    output: { ...DEFAULT_OUTPUT_SETTINGS },
   };
 }
 

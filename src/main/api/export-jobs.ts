@@ -1,0 +1,114 @@
+// Exports started from the studio: each runs in a worker thread and is polled by id. Output goes to
+// the studio's exports folder under a name that never replaces an existing file.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportStatus } from '../../shared/api';
+import { StudioError, toErrorInfo } from '../../shared/errors';
+import type { OutputSettings } from '../../shared/project/schema';
+import type { Timeline } from '../../shared/timeline/model';
+import { runExportInWorker } from '../render/export-worker';
+import { resolveFfmpeg } from '../render/ffmpeg-path';
+import { projectOf } from './studio-projects';
+import { activeModelPath, openPhotoOf, storageDir } from './studio-session';
+
+interface Job {
+  status: ExportStatus;
+  readonly controller: AbortController;
+  readonly started: number;
+}
+
+const jobs = new Map<string, Job>();
+/** Finished jobs kept for polling; older ones are forgotten. */
+const MAX_FINISHED_JOBS = 20;
+
+const EXTENSIONS: Record<OutputSettings['format'], string> = { mp4: '.mp4', webm: '.webm', gif: '.gif', png: '' };
+
+/** `name.ext`, or `name (2).ext`, ... when taken: an export never replaces a file. */
+function freeName(dir: string, fileName: string, format: OutputSettings['format']): string {
+  const ext = EXTENSIONS[format];
+  const base = fileName.toLowerCase().endsWith(ext) && ext ? fileName.slice(0, -ext.length) : fileName;
+  for (let n = 1; ; n++) {
+    const candidate = `${base}${n > 1 ? ` (${n})` : ''}${ext}`;
+    if (!fs.existsSync(path.join(dir, candidate))) return candidate;
+  }
+}
+
+/** Host hook: shows a file in the system file manager (the Electron shell sets it). */
+let revealHook: ((file: string) => void) | null = null;
+export function setRevealHook(hook: (file: string) => void): void {
+  revealHook = hook;
+}
+
+export function startExport(args: { photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string }): ExportStatus {
+  const open = openPhotoOf(args.photoId);
+  const modelPath = activeModelPath();
+  const dir = storageDir('exports');
+  const fileName = freeName(dir, args.fileName, args.output.format);
+  const outputPath = path.join(dir, fileName);
+  if (args.output.audioPath) throw new StudioError('bad-arguments', 'audio tracks are not supported from the studio yet; use ganimation render --audio');
+  const project = projectOf(open, path.join(dir, 'export.json'), args.timeline, args.output);
+  const jobId = crypto.randomUUID();
+  const job: Job = {
+    controller: new AbortController(),
+    started: performance.now(),
+    status: { jobId, state: 'running', stage: 'preparing', framesEncoded: 0, totalFrames: 0, framesPerSecond: 0, etaSeconds: 0, elapsedSeconds: 0, fileName, outputPath },
+  };
+  jobs.set(jobId, job);
+  const elapsed = () => (performance.now() - job.started) / 1000;
+  runExportInWorker(
+    {
+      project,
+      photoPath: open.path,
+      modelPath,
+      device: 'auto',
+      ffmpegPath: resolveFfmpeg().path,
+      options: { format: args.output.format, outputPath, size: args.output.size, fps: args.fps, quality: args.output.quality, range: args.output.range, audioPath: null, batchSize: 8 },
+    },
+    (p) => (job.status = { ...job.status, stage: p.stage, framesEncoded: p.framesEncoded, totalFrames: p.totalFrames, framesPerSecond: p.framesPerSecond, etaSeconds: p.etaSeconds, elapsedSeconds: elapsed() }),
+    job.controller.signal,
+  ).then(
+    (report) => (job.status = { ...job.status, state: 'done', stage: 'done', framesEncoded: report.frames, totalFrames: report.frames, etaSeconds: 0, elapsedSeconds: elapsed() }),
+    (err) => {
+      const cancelled = job.controller.signal.aborted;
+      job.status = { ...job.status, state: cancelled ? 'cancelled' : 'failed', elapsedSeconds: elapsed(), ...(cancelled ? {} : { error: toErrorInfo(err) }) };
+    },
+  ).finally(forgetOldJobs);
+  return job.status;
+}
+
+function forgetOldJobs(): void {
+  const finished = [...jobs.entries()].filter(([, j]) => j.status.state !== 'running');
+  for (const [id] of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS))) jobs.delete(id);
+}
+
+function jobOf(jobId: string): Job {
+  const job = jobs.get(jobId);
+  if (!job) throw new StudioError('no-such-job', `no export ${jobId}`);
+  return job;
+}
+
+export const exportStatus = (jobId: string): ExportStatus => {
+  const job = jobOf(jobId);
+  return job.status.state === 'running' ? { ...job.status, elapsedSeconds: (performance.now() - job.started) / 1000 } : job.status;
+};
+
+/** Stops the export: ffmpeg is killed and the partial output removed (by the export itself). */
+export function cancelExport(jobId: string): ExportStatus {
+  const job = jobOf(jobId);
+  if (job.status.state === 'running') job.controller.abort();
+  return job.status;
+}
+
+export function revealExport(jobId: string): { shown: boolean } {
+  const job = jobOf(jobId);
+  if (job.status.state !== 'done' || !revealHook) return { shown: false };
+  revealHook(job.status.outputPath);
+  return { shown: true };
+}
+
+/** The finished export's file in the exports folder, for web-mode downloads (null when not one). */
+export function exportFile(fileName: string): string | null {
+  const job = [...jobs.values()].find((j) => j.status.fileName === fileName && j.status.state === 'done');
+  return job && fs.existsSync(job.status.outputPath) && fs.statSync(job.status.outputPath).isFile() ? job.status.outputPath : null;
+}

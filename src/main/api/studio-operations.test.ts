@@ -1,0 +1,84 @@
+// The studio's project and export operations through dispatch, on real engines and files: a saved
+// project reopens with its timeline, a changed photo is refused by name, an export runs in its worker
+// to a file that never replaces another, and bad arguments are refused with the field named.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ExportStatus, OpenedPhoto, OpenedProject, ProjectEntry } from '../../shared/api';
+import type { Result } from '../../shared/errors';
+import { DEFAULT_OUTPUT_SETTINGS } from '../../shared/project/schema';
+import { addKey, type Timeline } from '../../shared/timeline';
+import { disposeAllSessions } from '../infer/generator-engine';
+import { PRESETS } from '../model/config';
+import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
+import { readSafetensors } from '../model/safetensors';
+import { dispatch } from './handlers';
+import { configureModels, configureStorage } from './studio-session';
+
+const SHARED = path.resolve(__dirname, '../../../../shared');
+const PORTRAIT = path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg');
+const have = fs.existsSync(PORTRAIT);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-studio-ops-'));
+afterAll(() => disposeAllSessions());
+
+async function call<T>(name: string, args: unknown): Promise<T> {
+  const r = (await dispatch(name, args)) as Result<T>;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+async function setup(): Promise<{ photo: OpenedPhoto; timeline: Timeline }> {
+  const weights = new Map([...readSafetensors(path.join(SHARED, 'fixtures/ganimation-tiny/generator.safetensors'))].map(([k, t]) => [k, t.data]));
+  const model = path.join(tmp, 'tiny.onnx');
+  writeFileAtomic(model, exportGeneratorModel(weights, PRESETS.tiny.generator, { provenance: { importedFrom: 'fixture' } }));
+  configureModels([model]);
+  configureStorage(path.join(tmp, 'studio'));
+  const photo = await call<OpenedPhoto>('photo.open', { name: 'portrait.jpg', dataBase64: fs.readFileSync(PORTRAIT).toString('base64') });
+  let timeline: Timeline = { duration: 1, fps: 10, faces: photo.faces.map((f) => ({ faceId: f.id, sourceAus: f.sourceAus, tracks: {} })) };
+  timeline = addKey(timeline, 0, 'AU12', 0, 0, 'linear');
+  timeline = addKey(timeline, 0, 'AU12', 1, 1, 'linear');
+  return { photo, timeline };
+}
+
+async function waitFor(jobId: string): Promise<ExportStatus> {
+  for (;;) {
+    const s = await call<ExportStatus>('export.status', { jobId });
+    if (s.state !== 'running') return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!have)('studio operations', () => {
+  it('saves a project, lists it, and reopens it with its timeline; a changed photo is refused by name', async () => {
+    const { photo, timeline } = await setup();
+    const saved = await call<ProjectEntry>('project.save', { photoId: photo.photoId, name: 'smile', timeline, output: DEFAULT_OUTPUT_SETTINGS });
+    expect(saved.name).toBe('smile');
+    expect((await call<ProjectEntry[]>('project.list', {})).map((p) => p.name)).toEqual(['smile']);
+    const opened = await call<OpenedProject>('project.open', { name: 'smile' });
+    expect(opened.timeline.faces[0].tracks.AU12?.map((k) => [k.time, k.value])).toEqual([[0, 0], [1, 1]]);
+    expect(opened.photo.faces.map((f) => f.id)).toEqual(photo.faces.map((f) => f.id));
+
+    const bad = await dispatch('project.save', { photoId: photo.photoId, name: 'a/b', timeline, output: DEFAULT_OUTPUT_SETTINGS });
+    expect(bad.ok ? '' : bad.error.message).toMatch(/^project\.save: name: may not contain/);
+    // The stored photo changes on disk: reopening names it and says what happened.
+    const stored = path.join(tmp, 'studio/photos', fs.readdirSync(path.join(tmp, 'studio/photos'))[0]);
+    fs.appendFileSync(stored, Buffer.from([0]));
+    const changed = await dispatch('project.open', { name: 'smile' });
+    expect(changed.ok ? '' : changed.error.code).toBe('photo-changed');
+    expect(changed.ok ? '' : changed.error.message).toContain(stored);
+  });
+
+  it('exports in a worker to a new file each time, and reports progress to the end', async () => {
+    const { photo, timeline } = await setup();
+    const args = { photoId: photo.photoId, timeline, output: DEFAULT_OUTPUT_SETTINGS, fps: 10, fileName: 'clip' };
+    const first = await waitFor((await call<ExportStatus>('export.start', args)).jobId);
+    expect(first).toMatchObject({ state: 'done', fileName: 'clip.mp4', framesEncoded: 10, totalFrames: 10 });
+    const second = await waitFor((await call<ExportStatus>('export.start', args)).jobId);
+    expect(second.fileName).toBe('clip (2).mp4');
+    expect(fs.statSync(first.outputPath).size).toBeGreaterThan(1000);
+    expect(fs.readdirSync(path.dirname(first.outputPath)).sort()).toEqual(['clip (2).mp4', 'clip.mp4']);
+    const refused = await dispatch('export.start', { ...args, fileName: '../escape' });
+    expect(refused.ok ? '' : refused.error.message).toMatch(/^export\.start: fileName:/);
+  });
+});
