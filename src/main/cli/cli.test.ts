@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AU_ORDER } from '../../shared/aus';
 
@@ -97,16 +98,21 @@ describe('ganimation CLI', () => {
     expect(noFolder.stderr).toMatch(/folder .*missing-folder does not exist/);
   });
 
-  it.skipIf(!have)('evaluates a model beside the output = input baseline and writes JSON', () => {
+  it.skipIf(!have)('evaluates a model beside the output = input baseline and writes JSON, Markdown and a contact sheet', async () => {
     const folder = path.join(tmp, 'eval-faces');
     fs.mkdirSync(folder);
     fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg'), path.join(folder, 'face.jpg'));
     const model = path.join(tmp, 'eval-model.onnx');
     expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);
     const report = path.join(tmp, 'eval.json');
-    const run = cli('eval', '--model', model, '--data', folder, '--aus', 'AU12', '--no-presets', '-o', report);
+    const sheet = path.join(tmp, 'eval-sheet.png');
+    const markdown = path.join(tmp, 'eval.md');
+    const run = cli('eval', '--model', model, '--data', folder, '--aus', 'AU12', '-o', report, '--sheet', sheet, '--markdown', markdown);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/\| survival: face still detected \| [\d.—]+ \| 1\.000 \|/);
+    // One row: input, own-AU reconstruction and the 8 emotion presets, 32 px each.
+    await expect(sharp(sheet).metadata()).resolves.toMatchObject({ width: 320, height: 32 });
+    expect(fs.readFileSync(markdown, 'utf8')).toMatch(/^Measured with `ganimation eval` on 1 faces[\s\S]*\| AU control: mean r over AU01/);
     const json = JSON.parse(fs.readFileSync(report, 'utf8'));
     expect(json.faces).toBe(1);
     expect(json.baseline.identityMean).toBe(0);

@@ -13,6 +13,8 @@ import { scanImages } from '../train/dataset';
 /** The single AUs the evaluation drives, each alone at three intensities. */
 export const CONTROL_AUS: readonly AuName[] = ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU09', 'AU12', 'AU15', 'AU20', 'AU25', 'AU26', 'AU45'];
 export const CONTROL_LEVELS = [0.3, 0.6, 0.9] as const;
+/** The AUs whose mean r the default model's goal is stated over (issue #8). */
+export const GOAL_AUS: readonly AuName[] = ['AU01', 'AU02', 'AU04', 'AU06', 'AU12', 'AU15', 'AU25', 'AU26'];
 
 export interface EvalOptions {
   readonly folder: string;
@@ -20,6 +22,8 @@ export interface EvalOptions {
   /** Only these AUs (default CONTROL_AUS) and no emotion presets: for quick checks. */
   readonly aus?: readonly AuName[];
   readonly presets?: boolean;
+  /** Keep [input, own-AU reconstruction, one output per emotion preset] crops of this many faces, for a contact sheet. */
+  readonly sheetFaces?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -27,6 +31,8 @@ export interface EvalTable {
   /** Pearson r of target vs measured intensity, per driven AU. */
   readonly auR: Record<string, number>;
   readonly meanR: number;
+  /** Mean r over the GOAL_AUS that were driven. */
+  readonly goalMeanR: number;
   readonly auMae: number;
   readonly identityMean: number;
   readonly identityUnder06: number;
@@ -40,6 +46,8 @@ export interface EvalReport {
   readonly skipped: { file: string; reason: string }[];
   readonly model: EvalTable;
   readonly baseline: EvalTable;
+  /** Contact-sheet rows (see EvalOptions.sheetFaces); not part of the JSON report. */
+  readonly sheet?: RgbImage[][];
 }
 
 interface Sample {
@@ -96,9 +104,11 @@ function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
     auR[au] = pearson(pairs.map((p) => p.target), pairs.map((p) => p.measured as number));
   }
   const finite = Object.values(auR).filter(Number.isFinite);
+  const goal = GOAL_AUS.map((au) => auR[au]).filter((r) => r !== undefined && Number.isFinite(r));
   return {
     auR,
     meanR: mean(finite),
+    goalMeanR: mean(goal),
     auMae: mean(acc.absErrors),
     identityMean: mean(acc.distances),
     identityUnder06: acc.distances.length ? acc.distances.filter((d) => d < 0.6).length / acc.distances.length : NaN,
@@ -139,7 +149,8 @@ function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Arr
 export async function evaluateModel(engine: GeneratorEngine, options: EvalOptions): Promise<EvalReport> {
   const aus = options.aus ?? CONTROL_AUS;
   const targets = targetsFor(aus, options.presets ?? true);
-  const files = scanImages(options.folder).slice(0, options.limit);
+  const files = spread(scanImages(options.folder), options.limit);
+  const sheet: RgbImage[][] = [];
   const model = newAccumulator();
   const baseline = newAccumulator();
   const skipped: EvalReport['skipped'] = [];
@@ -160,6 +171,10 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     const source = estimateAus(face);
     const outputs = await engine.generate(input, [source, ...targets.map((t) => t.aus)]);
     const [own, ...driven] = outputs;
+    if (sheet.length < (options.sheetFaces ?? 0)) {
+      const presetOutputs = driven.filter((_, k) => targets[k].driven === null).map((o) => tensorToRgb(o.composite, engine.imageSize));
+      sheet.push([crop, tensorToRgb(own.composite, engine.imageSize), ...presetOutputs]);
+    }
     model.faithfulness.push(mean(Array.from(tensorToRgb(own.composite, engine.imageSize).data, (v, k) => Math.abs(v - crop.data[k]))));
     model.attention.push(mean(Array.from(own.attention)));
     baseline.faithfulness.push(0);
@@ -179,5 +194,11 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     }
   }
   options.onProgress?.(files.length, files.length);
-  return { faces, skipped, model: summarize(model, aus), baseline: summarize(baseline, aus) };
+  return { faces, skipped, model: summarize(model, aus), baseline: summarize(baseline, aus), ...(sheet.length ? { sheet } : {}) };
+}
+
+/** `count` files evenly spread over the sorted list, so a limit samples every part of a folder (every performer, say). */
+export function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]);
 }
