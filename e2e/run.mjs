@@ -26,8 +26,8 @@ function fixtureModel(dir) {
   return out;
 }
 
-function startServer(model, modelsDir, dataDir) {
-  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', '--models-dir', modelsDir, '--data-dir', dataDir, ...(model ? ['--model', model] : [])];
+function startServer(model, modelsDir, dataDir, dataRoot) {
+  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', '--models-dir', modelsDir, '--data-dir', dataDir, '--data-root', dataRoot, ...(model ? ['--model', model] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -68,7 +68,9 @@ async function main() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-chromium-'));
   const model = fixtureModel(userDataDir);
   const dataDir = path.join(userDataDir, 'studio');
-  const { url, child } = await startServer(model, path.join(userDataDir, 'models'), dataDir);
+  const trainingPhotos = path.join(userDataDir, 'training-photos');
+  fs.mkdirSync(trainingPhotos);
+  const { url, child } = await startServer(model, path.join(userDataDir, 'models'), dataDir, trainingPhotos);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -76,7 +78,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const ctx = { context, url, results: RESULTS, shared: SHARED, dataDir };
+    const ctx = { context, url, results: RESULTS, shared: SHARED, dataDir, trainingPhotos };
     for (const [name, fn] of smokeTests) await run(name, () => fn(ctx));
     for (const [name, fn] of photoTests) {
       if (model) await run(name, () => fn(ctx));

@@ -200,7 +200,7 @@ export const photoTests = [
       await page.getByTestId('project-name').fill('smile test');
       await page.getByTestId('project-name-save').click();
       await page.getByTestId('document').getByText('smile test').waitFor();
-      await page.getByText('Saved smile test').waitFor();
+      await page.getByTestId('document').getByTitle('Saved').waitFor();
       await page.screenshot({ path: path.join(results, 'studio-saved.png') });
 
       const again = await context.newPage();
@@ -262,6 +262,36 @@ export const photoTests = [
       await page.getByText('The export was cancelled; no partial file was kept.').waitFor({ timeout: 30_000 });
       const left = fs.readdirSync(path.join(dataDir, 'exports')).filter((f) => f.startsWith('cancelled clip') || f.startsWith('.'));
       assert.deepEqual(left, []);
+      await page.close();
+    },
+  ],
+  [
+    'trains a model from a folder in the training panel, with progress, loss charts, a sample grid and skipped files, then uses it',
+    async ({ context, url, results, shared, trainingPhotos }) => {
+      for (const f of ['0101a02.jpg', '0131e03.jpg', '0311g07.jpg', '0221g08.jpg']) fs.copyFileSync(path.join(shared, 'data/tw-expressions/images', f), path.join(trainingPhotos, f));
+      fs.writeFileSync(path.join(trainingPhotos, 'notes.jpg'), 'not a photo');
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByTestId('train').click();
+      await page.getByTestId('train-name').fill('e2e run');
+      await page.getByTestId('train-folder').fill('/etc');
+      await page.getByTestId('train-start').click();
+      await page.getByRole('alert').getByText(/\/etc is outside the folders this studio may read/).waitFor();
+      await page.getByTestId('train-folder').fill(trainingPhotos);
+      await page.getByRole('combobox', { name: 'Preset' }).selectOption('tiny');
+      await page.getByTestId('train-steps').fill('60');
+      await page.getByTestId('train-start').click();
+      await page.locator('[data-testid="train-progress"][data-phase="training"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-testid="train-progress"][data-state="done"]').waitFor({ timeout: 120_000 });
+      await page.getByTestId('train-sample').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('loss-chart').count(), 2);
+      await page.getByText(/4 faces · 1 files skipped/).click();
+      await page.getByText(/notes\.jpg — corrupt/).waitFor();
+      await page.screenshot({ path: path.join(results, 'studio-training.png') });
+      await page.getByTestId('train-use').click();
+      await page.getByText('Using the model you trained').waitFor();
+      assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /e2e-run · 32px/);
       await page.close();
     },
   ],

@@ -8,6 +8,7 @@ import { channelOf, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { dispatch } from './api/handlers';
 import { setRevealHook } from './api/export-jobs';
+import { configureDataRoots } from './api/training-jobs';
 import { configureModels, configureStorage } from './api/studio-session';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -64,6 +65,8 @@ void app.whenReady().then(() => {
   registerModels();
   configureStorage(join(app.getPath('userData'), 'studio'));
   setRevealHook((file) => shell.showItemInFolder(file));
+  // The desktop user names training folders themselves; any readable folder is allowed.
+  configureDataRoots(null);
   for (const name of OPERATION_NAMES) {
     ipcMain.handle(channelOf(name), (event, args: unknown) =>
       isStudioPage(event.senderFrame)

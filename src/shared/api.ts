@@ -87,6 +87,41 @@ export interface ExportStatus {
   readonly error?: StudioErrorInfo;
 }
 
+/** A training run started from the studio, as polled by the training panel. */
+export interface TrainStatus {
+  readonly runId: string;
+  readonly name: string;
+  readonly state: 'running' | 'done' | 'failed' | 'stopped';
+  readonly phase: 'dataset' | 'training' | 'exporting' | 'done';
+  readonly dataset: { readonly done: number; readonly total: number; readonly faces: number | null; readonly skipped: readonly { file: string; reason: string; detail: string }[] };
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly imagesPerSecond: number;
+  readonly etaSeconds: number;
+  /** Loss curves: the steps and one series per term ('D/gp', 'G/cyc', ...), thinned to a few hundred points. */
+  readonly losses: { readonly steps: readonly number[]; readonly terms: Readonly<Record<string, readonly number[]>> };
+  /** Step of the latest sample grid (fetch it with train.sample), or null before the first. */
+  readonly sampleStep: number | null;
+  /** The exported model's id once the run is done (pass it to models.use). */
+  readonly modelId: string | null;
+  readonly error?: StudioErrorInfo;
+}
+
+export interface TrainSettings {
+  readonly name: string;
+  /** Folder of face photos (faces are detected and cropped). */
+  readonly folder: string;
+  /** Treat every image as an already-aligned face crop. */
+  readonly aligned: boolean;
+  readonly preset: 'light' | 'paper' | 'tiny';
+  /** Critic steps; the generator steps every 5th. */
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Continue the run of this name from its latest checkpoint. */
+  readonly resume: boolean;
+}
+
 interface Operation<A, R> {
   readonly args: z.ZodType<A>;
   /** Phantom: carries the result type only. */
@@ -135,6 +170,20 @@ export const OPERATIONS = {
   ),
   'export.status': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
   'export.cancel': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
+  'train.start': op<TrainSettings, TrainStatus>(
+    z.object({
+      name: z.string().trim().min(1).max(80).regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, dots and dashes only'),
+      folder: z.string().min(1).max(4096),
+      aligned: z.boolean(),
+      preset: z.enum(['light', 'paper', 'tiny']),
+      steps: z.number().int().min(1).max(10_000_000),
+      batchSize: z.number().int().min(1).max(256),
+      resume: z.boolean(),
+    }).strict(),
+  ),
+  'train.status': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
+  'train.stop': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
+  'train.sample': op<{ runId: string }, { step: number; imageUrl: string } | null>(z.object({ runId: z.string().min(1) }).strict()),
   'export.reveal': op<{ jobId: string }, { shown: boolean }>(z.object({ jobId: z.string().min(1) }).strict()),
 } as const;
 

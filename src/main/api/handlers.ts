@@ -5,6 +5,7 @@ import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
 import { cancelExport, exportStatus, revealExport, startExport } from './export-jobs';
+import { startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, renderFrame, useModel } from './studio-session';
 
@@ -31,6 +32,10 @@ export const handlers: Handlers = {
   'export.status': async ({ jobId }) => exportStatus(jobId),
   'export.cancel': async ({ jobId }) => cancelExport(jobId),
   'export.reveal': async ({ jobId }) => revealExport(jobId),
+  'train.start': async (settings) => startTraining(settings),
+  'train.status': async ({ runId }) => trainStatus(runId),
+  'train.stop': async ({ runId }) => stopTraining(runId),
+  'train.sample': async ({ runId }) => trainSample(runId),
 };
 
 /** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */

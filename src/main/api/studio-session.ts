@@ -45,7 +45,7 @@ export function configureStorage(dir: string): void {
   dataDir = path.resolve(dir);
 }
 
-export function storageDir(kind: 'photos' | 'projects' | 'exports'): string {
+export function storageDir(kind: 'photos' | 'projects' | 'exports' | 'runs'): string {
   if (!dataDir) throw new StudioError('no-storage', 'this studio has no data folder for photos, projects and exports');
   const dir = path.join(dataDir, kind);
   fs.mkdirSync(dir, { recursive: true });
@@ -113,6 +113,21 @@ function convertUpload(name: string, base: string, bytes: Buffer, target: string
       fs.rmSync(temp, { force: true });
     }
   }
+}
+
+/** The folder where imported and studio-trained models are kept. */
+export function modelsFolder(): string {
+  if (!importDir) throw new StudioError('no-model-folder', 'this studio has no folder for models');
+  fs.mkdirSync(importDir, { recursive: true });
+  return importDir;
+}
+
+/** Offers a model file (e.g. one just trained) in the list, without making it active; returns its id. */
+export function addModel(file: string): string {
+  const id = path.resolve(file);
+  readModelInfo(id);
+  if (!modelPaths.includes(id)) modelPaths.push(id);
+  return id;
 }
 
 export function useModel(id: string): ModelEntry[] {

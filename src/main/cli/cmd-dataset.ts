@@ -1,8 +1,7 @@
 // `ganimation dataset <folder> -o <cache>`: builds (or updates) a training set cache and reports skipped files.
 import { presetByName } from '../model/config';
-import { buildDataset, type Manifest } from '../train/dataset';
-import { alignedFaceStep, detectedFaceStep } from '../train/face-steps';
-import { readLabelsCsv } from '../train/labels-csv';
+import { buildSourceCache } from '../train/build-sources';
+import type { Manifest } from '../train/dataset';
 import { UsageError, type ParsedFlags } from './args';
 import { endProgressLine, progressLine, type Command } from './command';
 
@@ -14,14 +13,9 @@ export const datasetFlags = {
 } as const;
 
 export async function buildFromFlags(folder: string, cacheDir: string, flags: ParsedFlags, signal?: AbortSignal): Promise<Manifest> {
-  const preset = presetByName((flags.preset as string | undefined) ?? 'light');
-  const size = preset.generator.imageSize;
-  const labels = flags.labels ? readLabelsCsv(flags.labels as string) : undefined;
-  const aligned = !!flags.aligned;
-  const faceStep = aligned && labels ? alignedFaceStep(size, labels) : detectedFaceStep(size, { aligned, labels });
-  const recipe = `${aligned ? 'aligned' : 'detected'}-${size}-${labels ? 'csv' : 'estimator-v2'}`;
-  const manifest = await buildDataset({
-    folder, cacheDir, size, recipe, faceStep,
+  const manifest = await buildSourceCache({ folder, aligned: !!flags.aligned }, cacheDir, {
+    preset: presetByName((flags.preset as string | undefined) ?? 'light').name,
+    labelsCsv: flags.labels as string | undefined,
     validationFraction: (flags['validation-fraction'] as number | undefined) ?? 0.05,
     signal,
     onProgress: (p) => p.total > 0 && (p.done % 50 === 0 || p.done === p.total) && progressLine(`dataset: ${p.done}/${p.total} images`),

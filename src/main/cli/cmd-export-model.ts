@@ -1,39 +1,8 @@
 // `ganimation export-model runs/<name> -o model.onnx`: the latest checkpoint's generator as a model file with its card.
 import fs from 'node:fs';
-import path from 'node:path';
-import { presetByName } from '../model/config';
-import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
-import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { readManifest, runCacheDirs } from '../train/dataset';
-import { modelCard } from '../train/model-card';
+import { exportRun } from '../train/export-run';
 import { UsageError } from './args';
 import type { Command } from './command';
-
-export interface CardNotes {
-  /** Where the data came from and its license. */
-  readonly dataNote?: string;
-  /** Use restrictions inherited from the data. */
-  readonly restrictions?: string;
-  /** Markdown evaluation section (e.g. from `ganimation eval`). */
-  readonly evaluation?: string;
-}
-
-export function exportRun(runDir: string, out: string, notes: CardNotes = {}): string {
-  const folder = latestCheckpoint(path.join(runDir, 'checkpoints'));
-  if (!folder) throw new Error(`no checkpoint in ${runDir}; train first`);
-  const ckpt = loadCheckpoint(folder);
-  const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
-  const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
-  const preset = presetByName(ckpt.state.config.preset);
-  const bytes = exportGeneratorModel(ckpt.generator, preset.generator, {
-    provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
-    metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
-    trainingData: dataSummary,
-    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation }),
-  });
-  writeFileAtomic(out, bytes);
-  return folder;
-}
 
 export const exportModelCommand: Command = {
   name: 'export-model',

@@ -6,10 +6,10 @@ import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
-import { runTrainingInWorker } from '../train/train-worker';
+import { exportRun } from '../train/export-run';
+import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
 import { UsageError, type ParsedFlags } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
-import { exportRun } from './cmd-export-model';
 import { endProgressLine, progressLine, type Command } from './command';
 
 function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
@@ -28,7 +28,7 @@ function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
   });
 }
 
-function describe(e: TrainEvent): string | null {
+function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
   const eta = e.etaSeconds > 3600 ? `${(e.etaSeconds / 3600).toFixed(1)} h` : `${Math.round(e.etaSeconds / 60)} min`;

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { latestCheckpoint } from './checkpoint';
 import { buildDataset } from './dataset';
 import { resolveTrainConfig } from './train-config';
-import type { TrainEvent } from './trainer';
-import { runTrainingInWorker } from './train-worker';
+import { runTrainingInWorker, type WorkerEvent } from './train-worker';
+
+const PHOTOS = path.resolve(__dirname, '../../../../shared/data/tw-expressions/images');
 
 async function tinyCache(): Promise<string> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-worker-'));
@@ -29,7 +30,7 @@ describe('runTrainingInWorker', () => {
     const cacheDir = await tinyCache();
     const runDir = path.join(cacheDir, '..', 'run');
     const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 1000, criticPerGenerator: 2, sampleEvery: 0, validateEvery: 0 });
-    const events: TrainEvent[] = [];
+    const events: WorkerEvent[] = [];
     const controller = new AbortController();
     await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false }, (e) => {
       events.push(e);
@@ -38,6 +39,22 @@ describe('runTrainingInWorker', () => {
     const done = events.find((e) => e.type === 'done');
     expect(done && done.type === 'done' && done.cancelled).toBe(true);
     expect(latestCheckpoint(path.join(runDir, 'checkpoints'))).not.toBeNull();
+  });
+
+  it.skipIf(!fs.existsSync(PHOTOS))('builds the dataset from photos first, reporting progress and skipped files, then trains', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-worker-photos-'));
+    for (const f of ['0101a02.jpg', '0131e03.jpg', '0311g07.jpg']) if (fs.existsSync(path.join(PHOTOS, f))) fs.copyFileSync(path.join(PHOTOS, f), path.join(folder, f));
+    fs.writeFileSync(path.join(folder, 'broken.jpg'), 'not a photo');
+    const runDir = path.join(folder, 'run');
+    const cacheDir = path.join(runDir, 'dataset');
+    const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 2, criticPerGenerator: 2, sampleEvery: 0, validateEvery: 0, validationFraction: 0 });
+    const events: WorkerEvent[] = [];
+    await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false, build: [{ source: { folder, aligned: false }, cacheDir }] }, (e) => events.push(e));
+    const built = events.find((e) => e.type === 'dataset-done');
+    const photos = fs.readdirSync(folder).filter((f) => f.endsWith('.jpg')).length - 1;
+    expect(built).toMatchObject({ faces: photos, trainFaces: photos, skipped: [{ file: 'broken.jpg', reason: 'corrupt' }] });
+    expect(events.some((e) => e.type === 'dataset' && e.total === photos + 1)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: 2, cancelled: false });
   });
 
   it('reports a missing dataset cache as an error', async () => {

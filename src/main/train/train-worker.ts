@@ -1,7 +1,9 @@
-// Training in a worker thread: the worker loads the dataset caches, trains, and posts every
-// TrainEvent back; cancelling stops it within one step, after a checkpoint.
+// Training in a worker thread: the worker (optionally) builds the dataset caches, loads them,
+// trains, and posts every event back; cancelling stops it within one image or step, after a
+// checkpoint when training had begun.
 import { runWorkerJob, serveWorkerJob } from '../workers/worker-job';
-import { loadDataset } from './dataset';
+import { buildSourceCache, type DatasetSource } from './build-sources';
+import { loadDataset, type Manifest } from './dataset';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
 
@@ -11,16 +13,34 @@ export interface WorkerJob {
   readonly cacheDirs: readonly string[];
   readonly config: TrainConfig;
   readonly resume: boolean;
+  /** Build (or update) these caches first, in the same order as cacheDirs. */
+  readonly build?: readonly { source: DatasetSource; cacheDir: string }[];
 }
 
-/** Starts training in a worker; resolves when it finishes or is cancelled, rejects with its error. */
-export function runTrainingInWorker(job: WorkerJob, onEvent: (e: TrainEvent) => void, signal?: AbortSignal): Promise<void> {
+export type DatasetEvent =
+  | { type: 'dataset'; folder: string; done: number; total: number }
+  | { type: 'dataset-done'; faces: number; trainFaces: number; skipped: Manifest['skipped'] };
+
+export type WorkerEvent = TrainEvent | DatasetEvent;
+
+/** Starts the job in a worker; resolves when it finishes or is cancelled, rejects with its error. */
+export function runTrainingInWorker(job: WorkerJob, onEvent: (e: WorkerEvent) => void, signal?: AbortSignal): Promise<void> {
   return runWorkerJob(import.meta.url, 'train-worker', job, onEvent, signal);
 }
 
 const isTrainJob = (data: unknown): data is WorkerJob => !!data && typeof data === 'object' && 'cacheDirs' in data && 'config' in data;
 
-serveWorkerJob<WorkerJob, TrainEvent>(isTrainJob, async (job, emit, signal) => {
+serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => {
+  if (job.build) {
+    const manifests: Manifest[] = [];
+    for (const { source, cacheDir } of job.build) {
+      manifests.push(await buildSourceCache(source, cacheDir, { preset: job.config.preset, validationFraction: job.config.validationFraction, signal, onProgress: (p) => emit({ type: 'dataset', ...p }) }));
+    }
+    const faces = manifests.reduce((n, m) => n + m.items.length, 0);
+    const trainFaces = manifests.reduce((n, m) => n + m.items.filter((i) => i.split === 'train').length, 0);
+    emit({ type: 'dataset-done', faces, trainFaces, skipped: manifests.flatMap((m) => m.skipped) });
+    if (trainFaces === 0) throw new Error(`no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')}`);
+  }
   const data = loadDataset(job.cacheDirs);
   await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, signal, onEvent: emit });
 });

@@ -1,0 +1,142 @@
+// Training runs started from the studio: the dataset is built and the model trained in a worker
+// thread; the panel polls the status (progress, loss curves, the latest sample grid). A finished run
+// is exported into the models folder and offered in the model list.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TrainSettings, TrainStatus } from '../../shared/api';
+import { StudioError, toErrorInfo } from '../../shared/errors';
+import { runCacheDir } from '../train/build-sources';
+import { exportRun } from '../train/export-run';
+import { resolveTrainConfig } from '../train/train-config';
+import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
+import { addModel, modelsFolder, storageDir } from './studio-session';
+
+interface Run {
+  status: TrainStatus;
+  readonly runDir: string;
+  readonly controller: AbortController;
+  /** Every step's losses; the status carries a thinned copy. */
+  readonly steps: number[];
+  readonly terms: Map<string, number[]>;
+  sampleFile: string | null;
+}
+
+const runs = new Map<string, Run>();
+/** Loss points sent per series: enough for a chart, small enough to poll every second. */
+const CHART_POINTS = 400;
+
+/** Folders the studio may read training photos from; null: any (the desktop app, where the user picks them). */
+let dataRoots: string[] | null = null;
+export function configureDataRoots(roots: readonly string[] | null): void {
+  dataRoots = roots ? roots.map((r) => path.resolve(r)) : null;
+}
+
+function checkFolder(folder: string): string {
+  const resolved = path.resolve(folder);
+  if (dataRoots && !dataRoots.some((root) => resolved === root || resolved.startsWith(root + path.sep))) {
+    throw new StudioError('folder-not-allowed', dataRoots.length
+      ? `${folder} is outside the folders this studio may read (${dataRoots.join(', ')}); start it with --data-root to allow another`
+      : 'this studio was started without --data-root, so it may not read training folders');
+  }
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new StudioError('no-such-folder', `training folder ${folder} does not exist or is not a folder`);
+  return resolved;
+}
+
+function thinned(run: Run): TrainStatus['losses'] {
+  const n = run.steps.length;
+  const stride = Math.max(1, Math.ceil(n / CHART_POINTS));
+  const pick = <T>(xs: T[]) => xs.filter((_, i) => i % stride === 0 || i === n - 1);
+  return { steps: pick(run.steps), terms: Object.fromEntries([...run.terms].map(([k, v]) => [k, pick(v)])) };
+}
+
+function onEvent(run: Run, e: WorkerEvent): void {
+  const s = run.status;
+  switch (e.type) {
+    case 'dataset':
+      run.status = { ...s, phase: 'dataset', dataset: { ...s.dataset, done: e.done, total: e.total } };
+      break;
+    case 'dataset-done':
+      run.status = { ...s, dataset: { ...s.dataset, done: s.dataset.total, faces: e.faces, skipped: e.skipped } };
+      break;
+    case 'progress':
+      run.steps.push(e.step);
+      for (const [k, v] of Object.entries(e.losses)) {
+        const series = run.terms.get(k) ?? run.terms.set(k, new Array(run.steps.length - 1).fill(null)).get(k)!;
+        series.push(v);
+      }
+      for (const series of run.terms.values()) if (series.length < run.steps.length) series.push(series.at(-1) ?? NaN);
+      run.status = { ...s, phase: 'training', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds };
+      break;
+    case 'sample':
+      run.sampleFile = e.file;
+      run.status = { ...s, sampleStep: e.step };
+      break;
+    default:
+      break;
+  }
+}
+
+export function startTraining(settings: TrainSettings): TrainStatus {
+  const folder = checkFolder(settings.folder);
+  if ([...runs.values()].some((r) => r.status.state === 'running')) throw new StudioError('busy', 'a training run is already in progress; stop it first');
+  const runDir = path.join(storageDir('runs'), settings.name);
+  const hasCheckpoint = fs.existsSync(path.join(runDir, 'checkpoints'));
+  if (settings.resume && !hasCheckpoint) throw new StudioError('no-checkpoint', `there is no run "${settings.name}" to resume`);
+  if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
+  const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
+  const source = { folder, aligned: settings.aligned };
+  const cacheDir = runCacheDir(runDir, source);
+  const runId = crypto.randomUUID();
+  const run: Run = {
+    runDir,
+    controller: new AbortController(),
+    steps: [],
+    terms: new Map(),
+    sampleFile: null,
+    status: {
+      runId, name: settings.name, state: 'running', phase: 'dataset',
+      dataset: { done: 0, total: 0, faces: null, skipped: [] },
+      step: 0, totalSteps: settings.steps, epoch: 0, imagesPerSecond: 0, etaSeconds: 0,
+      losses: { steps: [], terms: {} }, sampleStep: null, modelId: null,
+    },
+  };
+  runs.set(runId, run);
+  runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }] }, (e) => onEvent(run, e), run.controller.signal)
+    .then(() => {
+      if (run.controller.signal.aborted) {
+        run.status = { ...run.status, state: 'stopped' };
+        return;
+      }
+      run.status = { ...run.status, phase: 'exporting' };
+      const model = path.join(modelsFolder(), `${settings.name.replace(/\s+/g, '-')}.onnx`);
+      exportRun(runDir, model, { dataNote: `trained in the studio on ${folder}` });
+      run.status = { ...run.status, state: 'done', phase: 'done', modelId: addModel(model) };
+    })
+    .catch((err) => (run.status = { ...run.status, state: run.controller.signal.aborted ? 'stopped' : 'failed', ...(run.controller.signal.aborted ? {} : { error: toErrorInfo(err) }) }));
+  return run.status;
+}
+
+function runOf(runId: string): Run {
+  const run = runs.get(runId);
+  if (!run) throw new StudioError('no-such-run', `no training run ${runId}`);
+  return run;
+}
+
+export const trainStatus = (runId: string): TrainStatus => {
+  const run = runOf(runId);
+  return { ...run.status, losses: thinned(run) };
+};
+
+/** Stops after the current step (or image, while building the dataset); a checkpoint is written, so the run can be resumed. */
+export function stopTraining(runId: string): TrainStatus {
+  const run = runOf(runId);
+  if (run.status.state === 'running') run.controller.abort();
+  return trainStatus(runId);
+}
+
+export function trainSample(runId: string): { step: number; imageUrl: string } | null {
+  const run = runOf(runId);
+  if (!run.sampleFile || run.status.sampleStep === null || !fs.existsSync(run.sampleFile)) return null;
+  return { step: run.status.sampleStep, imageUrl: `data:image/png;base64,${fs.readFileSync(run.sampleFile).toString('base64')}` };
+}

@@ -1,0 +1,33 @@
+// A training run's latest checkpoint exported as a self-describing model file with its model card.
+import path from 'node:path';
+import { presetByName } from '../model/config';
+import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
+import { latestCheckpoint, loadCheckpoint } from './checkpoint';
+import { readManifest, runCacheDirs } from './dataset';
+import { modelCard } from './model-card';
+
+export interface CardNotes {
+  /** Where the data came from and its license. */
+  readonly dataNote?: string;
+  /** Use restrictions inherited from the data. */
+  readonly restrictions?: string;
+  /** Markdown evaluation section (e.g. from `ganimation eval`). */
+  readonly evaluation?: string;
+}
+
+export function exportRun(runDir: string, out: string, notes: CardNotes = {}): string {
+  const folder = latestCheckpoint(path.join(runDir, 'checkpoints'));
+  if (!folder) throw new Error(`no checkpoint in ${runDir}; train first`);
+  const ckpt = loadCheckpoint(folder);
+  const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
+  const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
+  const preset = presetByName(ckpt.state.config.preset);
+  const bytes = exportGeneratorModel(ckpt.generator, preset.generator, {
+    provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
+    metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
+    trainingData: dataSummary,
+    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation }),
+  });
+  writeFileAtomic(out, bytes);
+  return folder;
+}
