@@ -70,6 +70,12 @@ async function openPortrait(context, url, shared) {
   return page;
 }
 
+/** Polls `check` until it holds (10 s at most). */
+async function until(check, what) {
+  for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
+  assert.fail(`timed out waiting until ${what}`);
+}
+
 /** Clicks the ruler at a time (seconds) of a timeline `duration` seconds long. */
 async function seek(page, seconds, duration = 4) {
   const ruler = page.getByRole('slider', { name: 'Playhead' });
@@ -291,7 +297,58 @@ export const photoTests = [
       await page.screenshot({ path: path.join(results, 'studio-training.png') });
       await page.getByTestId('train-use').click();
       await page.getByText('Using the model you trained').waitFor();
-      assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /e2e-run · 32px/);
+      await until(async () => /e2e-run · 32px/.test(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText()), 'the trained model is picked');
+      await page.close();
+    },
+  ],
+  [
+    'viewer tools: the attention overlay lights up the repainted face, before/after split, zoom, and playback reports its frame rate',
+    async ({ context, url, results, shared }) => {
+      const page = await openPortrait(context, url, shared);
+      await page.getByLabel('AU12 value').fill('1');
+      await page.getByLabel('AU12 value').press('Enter');
+      await page.getByText(/Frame rendered in \d+ ms/).waitFor({ timeout: 30_000 });
+      await page.getByTestId('attention').click();
+      await page.getByTestId('attention-overlay').waitFor({ timeout: 30_000 });
+      const overlay = await pixels(page, '[data-testid="attention-overlay"]');
+      const brightness = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+      assert.equal(brightness(region(overlay, 0, 0, 48, 48)), 0, 'nothing is repainted far from the face');
+      assert.ok(brightness(region(overlay, 224, 256, 288, 328)) > 10, 'the face is repainted');
+      await page.getByTestId('split').click();
+      await page.getByRole('slider', { name: 'Before/after split' }).waitFor();
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      await page.getByTestId('zoom').getByText('125%').waitFor();
+      await page.screenshot({ path: path.join(results, 'studio-viewer-tools.png') });
+      await page.getByTestId('zoom').click();
+      await page.getByTestId('split').click();
+      await page.getByTestId('attention').click();
+      await keySmile(page, 1);
+      await page.getByRole('button', { name: 'Play' }).click();
+      await page.getByTestId('preview-fps').waitFor({ timeout: 15_000 });
+      assert.match(await page.getByTestId('preview-fps').innerText(), /^\d+\.\d fps preview$/);
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.close();
+    },
+  ],
+  [
+    'the models panel lists every model with its metadata and card, and removes an imported one',
+    async ({ context, url, results }) => {
+      const page = await context.newPage();
+      page.on('dialog', (dialog) => void dialog.accept());
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByTestId('models').click();
+      const rows = page.getByTestId('model-row');
+      const before = await rows.count();
+      assert.ok(before >= 2, `expected the fixture and imported models, got ${before}`);
+      const trained = rows.filter({ hasText: 'e2e-run' });
+      await trained.getByText(/32 px · conv_dim 8, 2 blocks/).waitFor();
+      await trained.getByRole('button', { name: 'Model card' }).click();
+      await trained.getByText(/# GANimation generator \(tiny preset\)/).waitFor();
+      await page.screenshot({ path: path.join(results, 'studio-models-panel.png') });
+      await trained.getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('Model removed').waitFor();
+      assert.equal(await rows.count(), before - 1);
       await page.close();
     },
   ],

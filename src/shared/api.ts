@@ -42,6 +42,8 @@ export interface OpenedPhoto {
 export interface RenderedFrame {
   /** The whole photo with every listed face composited, as a data URL. */
   readonly imageUrl: string;
+  /** The faces' attention masks over the photo (white: repainted), as a data URL, when asked for. */
+  readonly attentionUrl?: string;
   /** Generator plus compositing time. */
   readonly ms: number;
   readonly provider: string;
@@ -54,6 +56,14 @@ export interface ModelEntry {
   readonly architecture: string;
   readonly provenance: string;
   readonly active: boolean;
+  /** Training data summary and steps, from the model card, when the model says. */
+  readonly trainingData: string | null;
+  readonly steps: number | null;
+  readonly sizeBytes: number;
+  /** Imported or studio-trained models can be removed; the bundled one cannot. */
+  readonly removable: boolean;
+  /** The model card (Markdown), for the models panel. */
+  readonly modelCard: string;
 }
 
 /** A saved project in the studio's projects folder. */
@@ -150,14 +160,15 @@ export const OPERATIONS = {
   'photo.open': op<{ name: string; dataBase64: string }, OpenedPhoto>(
     z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
   ),
-  'frame.render': op<{ photoId: string; faces: { faceId: number; aus: number[] }[] }, RenderedFrame>(
-    z.object({ photoId: z.string().min(1), faces: z.array(z.object({ faceId: z.number().int().min(0), aus }).strict()).max(64) }).strict(),
+  'frame.render': op<{ photoId: string; faces: { faceId: number; aus: number[] }[]; attention?: boolean }, RenderedFrame>(
+    z.object({ photoId: z.string().min(1), faces: z.array(z.object({ faceId: z.number().int().min(0), aus }).strict()).max(64), attention: z.boolean().optional() }).strict(),
   ),
   'models.list': op<Record<string, never>, ModelEntry[]>(z.object({}).strict()),
   'models.import': op<{ name: string; dataBase64: string }, ModelEntry[]>(
     z.object({ name: z.string().regex(/\.(onnx|pth)$/i, 'must be a .onnx model or a .pth checkpoint').max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
   ),
   'models.use': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
+  'models.remove': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
   'project.save': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, ProjectEntry>(
     z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
   ),

@@ -7,7 +7,7 @@ import packageJson from '../../../package.json';
 import { cancelExport, exportStatus, revealExport, startExport } from './export-jobs';
 import { startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
-import { importModel, listModels, openPhoto, renderFrame, useModel } from './studio-session';
+import { importModel, listModels, openPhoto, removeModel, renderFrame, useModel } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
@@ -21,10 +21,11 @@ export const handlers: Handlers = {
   }),
   'ffmpeg.info': async () => resolveFfmpeg(),
   'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
-  'frame.render': ({ photoId, faces }) => renderFrame(photoId, faces),
+  'frame.render': ({ photoId, faces, attention }) => renderFrame(photoId, faces, { attention: attention ?? false }),
   'models.list': async () => listModels(),
   'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),
   'models.use': async ({ id }) => useModel(id),
+  'models.remove': async ({ id }) => removeModel(id),
   'project.save': async ({ photoId, name, timeline, output }) => saveStudioProject(photoId, name, timeline, output),
   'project.list': async () => listStudioProjects(),
   'project.open': ({ name }) => openStudioProject(name),

@@ -141,8 +141,33 @@ export function listModels(): ModelEntry[] {
     const info = readModelInfo(file);
     const a = info.architecture;
     const provenance = info.provenance.trainedBy ?? (info.provenance.importedFrom ? `imported from ${info.provenance.importedFrom}` : 'unknown');
-    return { id: file, name: path.basename(file, '.onnx'), imageSize: info.imageSize, architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`, provenance, active: file === activeModel };
+    const steps = typeof info.metrics.steps === 'number' ? info.metrics.steps : null;
+    return {
+      id: file,
+      name: path.basename(file, '.onnx'),
+      imageSize: info.imageSize,
+      architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`,
+      provenance,
+      active: file === activeModel,
+      trainingData: info.trainingData ?? null,
+      steps,
+      sizeBytes: fs.statSync(file).size,
+      removable: isRemovable(file),
+      modelCard: info.modelCard,
+    };
   });
+}
+
+const isRemovable = (file: string): boolean => importDir !== null && path.dirname(file) === path.resolve(importDir);
+
+/** Deletes an imported or trained model file; the bundled model is never removed. */
+export function removeModel(id: string): ModelEntry[] {
+  if (!modelPaths.includes(id)) throw new StudioError('no-such-model', `no model ${id} in the list`);
+  if (!isRemovable(id)) throw new StudioError('not-removable', `${path.basename(id)} is bundled with the studio and cannot be removed`);
+  fs.rmSync(id, { force: true });
+  modelPaths = modelPaths.filter((p) => p !== id);
+  if (activeModel === id) activeModel = modelPaths[0] ?? null;
+  return listModels();
 }
 
 const dataUrl = async (image: RgbImage): Promise<string> =>
@@ -183,12 +208,16 @@ async function registerPhoto(open: OpenPhoto): Promise<OpenedPhoto> {
   };
 }
 
-export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[]): Promise<RenderedFrame> {
+export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[], options: { attention?: boolean } = {}): Promise<RenderedFrame> {
   const open = openPhotoOf(photoId);
   const model = activeModelPath();
   const t0 = performance.now();
   const engine = await GeneratorEngine.load(model);
   const frame = new Uint8Array(open.photo.data);
+  // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
+  // how much of it the generator repaints.
+  const overlay = options.attention ? new Uint8Array(frame.length) : null;
+  const white = options.attention ? new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) : null;
   for (const r of requests) {
     const face = open.faces.find((f) => f.id === r.faceId);
     if (!face) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
@@ -201,7 +230,9 @@ export async function renderFrame(photoId: string, requests: readonly { faceId: 
     }
     const [out] = await engine.generate(prepared.image, [Float32Array.from(r.aus)]);
     applyPaste(prepared.plan, frame, out.color, out.attention);
+    if (overlay && white) applyPaste(prepared.plan, overlay, white, out.attention);
   }
-  const imageUrl = await dataUrl({ width: open.photo.width, height: open.photo.height, data: frame });
-  return { imageUrl, ms: performance.now() - t0, provider: engine.provider.used };
+  const size = { width: open.photo.width, height: open.photo.height };
+  const imageUrl = await dataUrl({ ...size, data: frame });
+  return { imageUrl, ...(overlay ? { attentionUrl: await dataUrl({ ...size, data: overlay }) } : {}), ms: performance.now() - t0, provider: engine.provider.used };
 }
