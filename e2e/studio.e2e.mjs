@@ -185,7 +185,7 @@ export const photoTests = [
     },
   ],
   [
-    'edits keys (easing menu, drag in time), saves the project, and reopens it from the Projects menu',
+    'edits keys (easing menu, drag in time), saves the project, autosaves later edits, and reopens it with them recovered',
     async ({ context, url, results, shared }) => {
       const page = await openPortrait(context, url, shared);
       await keySmile(page, 2);
@@ -208,8 +208,12 @@ export const photoTests = [
       await page.getByTestId('document').getByText('smile test').waitFor();
       await page.getByTestId('document').getByTitle('Saved').waitFor();
       await page.screenshot({ path: path.join(results, 'studio-saved.png') });
+      // An edit after saving is autosaved beside the project and offered back on the next open.
+      await page.getByTestId('easing').selectOption('linear');
+      await page.getByTestId('autosaved').waitFor({ timeout: 15_000 });
 
       const again = await context.newPage();
+      again.on('dialog', (dialog) => void (dialog.message().includes('Recover them?') ? dialog.accept() : dialog.dismiss()));
       await again.goto(url);
       await again.getByText('Engines ready').waitFor({ timeout: 15_000 });
       await again.getByTestId('open-project').click();
@@ -217,7 +221,8 @@ export const photoTests = [
       await again.getByText('Project smile test opened').waitFor({ timeout: 30_000 });
       const reopened = again.locator('[data-track="AU12"] .diamond');
       assert.equal(await reopened.count(), 2);
-      assert.match(await reopened.nth(1).getAttribute('title'), /AU12 1\.00 at 3\.00 s \(hold\)/);
+      assert.match(await reopened.nth(1).getAttribute('title'), /AU12 1\.00 at 3\.00 s \(linear\)/);
+      await again.getByTestId('document').getByTitle('Unsaved changes').waitFor();
       await again.screenshot({ path: path.join(results, 'studio-project-reopened.png') });
       await again.close();
       await page.close();

@@ -80,6 +80,8 @@ export interface OpenedProject {
   readonly photo: OpenedPhoto;
   readonly timeline: Timeline;
   readonly output: OutputSettings;
+  /** Autosaved edits newer than the saved file (the studio closed without saving), to offer back. */
+  readonly recovered?: { readonly timeline: Timeline; readonly output: OutputSettings; readonly savedAt: string };
 }
 
 export interface ExportStatus {
@@ -170,6 +172,9 @@ export const OPERATIONS = {
   'models.use': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
   'models.remove': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
   'project.save': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, ProjectEntry>(
+    z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
+  ),
+  'project.autosave': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, { savedAt: string }>(
     z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
   ),
   'project.list': op<Record<string, never>, ProjectEntry[]>(z.object({}).strict()),

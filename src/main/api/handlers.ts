@@ -6,7 +6,7 @@ import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
 import { cancelExport, exportStatus, revealExport, startExport } from './export-jobs';
 import { startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
-import { listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
+import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, removeModel, renderFrame, useModel } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
@@ -27,6 +27,7 @@ export const handlers: Handlers = {
   'models.use': async ({ id }) => useModel(id),
   'models.remove': async ({ id }) => removeModel(id),
   'project.save': async ({ photoId, name, timeline, output }) => saveStudioProject(photoId, name, timeline, output),
+  'project.autosave': async ({ photoId, name, timeline, output }) => autosaveStudioProject(photoId, name, timeline, output),
   'project.list': async () => listStudioProjects(),
   'project.open': ({ name }) => openStudioProject(name),
   'export.start': async (args) => startExport(args),

@@ -6,7 +6,7 @@ import type { OpenedProject, ProjectEntry } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
 import { CURRENT_SCHEMA_VERSION, timelineOf, type OutputSettings, type Project } from '../../shared/project/schema';
 import type { Timeline } from '../../shared/timeline/model';
-import { loadProject, photoPathOf, saveProject } from '../project/project-file';
+import { autosavePath, autosaveProject, loadProject, photoPathOf, recoverAutosave, saveProject } from '../project/project-file';
 import { openPhotoOf, openPhotoWithFaces, storageDir, type OpenPhoto } from './studio-session';
 
 const EXTENSION = '.ganimation.json';
@@ -43,6 +43,14 @@ export function saveStudioProject(photoId: string, name: string, timeline: Timel
   return entryOf(file, open.name);
 }
 
+/** Writes the edits beside the project file; a later save removes it, an open offers it back. */
+export function autosaveStudioProject(photoId: string, name: string, timeline: Timeline, output: OutputSettings): { savedAt: string } {
+  const open = openPhotoOf(photoId);
+  const file = fileOf(name);
+  autosaveProject(file, projectOf(open, file, timeline, output));
+  return { savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() };
+}
+
 function entryOf(file: string, photoName?: string): ProjectEntry {
   const name = path.basename(file).slice(0, -EXTENSION.length);
   let photo = photoName;
@@ -73,5 +81,7 @@ export async function openStudioProject(name: string): Promise<OpenedProject> {
   const photoPath = photoPathOf(file, project);
   const faces = project.faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: f.sourceAus, tooSmall: false, cutByBorder: false }));
   const photo = await openPhotoWithFaces(path.basename(photoPath), photoPath, project.photo.sha256, faces);
-  return { project: entryOf(file, photo.name), photo, timeline: timelineOf(project), output: project.output };
+  const autosaved = recoverAutosave(file);
+  const recovered = autosaved ? { timeline: timelineOf(autosaved), output: autosaved.output, savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() } : undefined;
+  return { project: entryOf(file, photo.name), photo, timeline: timelineOf(project), output: project.output, ...(recovered ? { recovered } : {}) };
 }
