@@ -1,4 +1,5 @@
-// The README's test command: lint, type checks, the Electron build (e2e serves it), unit tests and
+// The README's test command: lint, type checks, the Electron build (e2e serves it), the
+// electronegativity security check, unit tests and
 // (when present) end-to-end tests, each shown live; ends with one plain line
 // `N passed, N failed, N skipped`. Each check step counts as one test, each vitest test as one.
 import { spawnSync } from 'node:child_process';
@@ -51,6 +52,7 @@ step('lint', npx, ['eslint', '.']);
 step('typecheck (node)', npx, ['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (renderer)', npx, ['svelte-check', '--tsconfig', './tsconfig.web.json', '--fail-on-warnings']);
 step('build (electron-vite)', npx, ['electron-vite', 'build']);
+step('security (electronegativity)', process.execPath, ['scripts/security-check.mjs']);
 testsWithReport('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(tmp, 'vitest.json')}`], path.join(tmp, 'vitest.json'));
 if (fs.existsSync('e2e/run.mjs')) testsWithReport('e2e tests', process.execPath, ['e2e/run.mjs', `--report=${path.join(tmp, 'e2e.json')}`], path.join(tmp, 'e2e.json'));
 
