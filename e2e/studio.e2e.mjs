@@ -135,6 +135,12 @@ export const photoTests = [
       await page.locator('[data-track="AU12"] .diamond').first().waitFor();
       assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 1);
       assert.equal(Number(await value.inputValue()), 0);
+      // A row for another AU, keyed at the playhead; zooming the timeline keeps its keys in place.
+      await page.getByTestId('add-row').selectOption('AU04');
+      await page.locator('[data-track="AU04"] .diamond').waitFor();
+      await page.getByRole('slider', { name: 'Timeline zoom' }).fill('4');
+      assert.match(await page.locator('[data-track="AU04"] .diamond').getAttribute('title'), /AU04 .* at 1\.00 s/);
+      await page.screenshot({ path: path.join(results, 'studio-timeline-zoomed.png') });
       await page.close();
     },
   ],
