@@ -50,10 +50,14 @@ export const trainCommand: Command = {
     'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
     'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
     resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
+    'init-from': { type: 'string', description: "start a new run's generator from a model file (e.g. the bundled model); the critic and optimizer start fresh", placeholder: 'onnx' },
   },
   async run({ flags }) {
     const runDir = flags.out as string;
     if (flags.resume && !latestCheckpoint(path.join(runDir, 'checkpoints'))) throw new UsageError(`--resume: no checkpoint in ${runDir}`);
+    const initFrom = flags['init-from'] as string | undefined;
+    if (initFrom && flags.resume) throw new UsageError('--init-from starts a new run; it cannot be combined with --resume');
+    if (initFrom && !fs.existsSync(initFrom)) throw new UsageError(`--init-from: no model file ${initFrom}`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir);
     const controller = new AbortController();
@@ -71,7 +75,7 @@ export const trainCommand: Command = {
     }
     if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}) }, (e) => {
       const line = describe(e);
       if (line) progressLine(line);
       if (e.type === 'done') done = e;

@@ -106,3 +106,26 @@ export function readModelInfo(file: string): ModelInfo {
     modelCard: props.get(KEY('model_card')) ?? '',
   };
 }
+
+/**
+ * The generator weights embedded in a model file, by parameter name, with its architecture: the
+ * starting point for training on from a model (e.g. continuing the bundled one).
+ */
+export function readGeneratorWeights(file: string): { config: GeneratorConfig; weights: Map<string, Float32Array> } {
+  const config = readModelInfo(file).architecture;
+  const graph = decodeModel(fs.readFileSync(file)).graph;
+  const byName = new Map(graph.initializer.map((t) => [t.name, t]));
+  const weights = new Map<string, Float32Array>();
+  for (const spec of generatorParamSpecs(config)) {
+    const t = byName.get(spec.name);
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    if (!t || t.dataType !== 1 || t.rawData.byteLength !== count * 4) {
+      throw new StudioError('missing-weight', `${file} does not hold the float32 weight ${spec.name} [${spec.shape.join(', ')}] its architecture needs`);
+    }
+    // Copied: rawData views the file's bytes and may be unaligned.
+    const values = new Float32Array(count);
+    new Uint8Array(values.buffer).set(t.rawData);
+    weights.set(spec.name, values);
+  }
+  return { config, weights };
+}

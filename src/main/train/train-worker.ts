@@ -1,6 +1,7 @@
 // Training in a worker thread: the worker (optionally) builds the dataset caches, loads them,
 // trains, and posts every event back; cancelling stops it within one image or step, after a
 // checkpoint when training had begun.
+import { readGeneratorWeights } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob } from '../workers/worker-job';
 import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
@@ -13,6 +14,8 @@ export interface WorkerJob {
   readonly cacheDirs: readonly string[];
   readonly config: TrainConfig;
   readonly resume: boolean;
+  /** A model file whose generator weights a new run starts from. */
+  readonly initGeneratorFrom?: string;
   /** Build (or update) these caches first, in the same order as cacheDirs. */
   readonly build?: readonly { source: DatasetSource; cacheDir: string }[];
 }
@@ -42,5 +45,6 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
     if (trainFaces === 0) throw new Error(`no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')}`);
   }
   const data = loadDataset(job.cacheDirs);
-  await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, signal, onEvent: emit });
+  const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
+  await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, initGenerator, signal, onEvent: emit });
 });

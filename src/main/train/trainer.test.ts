@@ -8,7 +8,12 @@ import { Rng } from '../../shared/random';
 import type { CropSet } from './batches';
 import { latestCheckpoint, listCheckpoints } from './checkpoint';
 import { resolveTrainConfig } from './train-config';
+import { PRESETS } from '../model/config';
+import { exportGeneratorModel, readGeneratorWeights, writeFileAtomic } from '../model/model-file';
+import { readSafetensors } from '../model/safetensors';
 import { train, type TrainEvent } from './trainer';
+
+const TINY = path.resolve(__dirname, '../../../../shared/fixtures/ganimation-tiny');
 
 function syntheticCrops(count: number, seed: number): CropSet {
   const rng = new Rng(seed);
@@ -56,5 +61,17 @@ describe('trainer', () => {
     const dir = tmp();
     await train({ runDir: dir, config: { ...config, steps: 1 }, ...data, resume: false });
     await expect(train({ runDir: dir, config, ...data, manifestHash: 'other', resume: true })).rejects.toThrow(/different dataset/);
+  });
+
+  it.skipIf(!fs.existsSync(TINY))('starts a new run from a model file\'s generator and refuses weights of another preset', async () => {
+    const weights = new Map([...readSafetensors(path.join(TINY, 'generator.safetensors'))].map(([k, t]) => [k, t.data]));
+    const model = path.join(tmp(), 'start.onnx');
+    writeFileAtomic(model, exportGeneratorModel(weights, PRESETS.tiny.generator, { provenance: { importedFrom: 'fixture' } }));
+    const start = readGeneratorWeights(model).weights;
+    for (const [k, w] of weights) expect(start.get(k), k).toEqual(w);
+    // One critic step and no generator step: the generator is still exactly the model's.
+    const run = await train({ runDir: tmp(), config: { ...config, steps: 1 }, ...data, resume: false, initGenerator: start });
+    for (const [k, w] of weights) expect(run.generator.get(k), k).toEqual(w);
+    await expect(train({ runDir: tmp(), config: { ...config, preset: 'light', steps: 1 }, ...data, resume: false, initGenerator: start })).rejects.toThrow(/does not fit the light preset/);
   });
 });

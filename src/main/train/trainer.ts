@@ -29,6 +29,8 @@ export interface TrainRun {
   readonly manifestHash: string;
   /** Continue from the latest checkpoint in runDir when there is one. */
   readonly resume: boolean;
+  /** A new run's generator starts from these weights (a model file's) instead of a random init; the critic and optimizer start fresh. */
+  readonly initGenerator?: ReadonlyMap<string, Float32Array>;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: TrainEvent) => void;
 }
@@ -53,10 +55,21 @@ function startOrResume(run: TrainRun): Nets {
     }
     return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state };
   }
-  const g = initWeights(generatorParamSpecs(preset.generator), run.config.seed);
+  const g = run.initGenerator ? checkedCopy(run.initGenerator, generatorParamSpecs(preset.generator), preset.name) : initWeights(generatorParamSpecs(preset.generator), run.config.seed);
   const d = initWeights(criticParamSpecs(preset.critic), run.config.seed + 1);
   const state: TrainState = { step: 0, generatorSteps: 0, sampler: null, config: run.config, manifestHash: run.manifestHash, elapsedMs: 0, losses: {} };
   return { g, d, adamG: newAdamState(g), adamD: newAdamState(d), state };
+}
+
+function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpec[], presetName: string): Weights {
+  const out: Weights = new Map();
+  for (const spec of specs) {
+    const w = weights.get(spec.name);
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    if (!w || w.length !== count) throw new Error(`the starting generator does not fit the ${presetName} preset: ${spec.name} should have ${count} values, has ${w?.length ?? 'none'}`);
+    out.set(spec.name, new Float32Array(w));
+  }
+  return out;
 }
 
 /** Runs (or resumes) training to `config.steps`; returns the final generator weights. */
