@@ -32,6 +32,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           'train-worker': resolve(__dirname, 'src/main/train/train-worker.ts'),
           'export-worker': resolve(__dirname, 'src/main/render/export-worker.ts'),
+          'frame-worker': resolve(__dirname, 'src/main/api/frame-worker.ts'),
         },
       },
     },

@@ -21,7 +21,7 @@ export function projectOf(open: OpenPhoto, projectFile: string, timeline: Timeli
   }
   return {
     schemaVersion: CURRENT_SCHEMA_VERSION,
-    photo: { path: path.relative(path.dirname(projectFile), open.path), sha256: open.sha256, width: open.photo.width, height: open.photo.height },
+    photo: { path: path.relative(path.dirname(projectFile), open.path), sha256: open.sha256, width: open.width, height: open.height },
     faces: open.faces.map((face) => ({
       id: face.id,
       box: face.box,

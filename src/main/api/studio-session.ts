@@ -1,16 +1,15 @@
-// The studio's working state in main: opened photos (decoded once, faces found once), the active
-// model, and per-face crops and paste plans reused by every preview frame.
+// The studio's working state in main: opened photos' metadata (the pixels, face detection and
+// rendering live in the frame engine's worker thread), the models and the storage folders.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { ModelEntry, OpenedPhoto, RenderedFrame } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
-import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, planPaste, rgbToTensor, type Face, type PastePlan, type RgbImage } from '../face';
-import { GeneratorEngine } from '../infer/generator-engine';
+import type { Face } from '../face';
 import { writeFileAtomic } from '../io/atomic-write';
 import { exportGeneratorModel, readModelInfo } from '../model/model-file';
 import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
+import { frameEngine } from './frame-worker';
 
 /** A face as the session keeps it: enough to crop, paste back and describe it. */
 export interface SessionFace {
@@ -27,10 +26,9 @@ export interface OpenPhoto {
   /** Where the photo is on disk (uploads are stored in the studio's photos folder) and its hash. */
   readonly path: string;
   readonly sha256: string;
-  readonly photo: RgbImage;
+  readonly width: number;
+  readonly height: number;
   readonly faces: readonly SessionFace[];
-  /** Per face and model size: the crop tensor and where it pastes back. */
-  readonly prepared: Map<string, { image: Float32Array; plan: PastePlan }>;
 }
 
 const MAX_OPEN_PHOTOS = 4;
@@ -170,69 +168,44 @@ export function removeModel(id: string): ModelEntry[] {
   return listModels();
 }
 
-const dataUrl = async (image: RgbImage): Promise<string> =>
-  `data:image/jpeg;base64,${(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64')}`;
-
 /**
  * Opens an uploaded photo: it is stored once in the photos folder under its content hash (so
- * projects can refer to it), decoded, and its faces found.
+ * projects can refer to it), then decoded and its faces found in the frame engine.
  */
 export async function openPhoto(name: string, dataBase64: string): Promise<OpenedPhoto> {
   const bytes = Buffer.from(dataBase64, 'base64');
-  const photo = await decodeImage(bytes, name);
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const ext = (path.extname(name).toLowerCase().match(/^\.(jpe?g|png|webp)$/)?.[0]) ?? '.img';
   const stored = path.join(storageDir('photos'), `${sha256.slice(0, 20)}${ext}`);
-  if (!fs.existsSync(stored)) writeFileAtomic(stored, bytes);
-  const faces = (await detectFaces(photo)).map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: Array.from(estimateAus(f)), tooSmall: f.tooSmall, cutByBorder: f.cutByBorder }));
-  return registerPhoto({ name, path: stored, sha256, photo, faces, prepared: new Map() });
+  const isNew = !fs.existsSync(stored);
+  if (isNew) writeFileAtomic(stored, bytes);
+  try {
+    return await registerPhoto(name, stored, sha256);
+  } catch (err) {
+    // A file that is not a usable photo is not kept.
+    if (isNew) fs.rmSync(stored, { force: true });
+    throw err;
+  }
 }
 
 /** Opens a photo from disk with faces already known (a project's), keeping their ids. */
-export async function openPhotoWithFaces(name: string, file: string, sha256: string, faces: readonly SessionFace[]): Promise<OpenedPhoto> {
-  const photo = await decodeImage(file);
-  return registerPhoto({ name, path: file, sha256, photo, faces, prepared: new Map() });
+export function openPhotoWithFaces(name: string, file: string, sha256: string, faces: readonly SessionFace[]): Promise<OpenedPhoto> {
+  return registerPhoto(name, file, sha256, faces);
 }
 
-async function registerPhoto(open: OpenPhoto): Promise<OpenedPhoto> {
+async function registerPhoto(name: string, file: string, sha256: string, knownFaces?: readonly SessionFace[]): Promise<OpenedPhoto> {
   const photoId = crypto.randomUUID();
-  photos.set(photoId, open);
-  while (photos.size > MAX_OPEN_PHOTOS) photos.delete(photos.keys().next().value as string);
-  return {
-    photoId,
-    name: open.name,
-    width: open.photo.width,
-    height: open.photo.height,
-    imageUrl: await dataUrl(open.photo),
-    faces: open.faces.map((f) => ({ id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })),
-  };
+  const { width, height, faces, imageUrl } = await frameEngine.call('open', { photoId, file, name, ...(knownFaces ? { faces: knownFaces } : {}) });
+  photos.set(photoId, { name, path: file, sha256, width, height, faces });
+  while (photos.size > MAX_OPEN_PHOTOS) {
+    const oldest = photos.keys().next().value as string;
+    photos.delete(oldest);
+    void frameEngine.call('close', { photoId: oldest });
+  }
+  return { photoId, name, width, height, imageUrl, faces: faces.map((f) => ({ id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })) };
 }
 
 export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[], options: { attention?: boolean } = {}): Promise<RenderedFrame> {
-  const open = openPhotoOf(photoId);
-  const model = activeModelPath();
-  const t0 = performance.now();
-  const engine = await GeneratorEngine.load(model);
-  const frame = new Uint8Array(open.photo.data);
-  // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
-  // how much of it the generator repaints.
-  const overlay = options.attention ? new Uint8Array(frame.length) : null;
-  const white = options.attention ? new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) : null;
-  for (const r of requests) {
-    const face = open.faces.find((f) => f.id === r.faceId);
-    if (!face) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
-    const key = `${r.faceId}:${engine.imageSize}`;
-    let prepared = open.prepared.get(key);
-    if (!prepared) {
-      const { crop, transform } = cropFace(open.photo, face, { size: engine.imageSize });
-      prepared = { image: rgbToTensor(crop), plan: planPaste(open.photo, transform) };
-      open.prepared.set(key, prepared);
-    }
-    const [out] = await engine.generate(prepared.image, [Float32Array.from(r.aus)]);
-    applyPaste(prepared.plan, frame, out.color, out.attention);
-    if (overlay && white) applyPaste(prepared.plan, overlay, white, out.attention);
-  }
-  const size = { width: open.photo.width, height: open.photo.height };
-  const imageUrl = await dataUrl({ ...size, data: frame });
-  return { imageUrl, ...(overlay ? { attentionUrl: await dataUrl({ ...size, data: overlay }) } : {}), ms: performance.now() - t0, provider: engine.provider.used };
+  openPhotoOf(photoId);
+  return frameEngine.call('render', { photoId, model: activeModelPath(), requests, attention: options.attention ?? false });
 }

@@ -13,9 +13,7 @@ type WorkerMessage<E> = { kind: 'event'; event: E } | { kind: 'error'; error: St
  * rejects with the job's error as a StudioError (code and details kept).
  */
 export function runWorkerJob<J, E>(moduleUrl: string, bundledName: string, job: J, onEvent: (e: E) => void, signal?: AbortSignal): Promise<void> {
-  const worker = moduleUrl.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl)}); });`, { eval: true, workerData: job })
-    : new Worker(new URL(`./${bundledName}.js`, moduleUrl), { workerData: job });
+  const worker = spawnWorker(moduleUrl, bundledName, job);
   const cancel = () => worker.postMessage('cancel');
   if (signal?.aborted) cancel();
   signal?.addEventListener('abort', cancel, { once: true });
@@ -33,6 +31,13 @@ export function runWorkerJob<J, E>(moduleUrl: string, bundledName: string, job: 
       else resolve();
     });
   });
+}
+
+/** Starts the worker module: from sources through tsx's loader, from the bundle as its own entry. */
+export function spawnWorker(moduleUrl: string, bundledName: string, data: unknown): Worker {
+  return moduleUrl.endsWith('.ts')
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl)}); });`, { eval: true, workerData: data })
+    : new Worker(new URL(`./${bundledName}.js`, moduleUrl), { workerData: data });
 }
 
 /** Inside a worker: runs `body` on the job when this thread was started for it (`isJob` says so). */
