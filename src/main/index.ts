@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebFrameMain } from 'electron';
 import { channelOf, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { dispatch } from './api/handlers';
-import { setRevealHook } from './api/export-jobs';
+import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
 import { configureDataRoots } from './api/training-jobs';
 import { configureModels, configureStorage } from './api/studio-session';
 
@@ -67,6 +67,10 @@ void app.whenReady().then(() => {
   registerModels();
   configureStorage(join(app.getPath('userData'), 'studio'));
   setRevealHook((file) => shell.showItemInFolder(file));
+  setSaveDialogHook(async (suggested) => {
+    const r = await dialog.showSaveDialog({ title: 'Export animation', defaultPath: suggested });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  });
   // The desktop user names training folders themselves; any readable folder is allowed.
   configureDataRoots(null);
   for (const name of OPERATION_NAMES) {

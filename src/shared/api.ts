@@ -179,9 +179,13 @@ export const OPERATIONS = {
   ),
   'project.list': op<Record<string, never>, ProjectEntry[]>(z.object({}).strict()),
   'project.open': op<{ name: string }, OpenedProject>(z.object({ name: projectName }).strict()),
-  'export.start': op<{ photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string }, ExportStatus>(
-    z.object({ photoId, timeline: timelineSchema, output: outputSettingsSchema, fps: z.number().positive().max(120), fileName: exportFileName }).strict() as unknown as z.ZodType<{
-      photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string;
+  'export.choosePath': op<{ fileName: string; format: OutputSettings['format'] }, { path: string } | null>(
+    z.object({ fileName: exportFileName, format: z.enum(['mp4', 'webm', 'gif', 'png']) }).strict(),
+  ),
+  /** Without outputPath the file goes to the studio's exports folder; with it, to a path chosen in export.choosePath. */
+  'export.start': op<{ photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string }, ExportStatus>(
+    z.object({ photoId, timeline: timelineSchema, output: outputSettingsSchema, fps: z.number().positive().max(120), fileName: exportFileName, outputPath: z.string().min(1).max(4096).optional() }).strict() as unknown as z.ZodType<{
+      photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string;
     }>,
   ),
   'export.status': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),

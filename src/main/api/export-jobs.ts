@@ -34,20 +34,44 @@ function freeName(dir: string, fileName: string, format: OutputSettings['format'
   }
 }
 
-/** Host hook: shows a file in the system file manager (the Electron shell sets it). */
+/** Host hooks the Electron shell sets: show a file in the file manager, and a save dialog. */
 let revealHook: ((file: string) => void) | null = null;
+let saveDialogHook: ((suggested: string) => Promise<string | null>) | null = null;
 export function setRevealHook(hook: (file: string) => void): void {
   revealHook = hook;
 }
+export function setSaveDialogHook(hook: (suggested: string) => Promise<string | null>): void {
+  saveDialogHook = hook;
+}
 
-export function startExport(args: { photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string }): ExportStatus {
+/** Paths the user chose in the save dialog: the only places outside the exports folder an export may write. */
+const chosenPaths = new Set<string>();
+
+/** Asks the user where to save (desktop only); null when cancelled. The path is then allowed for one export. */
+export async function chooseExportPath(fileName: string, format: OutputSettings['format']): Promise<{ path: string } | null> {
+  if (!saveDialogHook) throw new StudioError('not-supported', 'this studio cannot show a save dialog (web mode saves to its exports folder; download the file when done)');
+  const chosen = await saveDialogHook(path.join(storageDir('exports'), `${fileName}${EXTENSIONS[format]}`));
+  if (!chosen) return null;
+  const resolved = path.resolve(chosen);
+  chosenPaths.add(resolved);
+  return { path: resolved };
+}
+
+export function startExport(args: { photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string }): ExportStatus {
   const open = openPhotoOf(args.photoId);
   const modelPath = activeModelPath();
-  const dir = storageDir('exports');
-  const fileName = freeName(dir, args.fileName, args.output.format);
-  const outputPath = path.join(dir, fileName);
+  let outputPath: string;
+  if (args.outputPath) {
+    // Only a path the user picked in the save dialog (who confirmed any replacement there).
+    outputPath = path.resolve(args.outputPath);
+    if (!chosenPaths.delete(outputPath)) throw new StudioError('path-not-chosen', `${args.outputPath} was not chosen in the save dialog`);
+  } else {
+    const dir = storageDir('exports');
+    outputPath = path.join(dir, freeName(dir, args.fileName, args.output.format));
+  }
+  const fileName = path.basename(outputPath);
   if (args.output.audioPath) throw new StudioError('bad-arguments', 'audio tracks are not supported from the studio yet; use ganimation render --audio');
-  const project = projectOf(open, path.join(dir, 'export.json'), args.timeline, args.output);
+  const project = projectOf(open, path.join(path.dirname(outputPath), 'export.json'), args.timeline, args.output);
   const jobId = crypto.randomUUID();
   const job: Job = {
     controller: new AbortController(),
@@ -109,6 +133,7 @@ export function revealExport(jobId: string): { shown: boolean } {
 
 /** The finished export's file in the exports folder, for web-mode downloads (null when not one). */
 export function exportFile(fileName: string): string | null {
-  const job = [...jobs.values()].find((j) => j.status.fileName === fileName && j.status.state === 'done');
+  const exportsDir = storageDir('exports');
+  const job = [...jobs.values()].find((j) => j.status.fileName === fileName && j.status.state === 'done' && path.dirname(j.status.outputPath) === exportsDir);
   return job && fs.existsSync(job.status.outputPath) && fs.statSync(job.status.outputPath).isFile() ? job.status.outputPath : null;
 }

@@ -4,7 +4,7 @@ import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../.
 import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
-import { cancelExport, exportStatus, revealExport, startExport } from './export-jobs';
+import { cancelExport, chooseExportPath, exportStatus, revealExport, startExport } from './export-jobs';
 import { startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, removeModel, renderFrame, useModel } from './studio-session';
@@ -30,6 +30,7 @@ export const handlers: Handlers = {
   'project.autosave': async ({ photoId, name, timeline, output }) => autosaveStudioProject(photoId, name, timeline, output),
   'project.list': async () => listStudioProjects(),
   'project.open': ({ name }) => openStudioProject(name),
+  'export.choosePath': ({ fileName, format }) => chooseExportPath(fileName, format),
   'export.start': async (args) => startExport(args),
   'export.status': async ({ jobId }) => exportStatus(jobId),
   'export.cancel': async ({ jobId }) => cancelExport(jobId),

@@ -13,6 +13,7 @@ import { disposeAllSessions } from '../infer/generator-engine';
 import { PRESETS } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
+import { setSaveDialogHook } from './export-jobs';
 import { dispatch } from './handlers';
 import { configureModels, configureStorage } from './studio-session';
 
@@ -80,5 +81,18 @@ describe.skipIf(!have)('studio operations', () => {
     expect(fs.readdirSync(path.dirname(first.outputPath)).sort()).toEqual(['clip (2).mp4', 'clip.mp4']);
     const refused = await dispatch('export.start', { ...args, fileName: '../escape' });
     expect(refused.ok ? '' : refused.error.message).toMatch(/^export\.start: fileName:/);
+    // Outside the exports folder, only a path the user chose in the host's save dialog is written.
+    const elsewhere = path.join(tmp, 'chosen', 'my clip.mp4');
+    fs.mkdirSync(path.dirname(elsewhere));
+    const notChosen = await dispatch('export.start', { ...args, outputPath: elsewhere });
+    expect(notChosen.ok ? '' : notChosen.error.code).toBe('path-not-chosen');
+    expect((await dispatch('export.choosePath', { fileName: 'clip', format: 'mp4' })).ok).toBe(false);
+    setSaveDialogHook(async (suggested) => (suggested.endsWith('clip.mp4') ? elsewhere : null));
+    expect(await call('export.choosePath', { fileName: 'clip', format: 'mp4' })).toEqual({ path: elsewhere });
+    const chosen = await waitFor((await call<ExportStatus>('export.start', { ...args, outputPath: elsewhere })).jobId);
+    expect(chosen).toMatchObject({ state: 'done', outputPath: elsewhere });
+    // The choice is good for one export only.
+    const again = await dispatch('export.start', { ...args, outputPath: elsewhere });
+    expect(again.ok ? '' : again.error.code).toBe('path-not-chosen');
   });
 });
