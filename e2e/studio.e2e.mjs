@@ -363,4 +363,27 @@ export const photoTests = [
       await page.close();
     },
   ],
+  [
+    'a photo with two faces gets a track tab per face, and each face keeps its own keys',
+    async ({ context, url, results, shared }) => {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      const images = path.join(shared, 'data/tw-expressions/images');
+      const right = await sharp(path.join(images, '0311g07.jpg')).toBuffer();
+      const pair = await sharp(path.join(images, '0101a02.jpg')).extend({ right: 256, background: '#ffffff' }).composite([{ input: right, left: 256, top: 0 }]).jpeg({ quality: 95 }).toBuffer();
+      await page.getByTestId('open-photo').setInputFiles({ name: 'pair.jpg', mimeType: 'image/jpeg', buffer: pair });
+      await page.getByText(/2 face\(s\)/).waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Key AU12' }).click();
+      assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 1);
+      await page.getByRole('tab', { name: 'Face 1' }).click();
+      assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 0);
+      await page.getByRole('button', { name: 'Key AU04' }).click();
+      await page.getByRole('tab', { name: 'Face 0' }).click();
+      assert.equal(await page.locator('[data-track="AU12"] .diamond').count(), 1);
+      assert.equal(await page.locator('[data-track="AU04"] .diamond').count(), 0);
+      await page.screenshot({ path: path.join(results, 'studio-two-faces.png') });
+      await page.close();
+    },
+  ],
 ];
