@@ -17,8 +17,12 @@ interface Held {
 
 const held = new Map<string, Held>();
 
-const dataUrl = async (image: RgbImage): Promise<string> =>
-  `data:image/jpeg;base64,${(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64')}`;
+/** A JPEG data URL, scaled down to `maxSide` when given (previews need not carry every pixel). */
+async function dataUrl(image: RgbImage, maxSide?: number): Promise<string> {
+  let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
+  if (maxSide && Math.max(image.width, image.height) > maxSide) pipeline = pipeline.resize(maxSide, maxSide, { fit: 'inside' });
+  return `data:image/jpeg;base64,${(await pipeline.jpeg({ quality: 90 }).toBuffer()).toString('base64')}`;
+}
 
 const methods = {
   /** Decodes a photo file; finds its faces unless they are given (a project's, ids kept). */
@@ -35,7 +39,7 @@ const methods = {
     return null;
   },
 
-  async render(args: { photoId: string; model: string; requests: readonly { faceId: number; aus: readonly number[] }[]; attention: boolean }) {
+  async render(args: { photoId: string; model: string; requests: readonly { faceId: number; aus: readonly number[] }[]; attention: boolean; previewSide?: number }) {
     const open = held.get(args.photoId);
     if (!open) throw new StudioError('photo-closed', 'that photo is no longer open; open it again');
     const t0 = performance.now();
@@ -60,8 +64,8 @@ const methods = {
       if (overlay && white) applyPaste(prepared.plan, overlay, white, out.attention);
     }
     const size = { width: open.photo.width, height: open.photo.height };
-    const imageUrl = await dataUrl({ ...size, data: frame });
-    return { imageUrl, ...(overlay ? { attentionUrl: await dataUrl({ ...size, data: overlay }) } : {}), ms: performance.now() - t0, provider: engine.provider.used };
+    const imageUrl = await dataUrl({ ...size, data: frame }, args.previewSide);
+    return { imageUrl, ...(overlay ? { attentionUrl: await dataUrl({ ...size, data: overlay }, args.previewSide) } : {}), ms: performance.now() - t0, provider: engine.provider.used };
   },
 };
 

@@ -21,7 +21,7 @@ export const handlers: Handlers = {
   }),
   'ffmpeg.info': async () => resolveFfmpeg(),
   'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
-  'frame.render': ({ photoId, faces, attention }) => renderFrame(photoId, faces, { attention: attention ?? false }),
+  'frame.render': ({ photoId, faces, attention, previewSide }) => renderFrame(photoId, faces, { attention: attention ?? false, previewSide }),
   'models.list': async () => listModels(),
   'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),
   'models.use': async ({ id }) => useModel(id),

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExportStatus, OpenedPhoto, OpenedProject, ProjectEntry } from '../../shared/api';
+import sharp from 'sharp';
+import type { ExportStatus, OpenedPhoto, OpenedProject, ProjectEntry, RenderedFrame } from '../../shared/api';
 import type { Result } from '../../shared/errors';
 import { DEFAULT_OUTPUT_SETTINGS } from '../../shared/project/schema';
 import { addKey, type Timeline } from '../../shared/timeline';
@@ -68,6 +69,20 @@ describe.skipIf(!have)('studio operations', () => {
     const changed = await dispatch('project.open', { name: 'smile' });
     expect(changed.ok ? '' : changed.error.code).toBe('photo-changed');
     expect(changed.ok ? '' : changed.error.message).toContain(stored);
+  });
+
+  it('renders preview frames in the frame engine, full size or scaled down, with the attention overlay', async () => {
+    const { photo } = await setup();
+    const faces = photo.faces.map((f) => ({ faceId: f.id, aus: f.sourceAus.map((v, i) => (i === 8 ? 1 : v)) }));
+    const size = async (url: string) => sharp(Buffer.from(url.split(',')[1], 'base64')).metadata();
+    const full = await call<RenderedFrame>('frame.render', { photoId: photo.photoId, faces });
+    expect(await size(full.imageUrl)).toMatchObject({ width: photo.width, height: photo.height });
+    expect(full.attentionUrl).toBeUndefined();
+    const small = await call<RenderedFrame>('frame.render', { photoId: photo.photoId, faces, previewSide: 128, attention: true });
+    expect(await size(small.imageUrl)).toMatchObject({ width: 128, height: 128 });
+    expect(await size(small.attentionUrl as string)).toMatchObject({ width: 128, height: 128 });
+    const closed = await dispatch('frame.render', { photoId: 'not-open', faces });
+    expect(closed.ok ? '' : closed.error.code).toBe('photo-closed');
   });
 
   it('exports in a worker to a new file each time, and reports progress to the end', async () => {

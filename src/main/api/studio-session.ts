@@ -205,7 +205,7 @@ async function registerPhoto(name: string, file: string, sha256: string, knownFa
   return { photoId, name, width, height, imageUrl, faces: faces.map((f) => ({ id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })) };
 }
 
-export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[], options: { attention?: boolean } = {}): Promise<RenderedFrame> {
+export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[], options: { attention?: boolean; previewSide?: number } = {}): Promise<RenderedFrame> {
   openPhotoOf(photoId);
-  return frameEngine.call('render', { photoId, model: activeModelPath(), requests, attention: options.attention ?? false });
+  return frameEngine.call('render', { photoId, model: activeModelPath(), requests, attention: options.attention ?? false, ...(options.previewSide ? { previewSide: options.previewSide } : {}) });
 }

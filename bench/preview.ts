@@ -1,0 +1,52 @@
+// Benchmark of a studio preview frame through the frame engine (generator, full-resolution
+// paste-back, JPEG data URL): ms per frame on a 1920x1080 photo with one face, light preset (random
+// weights: the time does not depend on them), at full size and at the preview sizes the studio
+// offers. Prints a table. Needs ../shared for the portrait.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { configureModels, configureStorage, openPhoto, renderFrame } from '../src/main/api/studio-session';
+import { frameEngine } from '../src/main/api/frame-worker';
+import { PRESETS } from '../src/main/model/config';
+import { generatorParamSpecs } from '../src/main/model/generator';
+import { initWeights } from '../src/main/model/init';
+import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
+
+const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(PORTRAIT)) throw new Error(`${PORTRAIT} is missing: the benchmark needs ../shared`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-bench-preview-'));
+  const model = path.join(tmp, 'light.onnx');
+  const cfg = PRESETS.light.generator;
+  writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(cfg), 1), cfg, { provenance: { trainedBy: 'bench' } }));
+  configureModels([model]);
+  configureStorage(tmp);
+  // A 1080p photo: the 256 px portrait enlarged to a 1080 px tall face region on a wide canvas.
+  const face = await sharp(PORTRAIT).resize(1080, 1080).toBuffer();
+  const photo = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#5a6170' } }).composite([{ input: face, left: 420, top: 0 }]).jpeg({ quality: 92 }).toBuffer();
+  const opened = await openPhoto('bench.jpg', photo.toString('base64'));
+  if (opened.faces.length !== 1) throw new Error(`expected one face, found ${opened.faces.length}`);
+  const rows: string[] = [];
+  for (const previewSide of [0, 1280, 720]) {
+    const times: number[] = [];
+    for (let i = 0; i < REPEATS + 2; i++) {
+      // A different pose every time, as when scrubbing.
+      const aus = opened.faces[0].sourceAus.map((v, k) => (k === 8 ? (i % 10) / 10 : v));
+      const t0 = performance.now();
+      await renderFrame(opened.photoId, [{ faceId: opened.faces[0].id, aus }], previewSide ? { previewSide } : {});
+      if (i >= 2) times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    rows.push(`| ${previewSide ? `${previewSide} px` : 'full (1920x1080)'} | ${median.toFixed(0)} | ${(1000 / median).toFixed(1)} |`);
+  }
+  console.log(`Preview frame, light preset, 1920x1080 photo, one face, ${os.cpus().length} CPU threads (median of ${REPEATS})\n`);
+  console.log(['| preview size | ms per frame | frames/s |', '|---|---:|---:|', ...rows].join('\n'));
+  await frameEngine.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+await main();
