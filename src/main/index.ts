@@ -8,7 +8,7 @@ import { channelOf, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { dispatch } from './api/handlers';
 import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
-import { configureDataRoots } from './api/training-jobs';
+import { configureDataRoots, setFolderDialogHook } from './api/training-jobs';
 import { configureModels, configureStorage } from './api/studio-session';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -73,6 +73,10 @@ void app.whenReady().then(() => {
   });
   // The desktop user names training folders themselves; any readable folder is allowed.
   configureDataRoots(null);
+  setFolderDialogHook(async () => {
+    const r = await dialog.showOpenDialog({ title: 'Folder of face photos', properties: ['openDirectory'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
   for (const name of OPERATION_NAMES) {
     ipcMain.handle(channelOf(name), (event, args: unknown) =>
       isStudioPage(event.senderFrame)

@@ -202,6 +202,7 @@ export const OPERATIONS = {
       resume: z.boolean(),
     }).strict(),
   ),
+  'train.chooseFolder': op<Record<string, never>, { folder: string } | null>(z.object({}).strict()),
   'train.status': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
   'train.stop': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
   'train.sample': op<{ runId: string }, { step: number; imageUrl: string } | null>(z.object({ runId: z.string().min(1) }).strict()),

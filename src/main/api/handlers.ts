@@ -5,7 +5,7 @@ import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
 import { cancelExport, chooseExportPath, exportStatus, revealExport, startExport } from './export-jobs';
-import { startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
+import { chooseTrainingFolder, startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, removeModel, renderFrame, useModel } from './studio-session';
 
@@ -36,6 +36,7 @@ export const handlers: Handlers = {
   'export.cancel': async ({ jobId }) => cancelExport(jobId),
   'export.reveal': async ({ jobId }) => revealExport(jobId),
   'train.start': async (settings) => startTraining(settings),
+  'train.chooseFolder': () => chooseTrainingFolder(),
   'train.status': async ({ runId }) => trainStatus(runId),
   'train.stop': async ({ runId }) => stopTraining(runId),
   'train.sample': async ({ runId }) => trainSample(runId),

@@ -16,6 +16,7 @@ import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
 import { setSaveDialogHook } from './export-jobs';
 import { dispatch } from './handlers';
+import { configureDataRoots, setFolderDialogHook } from './training-jobs';
 import { configureModels, configureStorage } from './studio-session';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
@@ -69,6 +70,20 @@ describe.skipIf(!have)('studio operations', () => {
     const changed = await dispatch('project.open', { name: 'smile' });
     expect(changed.ok ? '' : changed.error.code).toBe('photo-changed');
     expect(changed.ok ? '' : changed.error.message).toContain(stored);
+  });
+
+  it('offers a folder dialog only where the host has one, and reads training folders only under the allowed roots', async () => {
+    expect((await dispatch('train.chooseFolder', {})).ok).toBe(false);
+    setFolderDialogHook(async () => '/photos/faces');
+    expect(await call('train.chooseFolder', {})).toEqual({ folder: '/photos/faces' });
+    configureStorage(path.join(tmp, 'studio'));
+    configureDataRoots([path.join(tmp, 'allowed')]);
+    const settings = { name: 'run', folder: tmp, aligned: false, preset: 'tiny', steps: 1, batchSize: 1, resume: false };
+    const outside = await dispatch('train.start', settings);
+    expect(outside.ok ? '' : outside.error.code).toBe('folder-not-allowed');
+    const missing = await dispatch('train.start', { ...settings, folder: path.join(tmp, 'allowed', 'nope') });
+    expect(missing.ok ? '' : missing.error.message).toMatch(/allowed.nope does not exist/);
+    configureDataRoots(null);
   });
 
   it('renders preview frames in the frame engine, full size or scaled down, with the attention overlay', async () => {

@@ -32,6 +32,19 @@ export function configureDataRoots(roots: readonly string[] | null): void {
   dataRoots = roots ? roots.map((r) => path.resolve(r)) : null;
 }
 
+/** Host hook the Electron shell sets: a folder picker. */
+let folderDialogHook: (() => Promise<string | null>) | null = null;
+export function setFolderDialogHook(hook: () => Promise<string | null>): void {
+  folderDialogHook = hook;
+}
+
+/** Asks the user for a folder of photos (desktop only); null when cancelled. */
+export async function chooseTrainingFolder(): Promise<{ folder: string } | null> {
+  if (!folderDialogHook) throw new StudioError('not-supported', 'this studio cannot show a folder dialog; type the folder path (web mode: a folder under --data-root)');
+  const folder = await folderDialogHook();
+  return folder ? { folder } : null;
+}
+
 function checkFolder(folder: string): string {
   const resolved = path.resolve(folder);
   if (dataRoots && !dataRoots.some((root) => resolved === root || resolved.startsWith(root + path.sep))) {
