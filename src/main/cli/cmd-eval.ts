@@ -71,5 +71,6 @@ async function contactSheet(rows: RgbImage[][]): Promise<Buffer> {
   const size = rows[0][0].width;
   const columns = Math.max(...rows.map((r) => r.length));
   const tiles = rows.flatMap((row, y) => row.map((tile, x) => ({ input: Buffer.from(tile.data), raw: { width: size, height: size, channels: 3 as const }, left: x * size, top: y * size })));
-  return sharp({ create: { width: columns * size, height: rows.length * size, channels: 3, background: '#15161a' } }).composite(tiles).png().toBuffer();
+  // A palette PNG: a sheet is for looking at, and stays small enough to keep beside the docs.
+  return sharp({ create: { width: columns * size, height: rows.length * size, channels: 3, background: '#15161a' } }).composite(tiles).png({ palette: true, quality: 90, compressionLevel: 9 }).toBuffer();
 }
