@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { _electron, chromium } from 'playwright-core';
 import { photoTests, smokeTests } from './studio.e2e.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,8 +90,33 @@ async function main() {
     child.kill();
     fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3 });
   }
-  const electronBinary = path.join(ROOT, 'node_modules/electron/path.txt');
-  if (!fs.existsSync(electronBinary)) skip('Electron window smoke test', "Electron's binary is not installed on this machine (it downloads on first `npm start`)");
+  await electronSmokeTest();
+}
+
+/** The desktop shell itself, where Electron's binary is installed: the window opens on the studio and its engines answer. */
+async function electronSmokeTest() {
+  const name = 'Electron window smoke test: the window opens on the studio and the engines answer over IPC';
+  const pathFile = path.join(ROOT, 'node_modules/electron/path.txt');
+  const binary = fs.existsSync(pathFile) ? path.join(ROOT, 'node_modules/electron/dist', fs.readFileSync(pathFile, 'utf8').trim()) : null;
+  if (!binary || !fs.existsSync(binary)) {
+    skip(name, "Electron's binary is not installed on this machine (it downloads on first `npm start`)");
+    return;
+  }
+  await run(name, async () => {
+    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-electron-'));
+    const app = await _electron.launch({ executablePath: binary, args: [ROOT, `--user-data-dir=${userData}`, ...(process.env.CI ? ['--no-sandbox'] : [])] });
+    try {
+      const window = await app.firstWindow();
+      await window.getByText('Open a portrait to begin').waitFor({ timeout: 30_000 });
+      await window.getByText('Engines ready').waitFor({ timeout: 30_000 });
+      assert.equal(await window.title(), 'GANimation Studio');
+      assert.equal(await window.evaluate(() => typeof window.require), 'undefined', 'the page must not reach Node');
+      await window.screenshot({ path: path.join(RESULTS, 'electron-window.png') });
+    } finally {
+      await app.close();
+      fs.rmSync(userData, { recursive: true, force: true, maxRetries: 3 });
+    }
+  });
 }
 
 try {
