@@ -134,9 +134,21 @@ export function useModel(id: string): ModelEntry[] {
   return listModels();
 }
 
+/** Model metadata by file, kept while the file is unchanged: listing must not re-decode every model. */
+const infoCache = new Map<string, { mtimeMs: number; size: number; info: ReturnType<typeof readModelInfo> }>();
+
+function cachedModelInfo(file: string): ReturnType<typeof readModelInfo> {
+  const { mtimeMs, size } = fs.statSync(file);
+  const hit = infoCache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.info;
+  const info = readModelInfo(file);
+  infoCache.set(file, { mtimeMs, size, info });
+  return info;
+}
+
 export function listModels(): ModelEntry[] {
   return modelPaths.map((file) => {
-    const info = readModelInfo(file);
+    const info = cachedModelInfo(file);
     const a = info.architecture;
     const provenance = info.provenance.trainedBy ?? (info.provenance.importedFrom ? `imported from ${info.provenance.importedFrom}` : 'unknown');
     const steps = typeof info.metrics.steps === 'number' ? info.metrics.steps : null;
@@ -163,6 +175,7 @@ export function removeModel(id: string): ModelEntry[] {
   if (!modelPaths.includes(id)) throw new StudioError('no-such-model', `no model ${id} in the list`);
   if (!isRemovable(id)) throw new StudioError('not-removable', `${path.basename(id)} is bundled with the studio and cannot be removed`);
   fs.rmSync(id, { force: true });
+  infoCache.delete(id);
   modelPaths = modelPaths.filter((p) => p !== id);
   if (activeModel === id) activeModel = modelPaths[0] ?? null;
   return listModels();
