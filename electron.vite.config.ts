@@ -33,6 +33,7 @@ export default defineConfig({
           'train-worker': resolve(__dirname, 'src/main/train/train-worker.ts'),
           'export-worker': resolve(__dirname, 'src/main/render/export-worker.ts'),
           'frame-worker': resolve(__dirname, 'src/main/api/frame-worker.ts'),
+          'generator-thread': resolve(__dirname, 'src/main/infer/generator-thread.ts'),
         },
       },
     },

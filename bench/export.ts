@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { addKey } from '../src/shared/timeline/edits';
 import { timelineOf, type Project } from '../src/shared/project/schema';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
+import { GeneratorThread } from '../src/main/infer/generator-thread';
 import { PRESETS } from '../src/main/model/config';
 import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   const preset = PRESETS.light;
   const modelFile = path.join(dir, 'light.onnx');
   writeFileAtomic(modelFile, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'benchmark (random weights)' } }));
-  const engine = await GeneratorEngine.load(modelFile, { device: 'cpu' });
+  // As the studio and the CLI export: the generator in a thread of its own.
+  const generator = await GeneratorThread.load(modelFile, { device: 'cpu' });
   let project = { ...(await newProject(photo, path.join(dir, 'p.json'))), duration: 10, fps: 30 };
   if (project.faces.length !== 1) throw new Error(`expected one face, found ${project.faces.length}`);
   let t = timelineOf(project);
@@ -34,9 +36,12 @@ async function main(): Promise<void> {
   t = addKey(t, 0, 'AU12', 10, 1, 'linear');
   project = { ...project, faces: [{ ...project.faces[0], tracks: t.faces[0].tracks as Project['faces'][number]['tracks'] }] };
 
-  const result = await exportVideo(project, photo, engine, {
+  const result = await exportVideo(project, photo, generator, {
     format: 'mp4', outputPath: path.join(dir, 'out.mp4'), size: 'original', fps: 30, quality: 80, range: null, audioPath: null, batchSize: 8, ffmpegPath: resolveFfmpeg().path,
   });
+  await generator.close();
+  // The generator's raw throughput: the same engine, called directly, nothing else running.
+  const engine = await GeneratorEngine.load(modelFile, { device: 'cpu' });
   const s = preset.generator.imageSize;
   const image = new Float32Array(3 * s * s);
   const aus = Array.from({ length: result.generated }, (_, i) => Float32Array.from({ length: 17 }, (_, k) => (k === 8 ? i / result.generated : 0)));

@@ -1,5 +1,5 @@
 // `ganimation render project.json -o out.mp4`: exports a project's animation with a progress line.
-import { GeneratorEngine } from '../infer/generator-engine';
+import { GeneratorThread } from '../infer/generator-thread';
 import { parseDevice } from '../infer/providers';
 import { loadProject, photoPathOf } from '../project/project-file';
 import { exportVideo } from '../render/export-video';
@@ -42,7 +42,7 @@ export const renderCommand: Command = {
     const size = ((flags.size as string | undefined) ?? project.output.size) as OutputSize;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     if (!SIZES.includes(size)) throw new UsageError(`--size must be one of ${SIZES.join(', ')}`);
-    const engine = await GeneratorEngine.load((flags.model as string | undefined) ?? defaultModelPath(), { device: parseDevice((flags.device as string | undefined) ?? 'auto') });
+    const engine = await GeneratorThread.load((flags.model as string | undefined) ?? defaultModelPath(), { device: parseDevice((flags.device as string | undefined) ?? 'auto') });
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
@@ -62,6 +62,7 @@ export const renderCommand: Command = {
       console.log(`${result.outputPath}: ${result.frames} frames (${result.generated} generated) in ${(result.totalMs / 1000).toFixed(1)} s`);
     } finally {
       process.removeListener('SIGINT', stop);
+      await engine.close();
     }
   },
 };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cropFace, decodeImage, detectFaces, estimateAus, pasteBack, rgbToTensor, type RgbImage } from '.';
+import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, pasteBack, planPaste, rgbToTensor, type RgbImage } from '.';
 
 const PORTRAITS = path.resolve(__dirname, '../../../../shared/data/tw-expressions/images');
 const have = fs.existsSync(PORTRAITS);
@@ -117,5 +117,19 @@ describe.skipIf(!have)('crop and paste-back', () => {
     let err = 0;
     for (let i = 0; i < out.data.length; i++) err += Math.abs(out.data[i] - photo.data[i]);
     expect(err / out.data.length).toBeLessThan(4);
+  });
+  it('blending over a separate base writes the same bytes as blending in place, over a dirty buffer', async () => {
+    const photo = await decodeImage(portrait());
+    const [face] = await detectFaces(photo);
+    const { crop, transform } = cropFace(photo, face, { size: 64 });
+    const plan = planPaste(photo, transform);
+    const color = rgbToTensor(crop).map((v, i) => Math.sin(i) * v);
+    const attention = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) / 6);
+    const inPlace = new Uint8Array(photo.data);
+    applyPaste(plan, inPlace, color, attention);
+    const dirty = new Uint8Array(photo.data.length).fill(17);
+    applyPaste(plan, dirty, color, attention, photo.data);
+    for (const p of plan.pixel) for (let c = 0; c < 3; c++) expect(dirty[p + c]).toBe(inPlace[p + c]);
+    expect(plan.pixel.length).toBeGreaterThan(1000);
   });
 });

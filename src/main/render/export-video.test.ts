@@ -9,14 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../shared/timeline/evaluate';
 import { addKey } from '../../shared/timeline/edits';
 import { timelineOf, type Project } from '../../shared/project/schema';
-import { applyPaste, cropFace, decodeImage, planPaste, rgbToTensor } from '../face';
+import { applyPaste, cropFace, decodeImage, pasteBack, planPaste, rgbToTensor } from '../face';
 import { disposeAllSessions, GeneratorEngine } from '../infer/generator-engine';
 import { PRESETS } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
 import { newProject } from '../project/new-project';
 import { saveProject } from '../project/project-file';
-import { exportVideo, type ExportOptions } from './export-video';
+import { compositeFrame, exportVideo, type ExportOptions, type FacePlan } from './export-video';
 import { resolveFfmpeg } from './ffmpeg-path';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
@@ -80,5 +80,28 @@ describe.skipIf(!have)('exportVideo', () => {
     await expect(exportVideo(project, path.join(tmp, 'portrait.jpg'), engine, { ...options(out), signal: controller.signal, onProgress: (p) => p.framesEncoded === 3 && controller.abort() })).rejects.toThrow(/cancelled/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
+describe('compositeFrame', () => {
+  it('writes two overlapping faces over a buffer holding an earlier frame exactly as pasting them over the photo', () => {
+    const photo = { width: 160, height: 120, data: Uint8Array.from({ length: 160 * 120 * 3 }, (_, i) => (i * 37) % 251) };
+    const size = 16;
+    const transforms = [
+      { size, centerX: 60, centerY: 60, scale: 4, angle: 0.1 },
+      { size, centerX: 95, centerY: 55, scale: 3.5, angle: -0.2 },
+    ];
+    const faces: FacePlan[] = transforms.map((t, k) => ({ id: k + 1, image: new Float32Array(0), cache: new Map(), paste: planPaste(photo, t) }));
+    const output = (seed: number) => ({
+      color: Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * seed)),
+      attention: Float32Array.from({ length: size * size }, (_, i) => ((i * seed) % 10) / 9),
+      composite: new Float32Array(0),
+    });
+    const frame = new Uint8Array(photo.data);
+    compositeFrame(frame, photo.data, faces, new Map([[1, output(3)], [2, output(5)]]));
+    const next = new Map([[1, output(7)], [2, output(11)]]);
+    compositeFrame(frame, photo.data, faces, next);
+    const want = pasteBack(photo, faces.map((f, k) => ({ transform: transforms[k], ...next.get(f.id)! })));
+    expect(Buffer.from(frame).equals(Buffer.from(want.data))).toBe(true);
   });
 });

@@ -6,7 +6,8 @@ import type { Project } from '../../shared/project/schema';
 import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
 import { timelineOf } from '../../shared/project/schema';
 import { applyPaste, cropFace, decodeImage, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
-import type { GeneratedFrame, GeneratorEngine } from '../infer/generator-engine';
+import type { GeneratedFrame } from '../infer/generator-engine';
+import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
 import type { EncodeSettings, OutputSize, VideoFormat } from './ffmpeg-args';
 
@@ -44,7 +45,7 @@ export interface ExportReport {
   readonly encodingMs: number;
 }
 
-interface FacePlan {
+export interface FacePlan {
   readonly id: number;
   readonly image: Float32Array;
   readonly paste: PastePlan;
@@ -52,13 +53,54 @@ interface FacePlan {
 }
 
 /** Faces with no keyframes render as themselves: they are left untouched rather than regenerated. */
-function animatedFaces(project: Project, photo: RgbImage, engine: GeneratorEngine): FacePlan[] {
+function animatedFaces(project: Project, photo: RgbImage, engine: FrameGenerator): FacePlan[] {
   return project.faces
     .filter((f) => Object.values(f.tracks).some((t) => (t?.length ?? 0) > 0))
     .map((f) => {
       const { crop, transform } = cropFace(photo, { landmarks: f.landmarks }, { size: engine.imageSize });
       return { id: f.id, image: rgbToTensor(crop), paste: planPaste(photo, transform), cache: new Map() };
     });
+}
+
+/** Output frame buffers handed to ffmpeg before the first is reused (6 MB each at 1080p). */
+const FRAMES_IN_FLIGHT = 8;
+/** Chunks of generator calls started ahead of the frame being composited. */
+const CHUNKS_AHEAD = 3;
+
+type Chunk = Awaited<ReturnType<typeof generateChunk>>;
+
+/**
+ * Chunks generated one after another (never two generator runs at once), started ahead of use.
+ * Stopping lets the run in progress finish (a session must not be released under it) and starts no more.
+ */
+class ChunkQueue {
+  private readonly started = new Map<number, Promise<Chunk>>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  constructor(private readonly generate: (start: number) => Promise<Chunk>) {}
+
+  ensure(start: number): void {
+    if (this.started.has(start)) return;
+    const run = this.tail.then(() => {
+      if (this.stopped) throw new StudioError('cancelled', 'the export was cancelled');
+      return this.generate(start);
+    });
+    run.catch(() => undefined); // awaited by take(); a chunk never taken must not be an unhandled rejection
+    this.tail = run.catch(() => undefined);
+    this.started.set(start, run);
+  }
+
+  take(start: number): Promise<Chunk> {
+    this.ensure(start);
+    const run = this.started.get(start) as Promise<Chunk>;
+    this.started.delete(start);
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.tail;
+  }
 }
 
 /** Generated frames kept per face for reuse by later frames with the same AUs. */
@@ -69,7 +111,7 @@ const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4))
 export async function exportVideo(
   project: Project,
   photoPath: string,
-  engine: GeneratorEngine,
+  engine: FrameGenerator,
   options: ExportOptions & { ffmpegPath: string; signal?: AbortSignal; onProgress?: (p: ExportProgress) => void },
 ): Promise<ExportReport> {
   const started = performance.now();
@@ -91,22 +133,23 @@ export async function exportVideo(
     const rate = done / Math.max(seconds, 1e-9);
     options.onProgress?.({ stage, framesGenerated: done, framesEncoded: done, totalFrames: times.length, framesPerSecond: rate, etaSeconds: (times.length - done) / Math.max(rate, 1e-9) });
   };
+  const chunkSize = options.batchSize * 4;
+  const generation = new ChunkQueue((start) => generateChunk(faces, timeline, times.slice(start, start + chunkSize), engine, options.batchSize));
   try {
     report('preparing', 0);
-    const chunkSize = options.batchSize * 4;
     // Frame buffers are recycled (fresh 8-bit frames of a large photo cost more than compositing);
-    // a buffer is reused only after ffmpeg's stdin has taken it.
-    const pool = Array.from({ length: 3 }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
-    const generate = (start: number) => generateChunk(faces, timeline, times.slice(start, start + chunkSize), engine, options.batchSize);
-    let next = generate(0);
+    // a buffer is reused only after ffmpeg's stdin has taken it. Several frames in flight keep
+    // ffmpeg fed while this thread composites.
+    const pool = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
     let frameIndex = 0;
     for (let chunk = 0; chunk < times.length; chunk += chunkSize) {
+      // Generation runs a few chunks ahead on onnxruntime's threads, so that it never waits for
+      // compositing or for ffmpeg, and they never wait for it.
+      for (let ahead = chunk; ahead < Math.min(times.length, chunk + CHUNKS_AHEAD * chunkSize); ahead += chunkSize) generation.ensure(ahead);
       let t0 = performance.now();
-      const current = await next;
+      const current = await generation.take(chunk);
       timing.generationMs += performance.now() - t0;
       generated += current.generated;
-      // The next chunk's generator calls run on onnxruntime's threads while this chunk composites.
-      if (chunk + chunkSize < times.length) next = generate(chunk + chunkSize);
       for (const outputs of current.perFrame) {
         if (options.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
         const slot = pool[frameIndex % pool.length];
@@ -114,11 +157,7 @@ export async function exportVideo(
         await slot.written;
         timing.encodingMs += performance.now() - t0;
         t0 = performance.now();
-        for (const face of faces) {
-          restoreFootprint(slot.data, photo.data, face.paste);
-          const out = outputs.get(face.id) as GeneratedFrame;
-          applyPaste(face.paste, slot.data, out.color, out.attention);
-        }
+        compositeFrame(slot.data, photo.data, faces, outputs);
         timing.compositingMs += performance.now() - t0;
         slot.written = encoder.write(slot.data);
         // Awaited later; marked handled now so a cancel that rejects several pending writes is not an
@@ -138,13 +177,13 @@ export async function exportVideo(
     report('done', times.length);
     return { outputPath, frames: times.length, generated, totalMs: performance.now() - started, ...timing };
   } catch (err) {
-    await encoder.abort();
+    await Promise.all([encoder.abort(), generation.stop()]);
     throw err;
   }
 }
 
 /** Every face's generated output for each frame of a chunk; AU vectors seen before come from the cache. */
-async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof timelineOf>, times: number[], engine: GeneratorEngine, batchSize: number) {
+async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof timelineOf>, times: number[], engine: FrameGenerator, batchSize: number) {
   const ausPerFrame = times.map((t) => evaluate(timeline, t));
   let generated = 0;
   for (const face of faces) {
@@ -162,6 +201,19 @@ async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof time
   }
   const perFrame = ausPerFrame.map((aus) => new Map(faces.map((f) => [f.id, f.cache.get(keyOf(aus.get(f.id) as Float32Array)) as GeneratedFrame])));
   return { perFrame, generated };
+}
+
+/**
+ * Writes one frame's faces over a recycled buffer that still holds an earlier frame. The first face
+ * blends straight over the clean photo (no separate restore pass); later faces' footprints are
+ * restored first, since they may overlap and must blend over the faces pasted before them.
+ */
+export function compositeFrame(frame: Uint8Array, photo: Uint8Array, faces: readonly FacePlan[], outputs: Map<number, GeneratedFrame>): void {
+  for (let k = 1; k < faces.length; k++) restoreFootprint(frame, photo, faces[k].paste);
+  faces.forEach((face, k) => {
+    const out = outputs.get(face.id) as GeneratedFrame;
+    applyPaste(face.paste, frame, out.color, out.attention, k === 0 ? photo : frame);
+  });
 }
 
 /** Puts the photo's own pixels back where the previous frame pasted a face. */

@@ -2,7 +2,7 @@
 // composited and encoded: progress events stream back, and cancelling kills ffmpeg and removes
 // the partial output (as exportVideo does in any thread).
 import type { Project } from '../../shared/project/schema';
-import { GeneratorEngine } from '../infer/generator-engine';
+import { GeneratorThread } from '../infer/generator-thread';
 import type { Device } from '../infer/providers';
 import { runWorkerJob, serveWorkerJob } from '../workers/worker-job';
 import { exportVideo, type ExportOptions, type ExportProgress, type ExportReport } from './export-video';
@@ -29,7 +29,8 @@ export async function runExportInWorker(job: ExportJob, onProgress: (p: ExportPr
 const isExportJob = (data: unknown): data is ExportJob => !!data && typeof data === 'object' && 'project' in data && 'ffmpegPath' in data;
 
 serveWorkerJob<ExportJob, ExportEvent>(isExportJob, async (job, emit, signal) => {
-  const engine = await GeneratorEngine.load(job.modelPath, { device: job.device });
+  // The generator gets a thread of its own, so this one composites and feeds ffmpeg meanwhile.
+  const engine = await GeneratorThread.load(job.modelPath, { device: job.device });
   // Progress at most ~10 times a second: each message crosses threads.
   let last = 0;
   const report = await exportVideo(job.project, job.photoPath, engine, {
@@ -42,6 +43,6 @@ serveWorkerJob<ExportJob, ExportEvent>(isExportJob, async (job, emit, signal) =>
       last = now;
       emit({ type: 'progress', progress });
     },
-  });
+  }).finally(() => engine.close());
   emit({ type: 'done', report });
 });
