@@ -113,6 +113,19 @@ describe('network op gradients', () => {
         build: (_g, [a, w, b]) => N.conv(a, w, b, options),
       }));
   }
+  // Few output pixels and a large kernel: lowered to a gather MatMul and one Gemm (float64 runs there).
+  const lowered: N.ConvOptions = { strides: [2, 2], pads: [1, 1, 1, 1] };
+  it('Conv lowered to Gemm: 4x4 stride 2 pad 1 on a 4x4 input (float64)', () =>
+    expectGradOk({
+      dtype: F64,
+      samples: 8,
+      inputs: [x([2, 64, 4, 4]), { name: 'w', shape: [3, 64, 4, 4] }, { name: 'b', shape: [3] }],
+      build: (g, [a, w, b]) => {
+        const out = N.conv(a, w, b, lowered);
+        expect(g.nodes.some((n) => n.op === 'Conv')).toBe(false);
+        return out;
+      },
+    }));
   it('ConvTranspose 4x4 stride 2 pad 1', () =>
     expectGradOk({
       dtype: F32,
@@ -129,6 +142,48 @@ describe('network op gradients', () => {
     }));
 });
 
+describe('Conv lowered to Gemm', () => {
+  /** Direct definition: y[n, o, oy, ox] = b[o] + sum over c, i, j of w[o, c, i, j] * x[n, c, oy*s + i - pad, ox*s + j - pad]. */
+  function naiveConv(xs: Float64Array, [n, c, h, w]: number[], ws: Float64Array, [o, , kh, kw]: number[], b: Float64Array, stride: number, pad: number, [oh, ow]: number[]) {
+    const out = new Float64Array(n * o * oh * ow);
+    for (let bn = 0; bn < n; bn++)
+      for (let oc = 0; oc < o; oc++)
+        for (let y = 0; y < oh; y++)
+          for (let xo = 0; xo < ow; xo++) {
+            let acc = b[oc];
+            for (let ic = 0; ic < c; ic++)
+              for (let i = 0; i < kh; i++)
+                for (let j = 0; j < kw; j++) {
+                  const yi = y * stride + i - pad;
+                  const xi = xo * stride + j - pad;
+                  if (yi >= 0 && yi < h && xi >= 0 && xi < w) acc += ws[((oc * c + ic) * kh + i) * kw + j] * xs[((bn * c + ic) * h + yi) * w + xi];
+                }
+            out[((bn * o + oc) * oh + y) * ow + xo] = acc;
+          }
+    return out;
+  }
+  for (const [name, xs, ws, stride, pad] of [
+    ['4x4 stride 2 pad 1, 4x4 -> 2x2', [3, 64, 4, 4], [5, 64, 4, 4], 2, 1],
+    ['3x3 stride 1 pad 1, 2x2 -> 2x2', [2, 128, 2, 2], [1, 128, 3, 3], 1, 1],
+    ['2x2 no pad, 2x2 -> 1x1', [2, 256, 2, 2], [17, 256, 2, 2], 1, 0],
+  ] as [string, number[], number[], number, number][]) {
+    it(`matches the direct definition: ${name}`, async () => {
+      const { compile, seededRandom, randomArray } = await import('./gradcheck');
+      const g = new Graph('lowered');
+      const [a, w, b] = [g.input('x', F64, xs), g.input('w', F64, ws), g.input('b', F64, [ws[0]])];
+      const out = N.conv(a, w, b, { strides: [stride, stride], pads: [pad, pad, pad, pad] });
+      expect(g.nodes.some((n) => n.op === 'Conv')).toBe(false);
+      g.output('y', out);
+      const rand = seededRandom(3);
+      const feeds = { x: { data: randomArray(F64, xs.reduce((p, q) => p * q), rand), dims: xs }, w: { data: randomArray(F64, ws.reduce((p, q) => p * q), rand), dims: ws }, b: { data: randomArray(F64, ws[0], rand), dims: [ws[0]] } };
+      const got = (await (await compile(g))(feeds)).y.data as Float64Array;
+      const want = naiveConv(feeds.x.data as Float64Array, xs, feeds.w.data as Float64Array, ws, feeds.b.data as Float64Array, stride, pad, out.shape.slice(2) as number[]);
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 10);
+    });
+  }
+});
+
 describe('double backward', () => {
   it('gradient of a gradient-norm penalty through Conv, LeakyRelu and Tanh', () =>
     expectGradOk({
@@ -139,6 +194,18 @@ describe('double backward', () => {
       build: (_g, [img, w1, w2]) => {
         const h = E.leakyRelu(N.conv(img, w1, null, { pads: [1, 1, 1, 1] }), 0.01);
         const critic = S.reduceSum(E.tanh(N.conv(h, w2, null, { strides: [2, 2], pads: [1, 1, 1, 1] })));
+        const [dImg] = backward(critic, [img]);
+        const norm = E.sqrt(S.reduceSum(E.mul(dImg, dImg), [1, 2, 3]));
+        return E.mul(E.sub(norm, 1), E.sub(norm, 1));
+      },
+    }));
+  it('gradient of a gradient-norm penalty through a Conv lowered to Gemm (float64)', () =>
+    expectGradOk({
+      dtype: F64,
+      samples: 8,
+      inputs: [x([2, 64, 4, 4], { noGrad: true }), { name: 'w', shape: [2, 64, 4, 4] }],
+      build: (_g, [img, w]) => {
+        const critic = S.reduceSum(E.tanh(N.conv(img, w, null, { strides: [2, 2], pads: [1, 1, 1, 1] })));
         const [dImg] = backward(critic, [img]);
         const norm = E.sqrt(S.reduceSum(E.mul(dImg, dImg), [1, 2, 3]));
         return E.mul(E.sub(norm, 1), E.sub(norm, 1));

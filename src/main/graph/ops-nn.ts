@@ -1,7 +1,7 @@
 // Neural-network op builders: Conv, ConvTranspose, InstanceNormalization, MatMul, Gemm.
 import { GraphError, shapeToString, type Dim, type Value } from './ir';
 import { add, div, mul, sqrt, sub } from './ops-elementwise';
-import { reduceMean, unsqueeze } from './ops-shape';
+import { reduceMean, reshape, transpose, unsqueeze } from './ops-shape';
 
 export interface ConvOptions {
   /** [sH, sW]; default 1. */
@@ -69,8 +69,63 @@ export function conv(x: Value, weight: Value, bias: Value | null = null, options
     if (size < 0) throw new GraphError('conv', `Conv: kernel ${p.kernel} does not fit input ${shapeToString(x.shape)}`);
     return Math.floor(size / p.strides[i]) + 1;
   });
+  if (lowersToGemm(x, weight, p, out)) return convAsGemm(x, weight, bias, p, out);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return x.graph.addNode('Conv', inputs, attrsOf(p), [{ dtype: x.dtype, shape: [x.shape[0], weight.shape[0], ...out] }])[0];
+}
+
+/** Output pixels per image at or below which a batched conv is lowered to one Gemm. */
+const GEMM_LOWERING_MAX_OUTPUT = 16;
+/** Entries of the constant gather matrix ([H*W, kH*kW*Ho*Wo]) the lowering may create. */
+const GEMM_LOWERING_MAX_GATHER = 65536;
+
+/**
+ * Whether a conv is lowered to a gather MatMul plus one Gemm: onnxruntime's Conv runs one Gemm per
+ * image, so on a layer with a large kernel and a few output pixels (a critic's last layers: 1024
+ * channels, 4x4 input, 2x2 output) it streams the whole weight from memory once per image. The
+ * lowered form reads it once per batch, and so do its gradients (Gemm and MatMul rules).
+ */
+function lowersToGemm(x: Value, weight: Value, p: ConvParams, out: readonly number[]): boolean {
+  const batch = x.shape[0];
+  if (p.group !== 1 || typeof batch !== 'number' || batch < 2) return false;
+  const taps = p.kernel[0] * p.kernel[1];
+  const inPixels = spatial(x, 0, 'Conv') * spatial(x, 1, 'Conv');
+  const outPixels = out[0] * out[1];
+  return outPixels <= GEMM_LOWERING_MAX_OUTPUT && (weight.shape[1] as number) * taps >= 1024 && inPixels * taps * outPixels <= GEMM_LOWERING_MAX_GATHER;
+}
+
+/**
+ * Conv as cols = gather(x) and W[O, C*kH*kW] x cols. The gather is a MatMul with a constant 0/1
+ * matrix (pixel -> (tap, output pixel), padding taps all zero), so the lowering is exact and every
+ * op in it has a gradient rule (second order included, for the gradient penalty).
+ */
+function convAsGemm(x: Value, weight: Value, bias: Value | null, p: ConvParams, out: readonly number[]): Value {
+  const [n, c] = [x.shape[0] as number, x.shape[1] as number];
+  const [h, w] = [spatial(x, 0, 'Conv'), spatial(x, 1, 'Conv')];
+  const [kh, kw] = p.kernel;
+  const [oh, ow] = out;
+  const o = weight.shape[0] as number;
+  const taps = kh * kw;
+  const cols = taps * oh * ow;
+  const gather = new Float32Array(h * w * cols);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++) {
+          const yin = y * p.strides[0] + i * p.dilations[0] - p.pads[0];
+          const xin = xo * p.strides[1] + j * p.dilations[1] - p.pads[1];
+          if (yin < 0 || yin >= h || xin < 0 || xin >= w) continue;
+          gather[(yin * w + xin) * cols + ((i * kw + j) * oh + y) * ow + xo] = 1;
+        }
+      }
+    }
+  }
+  const q = x.graph.constant(x.dtype === 'float64' ? Float64Array.from(gather) : gather, [h * w, cols], x.dtype);
+  const gathered = matmul(reshape(x, [n * c, h * w]), q);
+  const im2col = reshape(transpose(reshape(gathered, [n, c * taps, oh * ow]), [1, 0, 2]), [c * taps, n * oh * ow]);
+  let y = gemm(reshape(weight, [o, c * taps]), im2col);
+  if (bias) y = add(y, reshape(bias, [o, 1]));
+  return transpose(reshape(y, [o, n, oh, ow]), [1, 0, 2, 3]);
 }
 
 export interface ConvTransposeOptions extends ConvOptions {

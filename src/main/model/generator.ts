@@ -95,8 +95,11 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
       h = G.add(h, blockConv(blockConv(h, 0, true), 3, false));
     }
     for (let i = 0; i < 2; i++, layer += 3) h = convInRelu(h, layer, 4, 2, true);
-    const color = G.tanh(G.conv(h, p('img_reg.0.weight'), null, { pads: pad(3) }));
-    const attention = G.sigmoid(G.conv(h, p('attetion_reg.0.weight'), null, { pads: pad(3) }));
+    // Both heads read the same features with the same 7x7 window: one conv with 3 + 1 output
+    // channels gathers the 128x128 window once (forward) and once for both weight gradients.
+    const heads = G.conv(h, G.concat([p('img_reg.0.weight'), p('attetion_reg.0.weight')], 0), null, { pads: pad(3) });
+    const color = G.tanh(G.slice(heads, { axes: [1], starts: [0], ends: [3] }));
+    const attention = G.sigmoid(G.slice(heads, { axes: [1], starts: [3], ends: [4] }));
     const composite = G.add(G.mul(attention, image), G.mul(G.sub(1, attention), color));
     return { color, attention, composite };
   }
