@@ -244,9 +244,14 @@ export const photoTests = [
       await page.getByTestId('export-fps').fill('12');
       await page.getByTestId('export-name').fill('smile clip');
       await page.screenshot({ path: path.join(results, 'studio-export-dialog.png') });
+      // Progress arrives as events on the page's WebSocket, not by polling.
+      const socket = page.waitForEvent('websocket', { predicate: (ws) => new URL(ws.url()).pathname === '/events' });
       await page.getByTestId('export-start').click();
+      const events = [];
+      (await socket).on('framereceived', (f) => events.push(JSON.parse(f.payload.toString())));
       await page.locator('[data-testid="export-progress"][data-state="done"]').waitFor({ timeout: 120_000 });
       await page.screenshot({ path: path.join(results, 'studio-export-done.png') });
+      assert.ok(events.some((e) => e.name === 'export.progress' && e.payload.state === 'done'), `no 'done' event among ${events.length}`);
       const file = path.join(dataDir, 'exports', 'smile clip.mp4');
       const video = probe(file);
       assert.deepEqual(video, { codec: 'h264', pixelFormat: 'yuv420p', width: 512, height: 512, frames: 24 });

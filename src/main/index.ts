@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebFrameMain } from 'electron';
-import { channelOf, OPERATION_NAMES } from '../shared/api';
+import { channelOf, EVENT_CHANNEL, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
+import { subscribe } from './api/events';
 import { dispatch } from './api/handlers';
 import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
 import { configureDataRoots, setFolderDialogHook } from './api/training-jobs';
@@ -84,6 +85,10 @@ void app.whenReady().then(() => {
         : { ok: false, error: { code: 'forbidden', message: `${name}: only the studio page may call the studio` } },
     );
   }
+  // Job events go to every studio window (the web server sends the same over its WebSocket).
+  subscribe((event) => {
+    for (const window of BrowserWindow.getAllWindows()) if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
+  });
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

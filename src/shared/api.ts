@@ -218,3 +218,23 @@ export type StudioApi = { readonly [K in OperationName]: (args: ArgsOf<K>) => Pr
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 export const channelOf = (name: OperationName): string => `studio:${name}`;
+
+/**
+ * The events main pushes to the renderer (Electron IPC or web mode's WebSocket), so long jobs need
+ * no polling: each carries the job's whole current status.
+ */
+export interface StudioEvents {
+  readonly 'export.progress': ExportStatus;
+  readonly 'train.progress': TrainStatus;
+}
+export type StudioEventName = keyof StudioEvents;
+export type StudioEvent = { [K in StudioEventName]: { readonly name: K; readonly payload: StudioEvents[K] } }[StudioEventName];
+/** The one IPC channel events travel on. */
+export const EVENT_CHANNEL = 'studio:event';
+/** Web mode's WebSocket path for events. */
+export const EVENTS_PATH = '/events';
+
+/** What the renderer sees as `window.studioEvents`: subscribe, get an unsubscribe function back. */
+export interface StudioEventSource {
+  subscribe(listener: (event: StudioEvent) => void): () => void;
+}

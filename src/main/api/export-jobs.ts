@@ -9,6 +9,7 @@ import type { OutputSettings } from '../../shared/project/schema';
 import type { Timeline } from '../../shared/timeline/model';
 import { runExportInWorker } from '../render/export-worker';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
+import { throttledPublisher } from './events';
 import { projectOf } from './studio-projects';
 import { activeModelPath, openPhotoOf, storageDir } from './studio-session';
 
@@ -80,6 +81,12 @@ export function startExport(args: { photoId: string; timeline: Timeline; output:
   };
   jobs.set(jobId, job);
   const elapsed = () => (performance.now() - job.started) / 1000;
+  // Windows follow the job through events (progress ~4 times a second, state changes at once).
+  const announce = throttledPublisher('export.progress', 250);
+  const update = (status: ExportStatus) => {
+    job.status = status;
+    announce(status, status.state !== 'running');
+  };
   runExportInWorker(
     {
       project,
@@ -89,13 +96,13 @@ export function startExport(args: { photoId: string; timeline: Timeline; output:
       ffmpegPath: resolveFfmpeg().path,
       options: { format: args.output.format, outputPath, size: args.output.size, fps: args.fps, quality: args.output.quality, range: args.output.range, audioPath: null, batchSize: 8 },
     },
-    (p) => (job.status = { ...job.status, stage: p.stage, framesEncoded: p.framesEncoded, totalFrames: p.totalFrames, framesPerSecond: p.framesPerSecond, etaSeconds: p.etaSeconds, elapsedSeconds: elapsed() }),
+    (p) => update({ ...job.status, stage: p.stage, framesEncoded: p.framesEncoded, totalFrames: p.totalFrames, framesPerSecond: p.framesPerSecond, etaSeconds: p.etaSeconds, elapsedSeconds: elapsed() }),
     job.controller.signal,
   ).then(
-    (report) => (job.status = { ...job.status, state: 'done', stage: 'done', framesEncoded: report.frames, totalFrames: report.frames, etaSeconds: 0, elapsedSeconds: elapsed() }),
+    (report) => update({ ...job.status, state: 'done', stage: 'done', framesEncoded: report.frames, totalFrames: report.frames, etaSeconds: 0, elapsedSeconds: elapsed() }),
     (err) => {
       const cancelled = job.controller.signal.aborted;
-      job.status = { ...job.status, state: cancelled ? 'cancelled' : 'failed', elapsedSeconds: elapsed(), ...(cancelled ? {} : { error: toErrorInfo(err) }) };
+      update({ ...job.status, state: cancelled ? 'cancelled' : 'failed', elapsedSeconds: elapsed(), ...(cancelled ? {} : { error: toErrorInfo(err) }) });
     },
   ).finally(forgetOldJobs);
   return job.status;

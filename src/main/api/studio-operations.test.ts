@@ -14,6 +14,7 @@ import { disposeAllSessions } from '../infer/generator-engine';
 import { PRESETS } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
+import { subscribe } from './events';
 import { setSaveDialogHook } from './export-jobs';
 import { dispatch } from './handlers';
 import { configureDataRoots, setFolderDialogHook } from './training-jobs';
@@ -100,11 +101,18 @@ describe.skipIf(!have)('studio operations', () => {
     expect(closed.ok ? '' : closed.error.code).toBe('photo-closed');
   });
 
-  it('exports in a worker to a new file each time, and reports progress to the end', async () => {
+  it('exports in a worker to a new file each time, and reports progress to the end, in events too', async () => {
     const { photo, timeline } = await setup();
     const args = { photoId: photo.photoId, timeline, output: DEFAULT_OUTPUT_SETTINGS, fps: 10, fileName: 'clip' };
+    const events: ExportStatus[] = [];
+    const unsubscribe = subscribe((e) => e.name === 'export.progress' && events.push(e.payload));
     const first = await waitFor((await call<ExportStatus>('export.start', args)).jobId);
+    unsubscribe();
     expect(first).toMatchObject({ state: 'done', fileName: 'clip.mp4', framesEncoded: 10, totalFrames: 10 });
+    // Every event is this job's; the last says it is done, as the status does.
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.jobId === first.jobId)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ state: 'done', framesEncoded: 10, outputPath: first.outputPath });
     const second = await waitFor((await call<ExportStatus>('export.start', args)).jobId);
     expect(second.fileName).toBe('clip (2).mp4');
     expect(fs.statSync(first.outputPath).size).toBeGreaterThan(1000);

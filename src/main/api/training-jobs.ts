@@ -1,6 +1,6 @@
 // Training runs started from the studio: the dataset is built and the model trained in a worker
-// thread; the panel polls the status (progress, loss curves, the latest sample grid). A finished run
-// is exported into the models folder and offered in the model list.
+// thread; the panel follows it through 'train.progress' events (progress, loss curves, the latest
+// sample grid). A finished run is exported into the models folder and offered in the model list.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
 import { resolveTrainConfig } from '../train/train-config';
 import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
+import { throttledPublisher } from './events';
 import { addModel, modelsFolder, storageDir } from './studio-session';
 
 interface Run {
@@ -20,6 +21,7 @@ interface Run {
   readonly steps: number[];
   readonly terms: Map<string, number[]>;
   sampleFile: string | null;
+  readonly announce: (status: TrainStatus, urgent?: boolean) => void;
 }
 
 const runs = new Map<string, Run>();
@@ -63,8 +65,14 @@ function thinned(run: Run): TrainStatus['losses'] {
   return { steps: pick(run.steps), terms: Object.fromEntries([...run.terms].map(([k, v]) => [k, pick(v)])) };
 }
 
+/** Tells the windows: the whole status, losses thinned; progress at most twice a second. */
+function announce(run: Run, urgent: boolean): void {
+  run.announce({ ...run.status, losses: thinned(run) }, urgent);
+}
+
 function onEvent(run: Run, e: WorkerEvent): void {
   const s = run.status;
+  const phase = s.phase;
   switch (e.type) {
     case 'dataset':
       run.status = { ...s, phase: 'dataset', dataset: { ...s.dataset, done: e.done, total: e.total } };
@@ -88,6 +96,7 @@ function onEvent(run: Run, e: WorkerEvent): void {
     default:
       break;
   }
+  announce(run, e.type === 'sample' || e.type === 'dataset-done' || run.status.phase !== phase);
 }
 
 export function startTraining(settings: TrainSettings): TrainStatus {
@@ -107,6 +116,7 @@ export function startTraining(settings: TrainSettings): TrainStatus {
     steps: [],
     terms: new Map(),
     sampleFile: null,
+    announce: throttledPublisher('train.progress', 500),
     status: {
       runId, name: settings.name, state: 'running', phase: 'dataset',
       dataset: { done: 0, total: 0, faces: null, skipped: [] },
@@ -122,11 +132,13 @@ export function startTraining(settings: TrainSettings): TrainStatus {
         return;
       }
       run.status = { ...run.status, phase: 'exporting' };
+      announce(run, true);
       const model = path.join(modelsFolder(), `${settings.name.replace(/\s+/g, '-')}.onnx`);
       exportRun(runDir, model, { dataNote: `trained in the studio on ${folder}` });
       run.status = { ...run.status, state: 'done', phase: 'done', modelId: addModel(model) };
     })
-    .catch((err) => (run.status = { ...run.status, state: run.controller.signal.aborted ? 'stopped' : 'failed', ...(run.controller.signal.aborted ? {} : { error: toErrorInfo(err) }) }));
+    .catch((err) => (run.status = { ...run.status, state: run.controller.signal.aborted ? 'stopped' : 'failed', ...(run.controller.signal.aborted ? {} : { error: toErrorInfo(err) }) }))
+    .finally(() => announce(run, true));
   return run.status;
 }
 

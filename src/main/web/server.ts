@@ -1,12 +1,16 @@
-// Web mode: the same renderer and the same operation table over HTTP on 127.0.0.1, for headless or
-// remote machines and for browser tests. Every request needs the random token from the printed
-// URL; requests from other origins are refused; only the built renderer's files are served.
+// Web mode: the same renderer and the same operation table over HTTP on 127.0.0.1, and the events
+// over a WebSocket, for headless or remote machines and for browser tests. Every request (and the
+// WebSocket upgrade) needs the random token from the printed URL; other origins are refused; only
+// the built renderer's files are served.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
+import { WebSocketServer } from 'ws';
+import { EVENTS_PATH } from '../../shared/api';
 import { exportFile } from '../api/export-jobs';
+import { subscribe } from '../api/events';
 import { dispatch } from '../api/handlers';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json', '.mp4': 'video/mp4', '.webm': 'video/webm', '.gif': 'image/gif' };
@@ -56,14 +60,20 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const root = path.resolve(options.rendererDir);
   if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`no built renderer in ${root}; run 'npx electron-vite build' first`);
   let origin = '';
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', origin);
+  /** Why a request may not proceed (status and message), or null when it carries the token from our own origin. */
+  const refusal = (req: http.IncomingMessage, url: URL): [number, string] | null => {
     // The page URL carries the token; a strict same-site cookie then covers its scripts and API calls.
     const cookie = /(?:^|;\s*)studio_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
     const given = url.searchParams.get('token') ?? req.headers['x-studio-token'] ?? cookie;
     const requestOrigin = req.headers.origin;
-    if (requestOrigin && requestOrigin !== origin) return send(res, 403, 'other origins are not allowed');
-    if (given !== token) return send(res, 401, 'missing or wrong token: open the URL printed by the server');
+    if (requestOrigin && requestOrigin !== origin) return [403, 'other origins are not allowed'];
+    if (given !== token) return [401, 'missing or wrong token: open the URL printed by the server'];
+    return null;
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    const refused = refusal(req, url);
+    if (refused) return send(res, ...refused);
     if (url.pathname.startsWith('/api/') && req.method === 'POST') {
       readBody(req)
         .then(async (body) => send(res, 200, JSON.stringify(await dispatch(decodeURIComponent(url.pathname.slice(5)), body ? JSON.parse(body) : {})), 'application/json'))
@@ -83,12 +93,33 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(res, 404, 'not found');
     send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] ?? 'application/octet-stream', token);
   });
+  // Events: every window's WebSocket gets every event (the same as Electron's windows over IPC).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    const refused = url.pathname === EVENTS_PATH ? refusal(req, url) : ([404, 'not found'] as [number, string]);
+    if (refused) {
+      socket.end(`HTTP/1.1 ${refused[0]} ${http.STATUS_CODES[refused[0]]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused[1]}`);
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+  });
+  const unsubscribe = subscribe((event) => {
+    const message = JSON.stringify(event);
+    for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message);
+  });
+  const close = async () => {
+    unsubscribe();
+    for (const client of sockets.clients) client.terminate();
+    await new Promise<void>((r) => sockets.close(() => r()));
+    await new Promise<void>((r) => server.close(() => r()));
+  };
   return new Promise((resolve, reject) => {
     server.on('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const address = server.address() as { port: number };
       origin = `http://127.0.0.1:${address.port}`;
-      resolve({ url: `${origin}/?token=${token}`, token, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({ url: `${origin}/?token=${token}`, token, close });
     });
   });
 }

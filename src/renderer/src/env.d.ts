@@ -1,9 +1,10 @@
-// window.studio exists inside Electron (the preload) and is absent in a plain browser.
-import type { StudioApi } from '../../shared/api';
+// window.studio and window.studioEvents exist inside Electron (the preload), not in a plain browser.
+import type { StudioApi, StudioEventSource } from '../../shared/api';
 
 declare global {
   interface Window {
     readonly studio?: StudioApi;
+    readonly studioEvents?: StudioEventSource;
   }
 }
 

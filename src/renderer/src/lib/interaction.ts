@@ -33,3 +33,59 @@ export function poll(tick: () => Promise<boolean>, ms: number): { stop: () => vo
     },
   };
 }
+
+export interface JobFollower<S> {
+  /** The job's first status, as its start operation answered: from here on, its events count. */
+  started(first: S): void;
+  stop(): void;
+}
+
+/**
+ * Follows one long job (an export, a training run) through its events, which carry every job of
+ * that kind: subscribe before starting it, since events may arrive before the start answer names
+ * the job. While events are silent for `fallbackMs`, its status is fetched instead (should the
+ * event channel drop). Stops by itself when the job ends.
+ */
+export function followJob<S extends { readonly state: string }>(o: {
+  subscribe: (listener: (status: S) => void) => () => void;
+  idOf: (status: S) => string;
+  /** The job's status by id, or null when it cannot be had (the caller reports why). */
+  fetch: (id: string) => Promise<S | null>;
+  onStatus: (status: S) => void;
+  fallbackMs: number;
+}): JobFollower<S> {
+  let id: string | null = null;
+  let stopped = false;
+  let lastEventAt = 0;
+  let poller: { stop: () => void } | null = null;
+  const early = new Map<string, S>();
+  const deliver = (status: S) => {
+    o.onStatus(status);
+    if (status.state !== 'running') stop();
+  };
+  const unsubscribe = o.subscribe((status) => {
+    lastEventAt = performance.now();
+    if (id === null) early.set(o.idOf(status), status);
+    else if (o.idOf(status) === id) deliver(status);
+  });
+  function stop(): void {
+    stopped = true;
+    unsubscribe();
+    poller?.stop();
+  }
+  return {
+    started(first) {
+      id = o.idOf(first);
+      deliver(early.get(id) ?? first);
+      early.clear();
+      if (stopped) return;
+      poller = poll(async () => {
+        if (performance.now() - lastEventAt < o.fallbackMs) return true;
+        const status = await o.fetch(id as string);
+        if (status && !stopped) deliver(status);
+        return !!status && !stopped;
+      }, o.fallbackMs);
+    },
+    stop,
+  };
+}

@@ -1,0 +1,61 @@
+// Web mode's transport: the token is required on every request and on the events WebSocket, other
+// origins are refused, and an event published in main reaches every connected socket.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ExportStatus, StudioEvent } from '../../shared/api';
+import { publish } from '../api/events';
+import { startWebServer, type WebServer } from './server';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-web-'));
+let server: WebServer;
+let base: string;
+
+beforeAll(async () => {
+  fs.writeFileSync(path.join(tmp, 'index.html'), '<!doctype html><title>studio</title>');
+  server = await startWebServer({ rendererDir: tmp });
+  base = new URL(server.url).origin;
+});
+afterAll(async () => {
+  await server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Opens a socket; resolves with it once open, or with the HTTP status the upgrade was refused with. */
+function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', reject);
+  });
+}
+
+const status: ExportStatus = { jobId: 'j1', state: 'running', stage: 'rendering', framesEncoded: 3, totalFrames: 10, framesPerSecond: 5, etaSeconds: 1.4, elapsedSeconds: 0.6, fileName: 'a.mp4', outputPath: '/x/a.mp4' };
+
+describe('web server', () => {
+  it('serves the page only with the token, and refuses other origins', async () => {
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(server.url)).status).toBe(200);
+    expect((await fetch(server.url, { headers: { Origin: 'http://evil.example' } })).status).toBe(403);
+  });
+
+  it('pushes published events to every socket that gave the token', async () => {
+    const wsUrl = `${base.replace('http', 'ws')}/events?token=${server.token}`;
+    const sockets = (await Promise.all([connect(wsUrl), connect(wsUrl)])) as WebSocket[];
+    const received = sockets.map((ws) => new Promise<StudioEvent>((resolve) => ws.once('message', (m) => resolve(JSON.parse(String(m))))));
+    publish('export.progress', status);
+    for (const event of await Promise.all(received)) expect(event).toEqual({ name: 'export.progress', payload: status });
+    for (const ws of sockets) ws.close();
+  });
+
+  it('refuses a socket without the token, from another origin, or on another path', async () => {
+    const ws = base.replace('http', 'ws');
+    expect(await connect(`${ws}/events`)).toBe(401);
+    expect(await connect(`${ws}/events?token=wrong`)).toBe(401);
+    expect(await connect(`${ws}/events?token=${server.token}`, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await connect(`${ws}/elsewhere?token=${server.token}`)).toBe(404);
+  });
+});
