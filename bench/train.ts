@@ -1,5 +1,6 @@
 // Benchmark of one training iteration (one critic step with the gradient penalty plus one generator
 // step) on onnxruntime-node CPU: time split per graph, optimizer and data; images/s; peak RSS.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { presetByName } from '../src/main/model/config';
 import { criticParamSpecs } from '../src/main/model/critic';
@@ -8,8 +9,17 @@ import { initWeights } from '../src/main/model/init';
 import { adamStep, DEFAULT_ADAM, newAdamState } from '../src/main/train/adam';
 import { StepRunner, type StepBatch } from '../src/main/train/step-runner';
 import { Rng } from '../src/shared/random';
+import { TRAINING_PROCESS_ENV } from '../src/main/workers/worker-job';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
+const WARMUP = 2;
+
+// Training runs in a process with TRAINING_PROCESS_ENV (allocator settings only the environment
+// can give); so does this benchmark, unless BENCH_DEFAULT_ALLOCATOR asks for the plain process.
+if (!process.env.BENCH_DEFAULT_ALLOCATOR && Object.entries(TRAINING_PROCESS_ENV).some(([k, v]) => process.env[k] !== v)) {
+  const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...TRAINING_PROCESS_ENV } });
+  process.exit(run.status ?? 1);
+}
 
 /** Batches assembled as the trainer does: crops from an in-memory cache, random flip, target AUs from another sample plus noise. */
 function makeBatch(rng: Rng, cache: Float32Array[], aus: Float32Array[], batchSize: number, size: number): StepBatch {
@@ -56,8 +66,9 @@ async function benchPreset(name: string, batchSize: number): Promise<void> {
     totals[key] += performance.now() - start;
     return result;
   };
-  // The first iteration warms up onnxruntime's allocators and is not counted.
-  for (let it = -1; it < ITERATIONS; it++) {
+  // The first iterations warm up onnxruntime's and the heap's allocations and are not counted:
+  // a real run repeats the same steps thousands of times.
+  for (let it = -WARMUP; it < ITERATIONS; it++) {
     if (it === 0) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
     const batch = await time('data', () => makeBatch(rng, cache, aus, batchSize, size));
     const c = await time('critic', () => runner.runCritic(g, d, batch));
@@ -74,7 +85,7 @@ async function benchPreset(name: string, batchSize: number): Promise<void> {
 async function main(): Promise<void> {
   const which = process.argv.slice(2);
   const runs: [string, number][] = which.length ? which.map((w) => [w.split(':')[0], Number(w.split(':')[1] ?? 4)]) : [['paper', 4], ['light', 4], ['light', 8]];
-  console.log(`One iteration = 1 critic step (WGAN + AU + second-order GP) + 1 generator step + Adam on both; onnxruntime-node CPU, ${os.cpus().length} cores, mean of ${ITERATIONS} after 1 warm-up`);
+  console.log(`One iteration = 1 critic step (WGAN + AU + second-order GP) + 1 generator step + Adam on both; onnxruntime-node CPU, ${os.cpus().length} cores, mean of ${ITERATIONS} after ${WARMUP} warm-up; allocator: ${process.env.BENCH_DEFAULT_ALLOCATOR ? 'default' : 'MALLOC_MMAP_THRESHOLD_ as in the training process'}`);
   console.log('| preset | batch | s/iteration | critic s | generator s | optimizer s | data s | images/s | compile s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, batch] of runs) await benchPreset(name, batch);

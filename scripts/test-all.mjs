@@ -52,6 +52,7 @@ step('lint', npx, ['eslint', '.']);
 step('typecheck (node)', npx, ['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (renderer)', npx, ['svelte-check', '--tsconfig', './tsconfig.web.json', '--fail-on-warnings']);
 step('build (electron-vite)', npx, ['electron-vite', 'build']);
+step('bundle loads (worker entries in plain Node)', process.execPath, ['scripts/check-bundle.mjs']);
 step('security (electronegativity)', process.execPath, ['scripts/security-check.mjs']);
 testsWithReport('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(tmp, 'vitest.json')}`], path.join(tmp, 'vitest.json'));
 if (fs.existsSync('e2e/run.mjs')) testsWithReport('e2e tests', process.execPath, ['e2e/run.mjs', `--report=${path.join(tmp, 'e2e.json')}`], path.join(tmp, 'e2e.json'));

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RgbImage } from './image-io';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the Electron bundle injects its own `require` shim into the same chunk.
+const requireCjs = createRequire(import.meta.url);
 
 export const EXPRESSIONS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
 export type Expression = (typeof EXPRESSIONS)[number];
@@ -58,13 +59,13 @@ let loading: Promise<{ faceapi: FaceApi; tf: Tf }> | null = null;
 
 function load(): Promise<{ faceapi: FaceApi; tf: Tf }> {
   loading ??= (async () => {
-    const tf = require('@tensorflow/tfjs') as Tf;
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
+    const tf = requireCjs('@tensorflow/tfjs') as Tf;
+    const wasm = requireCjs('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
+    const faceapi = requireCjs('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    wasm.setWasmPaths(`${path.dirname(requireCjs.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
     await tf.setBackend('wasm');
     await tf.ready();
-    const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+    const modelDir = path.join(path.dirname(requireCjs.resolve('@vladmandic/face-api/package.json')), 'model');
     await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
     await faceapi.nets.faceExpressionNet.loadFromDisk(modelDir);

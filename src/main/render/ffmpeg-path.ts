@@ -17,7 +17,8 @@ type Probe = { readonly path: string } | { readonly missing: string };
 
 // A runtime require (not an import) keeps resolution synchronous for its callers, and bundlers
 // leave it alone, so ffmpeg-static may be absent without breaking the build.
-const require = createRequire(import.meta.url);
+// Not named `require`: the Electron bundle injects its own `require` shim into the same chunk.
+const requireCjs = createRequire(import.meta.url);
 
 function runs(binary: string): boolean {
   const probe = spawnSync(binary, ['-version'], { stdio: 'ignore', timeout: 10_000 });
@@ -27,7 +28,7 @@ function runs(binary: string): boolean {
 function fromPackage(name: string, pick: (mod: unknown) => unknown): Probe {
   let mod: unknown;
   try {
-    mod = require(name);
+    mod = requireCjs(name);
   } catch {
     return { missing: 'not installed' };
   }
