@@ -123,10 +123,10 @@ async function main(): Promise<void> {
   });
   const page = await context.newPage();
   await page.goto(server.url);
-  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+  await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
   type Measured = { times: number[]; blend: number[]; draw: number[]; isolated: boolean };
   const web: Record<number, Measured> = {};
-  for (const threads of [1, 2]) web[threads] = await page.evaluate(([t, r]) => (window as unknown as { measure: (t: number, r: number) => Promise<Measured> }).measure(t, r), [threads, REPEATS] as const);
+  for (const threads of [1, 2]) web[threads] = await page.evaluate(([t, r]) => (globalThis as unknown as { measure: (t: number, r: number) => Promise<Measured> }).measure(t, r), [threads, REPEATS] as const);
   await context.close();
   server.close();
 
