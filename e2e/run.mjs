@@ -110,6 +110,7 @@ async function electronSmokeTest() {
       await window.getByText('Open a portrait to begin').waitFor({ timeout: 30_000 });
       await window.getByText('Engines ready').waitFor({ timeout: 30_000 });
       assert.equal(await window.title(), 'GANimation Studio');
+      assert.ok(window.url().startsWith('studio://app/'), `the page loads from the app's own scheme, not ${window.url()}`);
       assert.equal(await window.evaluate(() => typeof window.require), 'undefined', 'the page must not reach Node');
       await window.screenshot({ path: path.join(RESULTS, 'electron-window.png') });
     } finally {

@@ -3,9 +3,10 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebFrameMain } from 'electron';
 import { channelOf, EVENT_CHANNEL, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
+import { APP_ORIGIN, APP_SCHEME, appResponse } from './app-protocol';
 import { subscribe } from './api/events';
 import { dispatch } from './api/handlers';
 import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
@@ -13,11 +14,11 @@ import { configureDataRoots, setFolderDialogHook } from './api/training-jobs';
 import { configureModels, configureStorage } from './api/studio-session';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const RENDERER_FILE = join(HERE, '../renderer/index.html');
-/** electron-vite sets this in dev; the built app loads its files. */
+const RENDERER_DIR = join(HERE, '../renderer');
+/** electron-vite sets this in dev; the built app loads its files through studio:// (see app-protocol.ts). */
 const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
-/** Pages that may call the operation table: the dev server's, or the app's own files. */
-const RENDERER_ORIGIN = DEV_SERVER_URL ? new URL(DEV_SERVER_URL).origin : 'file://';
+/** Pages that may call the operation table: the dev server's, or the app's own. */
+const RENDERER_ORIGIN = DEV_SERVER_URL ? new URL(DEV_SERVER_URL).origin : APP_ORIGIN;
 
 function isStudioPage(frame: WebFrameMain | null): boolean {
   return frame !== null && frame.parent === null && frame.url.startsWith(`${RENDERER_ORIGIN}/`);
@@ -44,8 +45,7 @@ function createWindow(): BrowserWindow {
   // The studio is one page: a dropped file or a stray link must not replace it, nor open windows.
   window.webContents.on('will-navigate', (event) => event.preventDefault());
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  if (DEV_SERVER_URL) void window.loadURL(DEV_SERVER_URL);
-  else void window.loadFile(RENDERER_FILE);
+  void window.loadURL(DEV_SERVER_URL ?? `${APP_ORIGIN}/index.html`);
   return window;
 }
 
@@ -58,9 +58,13 @@ function registerModels(): void {
 }
 
 app.enableSandbox();
+// A standard, secure scheme: the page gets an origin of its own ('self' is studio://app, not every file).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 void app.whenReady().then(() => {
-  // File pages carry no HTTP headers, so the page also has the same policy as a meta tag.
+  protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER_DIR));
+  // studio:// answers carry the policy themselves; the dev server's pages get it here, and the
+  // page also has it as a meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
