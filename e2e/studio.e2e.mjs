@@ -330,6 +330,15 @@ export const photoTests = [
       const brightness = (values) => values.reduce((a, b) => a + b, 0) / values.length;
       assert.equal(brightness(region(overlay, 0, 0, 48, 48)), 0, 'nothing is repainted far from the face');
       assert.ok(brightness(region(overlay, 224, 256, 288, 328)) > 10, 'the face is repainted');
+      // The crop overlay: the square the generator sees, around the detected face.
+      await page.getByTestId('crop').click();
+      const corners = (await page.locator('[data-testid="crop-overlay"] polygon').first().getAttribute('points')).split(' ').map((p) => p.split(',').map(Number));
+      assert.equal(corners.length, 4);
+      const rect = page.locator('.face rect').first();
+      const [x, y, w, h] = await Promise.all(['x', 'y', 'width', 'height'].map(async (a) => Number(await rect.getAttribute(a))));
+      const xs = corners.map((c) => c[0]);
+      const ys = corners.map((c) => c[1]);
+      assert.ok(Math.min(...xs) < x + w / 2 && Math.max(...xs) > x + w / 2 && Math.min(...ys) < y + h / 2 && Math.max(...ys) > y + h / 2, 'the crop is around the face');
       await page.getByTestId('split').click();
       await page.getByRole('slider', { name: 'Before/after split' }).waitFor();
       await page.getByRole('button', { name: 'Zoom in' }).click();

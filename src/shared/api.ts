@@ -27,6 +27,8 @@ export interface FaceSummary {
   readonly sourceAus: readonly number[];
   readonly tooSmall: boolean;
   readonly cutByBorder: boolean;
+  /** The square the generator sees and repaints: centre and side in photo pixels, roll in radians. */
+  readonly crop: { readonly centerX: number; readonly centerY: number; readonly side: number; readonly angle: number };
 }
 
 export interface OpenedPhoto {

@@ -3,9 +3,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelEntry, OpenedPhoto, RenderedFrame } from '../../shared/api';
+import type { FaceSummary, ModelEntry, OpenedPhoto, RenderedFrame } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
 import type { Face } from '../face';
+import { cropTransform } from '../face/crop';
 import { writeFileAtomic } from '../io/atomic-write';
 import { exportGeneratorModel, readModelInfo } from '../model/model-file';
 import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
@@ -215,7 +216,13 @@ async function registerPhoto(name: string, file: string, sha256: string, knownFa
     photos.delete(oldest);
     void frameEngine.call('close', { photoId: oldest });
   }
-  return { photoId, name, width, height, imageUrl, faces: faces.map((f) => ({ id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder })) };
+  return { photoId, name, width, height, imageUrl, faces: faces.map(summarize) };
+}
+
+/** A face as the renderer sees it, with the square the generator crops (the same recipe as rendering, at any size). */
+function summarize(f: SessionFace): FaceSummary {
+  const t = cropTransform(f, { size: 128 });
+  return { id: f.id, box: f.box, sourceAus: [...f.sourceAus], tooSmall: f.tooSmall, cutByBorder: f.cutByBorder, crop: { centerX: t.centerX, centerY: t.centerY, side: t.scale * t.size, angle: t.angle } };
 }
 
 export async function renderFrame(photoId: string, requests: readonly { faceId: number; aus: readonly number[] }[], options: { attention?: boolean; previewSide?: number } = {}): Promise<RenderedFrame> {
