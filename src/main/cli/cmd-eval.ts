@@ -29,11 +29,12 @@ function table(model: EvalTable, baseline: EvalTable): string {
 export const evalCommand: Command = {
   name: 'eval',
   summary: "measure a model's AU control, identity, faithfulness and survival on a folder of photos",
-  usage: '--model m.onnx --data <folder> [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets]',
+  usage: '--model m.onnx --data <folder> [--aligned] [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets]',
   flags: {
     model: { type: 'string', description: 'model file', required: true, placeholder: 'file' },
     data: { type: 'string', description: 'folder of face photos', required: true, placeholder: 'dir' },
     limit: { type: 'number', description: 'photos to use (default 50)' },
+    aligned: { type: 'boolean', description: 'the images are aligned face crops (UTKFace): each is the input crop' },
     out: { type: 'string', alias: 'o', description: 'also write the report as JSON', placeholder: 'file' },
     aus: { type: 'string', description: 'comma-separated AUs to drive (default: the 12 of the evaluation)', placeholder: 'list' },
     'no-presets': { type: 'boolean', description: 'skip the emotion-preset targets' },
@@ -51,6 +52,7 @@ export const evalCommand: Command = {
       limit: (flags.limit as number | undefined) ?? 50,
       aus: aus as AuName[] | undefined,
       presets: !flags['no-presets'],
+      aligned: !!flags.aligned,
       sheetFaces: flags.sheet ? ((flags['sheet-faces'] as number | undefined) ?? 8) : 0,
       onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { AU_ORDER, type AuName } from '../../shared/aus';
 import { EMOTIONS, emotionAus } from '../../shared/emotions';
-import { cropFace, decodeImage, detectFaces, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type RgbImage } from '../face';
+import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type RgbImage } from '../face';
 import type { GeneratorEngine } from '../infer/generator-engine';
 import { scanImages } from '../train/dataset';
 
@@ -24,6 +24,8 @@ export interface EvalOptions {
   readonly presets?: boolean;
   /** Keep [input, own-AU reconstruction, one output per emotion preset] crops of this many faces, for a contact sheet. */
   readonly sheetFaces?: number;
+  /** The images are aligned face crops (UTKFace): each is the input crop; detection, on a padded copy, only gives its AUs. */
+  readonly aligned?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -158,14 +160,14 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
   for (const [i, file] of files.entries()) {
     options.onProgress?.(i, files.length);
     const photo = await decodeImage(file).catch(() => null);
-    const found = photo ? await detectFaces(photo) : [];
+    const found = !photo ? [] : options.aligned ? await detectInAlignedCrop(photo) : await detectFaces(photo);
     if (!photo || found.length === 0) {
       skipped.push({ file: path.basename(file), reason: photo ? 'no face' : 'unreadable' });
       continue;
     }
     faces++;
     const face = found.reduce((a, b) => (b.box.width > a.box.width ? b : a));
-    const { crop } = cropFace(photo, face, { size: engine.imageSize });
+    const crop = options.aligned ? await alignedCrop(photo, engine.imageSize) : cropFace(photo, face, { size: engine.imageSize }).crop;
     const input = rgbToTensor(crop);
     const inputDescriptor = await faceDescriptor(await framed(crop));
     const source = estimateAus(face);

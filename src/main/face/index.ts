@@ -3,5 +3,6 @@ export { decodeImage, encodeImage, MAX_MEGAPIXELS, type RgbImage } from './image
 export { detectFaces, faceDescriptor, MIN_FACE_SIZE, EXPRESSIONS, type Face, type Box, type Expression } from './detector';
 export { estimateAus } from './au-estimator';
 export { cropFace, cropTransform, cropToPhoto, photoToCrop, rgbToTensor, tensorToRgb, type CropTransform, type CropOptions } from './crop';
+export { alignedCrop, detectInAlignedCrop } from './aligned';
 export { pasteBack, planPaste, applyPaste, FEATHER, type FaceLayer, type PastePlan } from './paste-back';
 export { parseOpenFaceCsv, type OpenFaceRow } from '../../shared/openface-csv';
