@@ -35,4 +35,16 @@ describe('runWorkerJob', () => {
       expect(events.at(-1)).toEqual({ cancelled: true });
     });
   }
+  it('a job process outlives a SIGINT (Ctrl+C reaches the whole group; the parent cancels it instead)', async () => {
+    const controller = new AbortController();
+    const events: EchoEvent[] = [];
+    await runEcho({ echo: 'ctrl-c', waitForCancel: true }, (e) => {
+      events.push(e);
+      if ('pid' in e) {
+        process.kill(e.pid, 'SIGINT');
+        setTimeout(() => controller.abort(), 300);
+      }
+    }, controller.signal, { processEnv: TRAINING_PROCESS_ENV });
+    expect(events.at(-1)).toEqual({ cancelled: true });
+  });
 });

@@ -106,6 +106,9 @@ function serveJobProcess<J, E>(isJob: (data: unknown) => data is J, body: (job: 
   const controller = new AbortController();
   // Without its parent the job has no one to report to: stop it (a training run checkpoints on cancel).
   process.on('disconnect', () => controller.abort());
+  // Ctrl+C in a terminal reaches the whole process group: the parent decides (it cancels the job,
+  // which then checkpoints), so the job must not die of it first.
+  process.on('SIGINT', () => undefined);
   process.on('message', (msg: { kind?: string; job?: unknown } | string) => {
     if (msg === 'cancel') controller.abort();
     else if (typeof msg === 'object' && msg.kind === 'job' && isJob(msg.job)) {
