@@ -10,16 +10,23 @@ import sharp from 'sharp';
 /** @type {[string, (ctx: { context: import('playwright-core').BrowserContext, url: string, results: string }) => Promise<void>][]} */
 export const smokeTests = [
   [
-    'opens the studio, shows the 17 AU sliders grouped by region, and connects to the engines',
+    'the first run opens on the sample portrait with its face box; the 17 AU sliders grouped by region; later runs start empty and offer the sample',
     async ({ context, url, results }) => {
       const page = await context.newPage();
       await page.goto(url);
-      await page.getByText('Open a portrait to begin').waitFor();
       assert.equal(await page.locator('.au-row input[type=range]').count(), 17);
       for (const region of ['Brows', 'Eyes', 'Nose', 'Mouth']) await page.getByRole('heading', { name: region }).waitFor();
-      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByText(/Sample - Eileen Collins .*: 1 face\(s\)/).waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Face 0' }).waitFor();
       assert.match(await page.locator('.statusbar').innerText(), /v\d+\.\d+\.\d+/);
       await page.screenshot({ path: path.join(results, 'studio-start.png') });
+      // Only the first run opens it by itself; afterwards it is one click away.
+      await page.reload();
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByText('Open a portrait to begin').waitFor();
+      await page.screenshot({ path: path.join(results, 'studio-empty.png') });
+      await page.getByTestId('open-sample').click();
+      await page.getByText(/Sample - Eileen Collins .*: 1 face\(s\)/).waitFor({ timeout: 30_000 });
       await page.close();
     },
   ],

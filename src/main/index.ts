@@ -11,7 +11,7 @@ import { subscribe } from './api/events';
 import { dispatch } from './api/handlers';
 import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
 import { configureDataRoots, setFolderDialogHook } from './api/training-jobs';
-import { configureModels, configureStorage } from './api/studio-session';
+import { configureModels, configureSample, configureStorage } from './api/studio-session';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_DIR = join(HERE, '../renderer');
@@ -71,6 +71,7 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   registerModels();
   configureStorage(join(app.getPath('userData'), 'studio'));
+  configureSample(join(app.getAppPath(), 'resources/samples/portrait.jpg'));
   setRevealHook((file) => shell.showItemInFolder(file));
   setSaveDialogHook(async (suggested) => {
     const r = await dialog.showSaveDialog({ title: 'Export animation', defaultPath: suggested });

@@ -164,6 +164,8 @@ export const OPERATIONS = {
   'photo.open': op<{ name: string; dataBase64: string }, OpenedPhoto>(
     z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
   ),
+  /** The bundled sample portrait (the first run opens it), as photo.open would give it. */
+  'photo.openSample': op<Record<string, never>, OpenedPhoto>(z.object({}).strict()),
   /** previewSide: the longest side of the returned image in pixels (a faster preview); full size without it. */
   'frame.render': op<{ photoId: string; faces: { faceId: number; aus: number[] }[]; attention?: boolean; previewSide?: number }, RenderedFrame>(
     z.object({ photoId: z.string().min(1), faces: z.array(z.object({ faceId: z.number().int().min(0), aus }).strict()).max(64), attention: z.boolean().optional(), previewSide: z.number().int().min(64).max(16384).optional() }).strict(),

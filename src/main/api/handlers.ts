@@ -7,7 +7,7 @@ import packageJson from '../../../package.json';
 import { cancelExport, chooseExportPath, exportStatus, revealExport, startExport } from './export-jobs';
 import { chooseTrainingFolder, startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
-import { importModel, listModels, openPhoto, removeModel, renderFrame, useModel } from './studio-session';
+import { importModel, listModels, openPhoto, openSamplePhoto, removeModel, renderFrame, useModel } from './studio-session';
 
 type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
@@ -21,6 +21,7 @@ export const handlers: Handlers = {
   }),
   'ffmpeg.info': async () => resolveFfmpeg(),
   'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
+  'photo.openSample': () => openSamplePhoto(),
   'frame.render': ({ photoId, faces, attention, previewSide }) => renderFrame(photoId, faces, { attention: attention ?? false, previewSide }),
   'models.list': async () => listModels(),
   'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),

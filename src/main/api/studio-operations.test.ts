@@ -18,7 +18,7 @@ import { subscribe } from './events';
 import { setSaveDialogHook } from './export-jobs';
 import { dispatch } from './handlers';
 import { configureDataRoots, setFolderDialogHook } from './training-jobs';
-import { configureModels, configureStorage } from './studio-session';
+import { configureModels, configureSample, configureStorage } from './studio-session';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const PORTRAIT = path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg');
@@ -87,6 +87,17 @@ describe.skipIf(!have)('studio operations', () => {
     configureDataRoots(null);
   });
 
+  it('opens the bundled sample portrait with its face, and says so clearly when it is missing', async () => {
+    await setup();
+    configureSample(path.resolve(__dirname, '../../../resources/samples/portrait.jpg'));
+    const sample = await call<OpenedPhoto>('photo.openSample', {});
+    expect(sample.name).toMatch(/^Sample - Eileen Collins/);
+    expect(sample.faces).toHaveLength(1);
+    expect(sample.faces[0].crop.side).toBeGreaterThan(sample.faces[0].box.width);
+    configureSample(path.join(tmp, 'nowhere.jpg'));
+    const missing = await dispatch('photo.openSample', {});
+    expect(missing.ok ? '' : `${missing.error.code}: ${missing.error.message}`).toMatch(/^no-sample: .*nowhere\.jpg/);
+  });
   it('renders preview frames in the frame engine, full size or scaled down, with the attention overlay', async () => {
     const { photo } = await setup();
     const faces = photo.faces.map((f) => ({ faceId: f.id, aus: f.sourceAus.map((v, i) => (i === 8 ? 1 : v)) }));

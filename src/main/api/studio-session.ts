@@ -202,6 +202,22 @@ export async function openPhoto(name: string, dataBase64: string): Promise<Opene
   }
 }
 
+/** The bundled sample portrait: set by the host (its resources folder differs between the app and web mode). */
+let samplePortrait: string | null = null;
+
+export function configureSample(file: string | null): void {
+  samplePortrait = file;
+}
+
+/** Opens the sample portrait like any photo the user opened (a copy is stored; projects can use it). */
+export async function openSamplePhoto(): Promise<OpenedPhoto> {
+  if (!samplePortrait || !fs.existsSync(samplePortrait)) throw new StudioError('no-sample', `the sample portrait is missing${samplePortrait ? ` (${samplePortrait})` : ''}`);
+  return openPhoto(SAMPLE_NAME, fs.readFileSync(samplePortrait).toString('base64'));
+}
+
+/** The sample's name in the studio: who it is, and where it comes from. */
+const SAMPLE_NAME = 'Sample - Eileen Collins (NASA, public domain).jpg';
+
 /** Opens a photo from disk with faces already known (a project's), keeping their ids. */
 export function openPhotoWithFaces(name: string, file: string, sha256: string, faces: readonly SessionFace[]): Promise<OpenedPhoto> {
   return registerPhoto(name, file, sha256, faces);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configureModels, configureStorage } from '../api/studio-session';
+import { configureModels, configureSample, configureStorage } from '../api/studio-session';
 import { configureDataRoots } from '../api/training-jobs';
 import { startWebServer } from './server';
 
@@ -18,6 +18,7 @@ const imported = fs.existsSync(importDir) ? fs.readdirSync(importDir).filter((f)
 configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx'), ...imported], { importDir });
 const dataFlag = args.indexOf('--data-dir');
 configureStorage(dataFlag >= 0 ? path.resolve(args[dataFlag + 1]) : path.join(os.homedir(), '.ganimation-studio'));
+configureSample(path.join(root, 'resources/samples/portrait.jpg'));
 // Training folders must lie under a --data-root (repeatable): web mode reads no other folder.
 configureDataRoots(args.flatMap((a, i) => (a === '--data-root' && args[i + 1] ? [path.resolve(args[i + 1])] : [])));
 const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
