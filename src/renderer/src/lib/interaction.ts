@@ -1,5 +1,6 @@
 // Interaction helpers: pointer drags (capture the pointer on the pressed element, report each move,
-// clean up on release, so every draggable thing behaves alike) and status polling for long jobs.
+// clean up on release, so every draggable thing behaves alike), status polling, and following a
+// long job through its events.
 
 /** Follows the pointer pressed in `e` until it is released; `onEnd` runs once, on release. */
 export function trackPointer(e: PointerEvent, onMove: (ev: PointerEvent) => void, onEnd?: () => void): void {
