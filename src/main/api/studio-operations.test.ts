@@ -62,6 +62,8 @@ describe.skipIf(!have)('studio operations', () => {
     const opened = await call<OpenedProject>('project.open', { name: 'smile' });
     expect(opened.timeline.faces[0].tracks.AU12?.map((k) => [k.time, k.value])).toEqual([[0, 0], [1, 1]]);
     expect(opened.photo.faces.map((f) => f.id)).toEqual(photo.faces.map((f) => f.id));
+    // The reopened faces are described as when they were detected (size and border flags, crop).
+    expect(opened.photo.faces).toEqual(photo.faces);
 
     const bad = await dispatch('project.save', { photoId: photo.photoId, name: 'a/b', timeline, output: DEFAULT_OUTPUT_SETTINGS });
     expect(bad.ok ? '' : bad.error.message).toMatch(/^project\.save: name: may not contain/);

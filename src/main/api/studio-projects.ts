@@ -7,6 +7,7 @@ import { StudioError } from '../../shared/errors';
 import { CURRENT_SCHEMA_VERSION, timelineOf, type OutputSettings, type Project } from '../../shared/project/schema';
 import type { Timeline } from '../../shared/timeline/model';
 import { autosavePath, autosaveProject, loadProject, photoPathOf, recoverAutosave, saveProject } from '../project/project-file';
+import { boxFlags } from '../face/detector';
 import { openPhotoOf, openPhotoWithFaces, storageDir, type OpenPhoto } from './studio-session';
 
 const EXTENSION = '.ganimation.json';
@@ -79,7 +80,7 @@ export async function openStudioProject(name: string): Promise<OpenedProject> {
   // Refuses a missing or changed photo with a message that names it.
   const project = loadProject(file);
   const photoPath = photoPathOf(file, project);
-  const faces = project.faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: f.sourceAus, tooSmall: false, cutByBorder: false }));
+  const faces = project.faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: f.sourceAus, ...boxFlags(f.box, project.photo) }));
   const photo = await openPhotoWithFaces(path.basename(photoPath), photoPath, project.photo.sha256, faces);
   const autosaved = recoverAutosave(file);
   const recovered = autosaved ? { timeline: timelineOf(autosaved), output: autosaved.output, savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() } : undefined;

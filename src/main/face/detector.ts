@@ -102,8 +102,7 @@ async function detectOnce(photo: RgbImage): Promise<Face[]> {
           score: d.detection.score,
           landmarks: d.landmarks.positions.map((p) => [p.x, p.y] as const),
           expressions,
-          tooSmall: Math.min(width, height) < MIN_FACE_SIZE,
-          cutByBorder: x <= 1 || y <= 1 || x + width >= photo.width - 1 || y + height >= photo.height - 1,
+          ...boxFlags(box, photo),
         };
       });
   } finally {
@@ -174,6 +173,14 @@ export interface DetectOptions {
 }
 
 /** Every face in the photo, numbered left to right. */
+/** What a face box says about the face: too small to animate well, or cut by the photo's border. */
+export function boxFlags(box: Box, photo: { readonly width: number; readonly height: number }): { tooSmall: boolean; cutByBorder: boolean } {
+  return {
+    tooSmall: Math.min(box.width, box.height) < MIN_FACE_SIZE,
+    cutByBorder: box.x <= 1 || box.y <= 1 || box.x + box.width >= photo.width - 1 || box.y + box.height >= photo.height - 1,
+  };
+}
+
 export async function detectFaces(photo: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
   const faces = await detectOnce(photo);
   if (options.symmetric === false || faces.length === 0) return faces;

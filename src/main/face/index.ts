@@ -1,6 +1,6 @@
 // The face pipeline's public surface: decode, detect, estimate AUs, crop, paste back.
 export { decodeImage, encodeImage, MAX_MEGAPIXELS, type RgbImage } from './image-io';
-export { detectFaces, faceDescriptor, MIN_FACE_SIZE, EXPRESSIONS, type Face, type Box, type Expression } from './detector';
+export { boxFlags, detectFaces, faceDescriptor, MIN_FACE_SIZE, EXPRESSIONS, type Face, type Box, type Expression } from './detector';
 export { estimateAus } from './au-estimator';
 export { cropFace, cropTransform, cropToPhoto, photoToCrop, rgbToTensor, tensorToRgb, type CropTransform, type CropOptions } from './crop';
 export { alignedCrop, detectInAlignedCrop } from './aligned';
