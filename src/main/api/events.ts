@@ -24,14 +24,15 @@ export function publish<K extends StudioEventName>(name: K, payload: StudioEvent
 
 /**
  * Publishes at most every `ms` for one job (progress arrives per frame or per step), but always
- * at once when `urgent` (a state change: done, failed, cancelled).
+ * at once when `urgent` (a state change: done, failed, cancelled). The payload is built only when
+ * it is sent: a training status thins every loss curve.
  */
-export function throttledPublisher<K extends StudioEventName>(name: K, ms: number): (payload: StudioEvents[K], urgent?: boolean) => void {
+export function throttledPublisher<K extends StudioEventName>(name: K, ms: number): (payload: () => StudioEvents[K], urgent?: boolean) => void {
   let last = -Infinity;
   return (payload, urgent = false) => {
     const now = performance.now();
     if (!urgent && now - last < ms) return;
     last = now;
-    publish(name, payload);
+    publish(name, payload());
   };
 }

@@ -85,7 +85,7 @@ export function startExport(args: { photoId: string; timeline: Timeline; output:
   const announce = throttledPublisher('export.progress', 250);
   const update = (status: ExportStatus) => {
     job.status = status;
-    announce(status, status.state !== 'running');
+    announce(() => status, status.state !== 'running');
   };
   runExportInWorker(
     {

@@ -21,7 +21,7 @@ interface Run {
   readonly steps: number[];
   readonly terms: Map<string, number[]>;
   sampleFile: string | null;
-  readonly announce: (status: TrainStatus, urgent?: boolean) => void;
+  readonly announce: (status: () => TrainStatus, urgent?: boolean) => void;
 }
 
 const runs = new Map<string, Run>();
@@ -67,7 +67,7 @@ function thinned(run: Run): TrainStatus['losses'] {
 
 /** Tells the windows: the whole status, losses thinned; progress at most twice a second. */
 function announce(run: Run, urgent: boolean): void {
-  run.announce({ ...run.status, losses: thinned(run) }, urgent);
+  run.announce(() => ({ ...run.status, losses: thinned(run) }), urgent);
 }
 
 function onEvent(run: Run, e: WorkerEvent): void {
