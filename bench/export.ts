@@ -1,12 +1,14 @@
 // Benchmark of a video export: 10 s at 30 fps of a 1920x1080 photo with one face, light preset, CPU.
-// Prints the total and the split between generation, compositing and encoding, and compares the
-// export's rate with the generator's raw throughput for the same number of distinct frames.
+// Prints the total and the split between generation, compositing and encoding, both as the render
+// loop's wall time and as CPU time (the three run at once, so wall shares overlap), and compares
+// the export's rate with the generator's raw throughput for the same number of distinct frames.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { addKey } from '../src/shared/timeline/edits';
 import { timelineOf, type Project } from '../src/shared/project/schema';
+import { cropFace, decodeImage, planPaste } from '../src/main/face';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
 import { GeneratorThread } from '../src/main/infer/generator-thread';
 import { PRESETS } from '../src/main/model/config';
@@ -14,10 +16,24 @@ import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
 import { newProject } from '../src/main/project/new-project';
-import { exportVideo } from '../src/main/render/export-video';
+import { compositeFrame, exportVideo, footprintRect } from '../src/main/render/export-video';
 import { resolveFfmpeg } from '../src/main/render/ffmpeg-path';
+import { rgbToYuv420, yuv420Bytes } from '../src/main/render/yuv420';
 
 const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
+
+/** CPU seconds of finished child processes (ffmpeg, once exited), from Linux's /proc/self/stat. */
+function childrenCpuSeconds(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat (cutime, cstime), counted from the state field (3) after the name.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1e6;
+};
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-export-'));
@@ -36,18 +52,37 @@ async function main(): Promise<void> {
   t = addKey(t, 0, 'AU12', 10, 1, 'linear');
   project = { ...project, faces: [{ ...project.faces[0], tracks: t.faces[0].tracks as Project['faces'][number]['tracks'] }] };
 
+  const [cpu0, children0] = [process.cpuUsage(), childrenCpuSeconds()];
   const result = await exportVideo(project, photo, generator, {
     format: 'mp4', outputPath: path.join(dir, 'out.mp4'), size: 'original', fps: 30, quality: 80, range: null, audioPath: null, batchSize: 8, ffmpegPath: resolveFfmpeg().path,
   });
+  const exportCpu = cpuSeconds(cpu0);
+  const ffmpegCpu = childrenCpuSeconds() - children0;
   await generator.close();
   // The generator's raw throughput: the same engine, called directly, nothing else running.
   const engine = await GeneratorEngine.load(modelFile, { device: 'cpu' });
   const s = preset.generator.imageSize;
   const image = new Float32Array(3 * s * s);
   const aus = Array.from({ length: result.generated }, (_, i) => Float32Array.from({ length: 17 }, (_, k) => (k === 8 ? i / result.generated : 0)));
-  const t0 = performance.now();
-  await engine.generate(image, aus, 8);
+  const [t0, cpu1] = [performance.now(), process.cpuUsage()];
+  const outputs = await engine.generate(image, aus, 8);
   const rawMs = performance.now() - t0;
+  const rawCpu = cpuSeconds(cpu1);
+  // Compositing alone, as export does it per frame: faces blended at full resolution into an RGB
+  // frame, then the rectangle they cover converted to the yuv420p that ffmpeg reads.
+  const picture = await decodeImage(photo);
+  const paste = planPaste(picture, cropFace(picture, { landmarks: project.faces[0].landmarks }, { size: s }).transform);
+  const faces = [{ id: project.faces[0].id, image, paste, cache: new Map() }];
+  const rect = footprintRect(picture.width, faces);
+  if (!rect) throw new Error('no footprint');
+  const [rgb, yuv] = [new Uint8Array(picture.data), new Uint8Array(yuv420Bytes(picture.width, picture.height))];
+  const [t2, cpu2] = [performance.now(), process.cpuUsage()];
+  for (const out of outputs) {
+    compositeFrame(rgb, picture.data, faces, new Map([[faces[0].id, out]]));
+    rgbToYuv420(rgb, picture.width, picture.height, yuv, rect);
+  }
+  const compositeMsPerFrame = (performance.now() - t2) / outputs.length;
+  const compositeCpu = (cpuSeconds(cpu2) * result.frames) / outputs.length;
   const pct = (ms: number) => `${((100 * ms) / result.totalMs).toFixed(1)}%`;
   console.log(`Export: 10 s at 30 fps, 1920x1080 photo, one 540 px face, light preset (${s} px), MP4, onnxruntime-node CPU, ${os.cpus().length} cores`);
   console.log('| part | s | share |');
@@ -58,6 +93,17 @@ async function main(): Promise<void> {
   console.log(`| waiting on encoding | ${(result.encodingMs / 1000).toFixed(2)} | ${pct(result.encodingMs)} |`);
   console.log(`compositing + encoding: ${pct(result.compositingMs + result.encodingMs)} of the total (goal < 20%)`);
   console.log(`generator alone, same ${result.generated} frames: ${(rawMs / 1000).toFixed(2)} s; export rate / raw generator rate = ${(rawMs / result.totalMs).toFixed(2)} (goal >= 0.9)`);
+  const totalCpu = exportCpu + ffmpegCpu;
+  const generationCpu = exportCpu - compositeCpu;
+  const cpuPct = (x: number) => `${((100 * x) / totalCpu).toFixed(1)}%`;
+  console.log('');
+  console.log(`CPU time of the export (${os.cpus().length} cores, ${(totalCpu / (result.totalMs / 1000)).toFixed(2)} busy on average):`);
+  console.log('| part | CPU s | share |');
+  console.log('|---|---:|---:|');
+  console.log(`| generation (the rest of the export's own process) | ${generationCpu.toFixed(2)} | ${cpuPct(generationCpu)} |`);
+  console.log(`| compositing + yuv conversion (${compositeMsPerFrame.toFixed(1)} ms a frame alone, ${paste.pixel.length} px) | ${compositeCpu.toFixed(2)} | ${cpuPct(compositeCpu)} |`);
+  console.log(`| encoding (ffmpeg, libx264 veryfast) | ${ffmpegCpu.toFixed(2)} | ${cpuPct(ffmpegCpu)} |`);
+  console.log(`generator alone: ${rawCpu.toFixed(2)} CPU s; compositing + encoding: ${cpuPct(compositeCpu + ffmpegCpu)} of the export's CPU time`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -15,15 +15,20 @@ export interface FaceLayer {
 /** Share of the crop side over which the blend fades out to the photo. */
 export const FEATHER = 0.1;
 
-/** For each covered photo pixel: its offset, the top-left crop tap, bilinear fractions and the feather weight. */
+/**
+ * For each covered photo pixel: its byte offset, the top-left crop tap, and five weights packed
+ * together (the four bilinear tap weights, then the feather weight) so the blend reads one stream.
+ */
 export interface PastePlan {
   readonly size: number;
   readonly pixel: Int32Array;
   readonly tap: Int32Array;
-  readonly fx: Float32Array;
-  readonly fy: Float32Array;
-  readonly weight: Float32Array;
+  /** [w00, w10, w01, w11, feather] per pixel. */
+  readonly weights: Float32Array;
 }
+
+/** Floats per pixel in PastePlan.weights. */
+const WEIGHTS_PER_PIXEL = 5;
 
 /** Photo-space bounding box of a crop's footprint, clipped to the photo. */
 function footprint(t: CropTransform, photo: Pick<RgbImage, 'width' | 'height'>): [number, number, number, number] {
@@ -50,9 +55,7 @@ export function planPaste(photo: Pick<RgbImage, 'width' | 'height'>, t: CropTran
   const capacity = Math.max(0, (x1 - x0) * (y1 - y0));
   const pixel = new Int32Array(capacity);
   const tap = new Int32Array(capacity);
-  const fx = new Float32Array(capacity);
-  const fy = new Float32Array(capacity);
-  const weight = new Float32Array(capacity);
+  const weights = new Float32Array(capacity * WEIGHTS_PER_PIXEL);
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -63,15 +66,20 @@ export function planPaste(photo: Pick<RgbImage, 'width' | 'height'>, t: CropTran
       const cy = Math.min(Math.max(v - 0.5, 0), size - 1.000001);
       const ix = Math.floor(cx);
       const iy = Math.floor(cy);
+      const fx = cx - ix;
+      const fy = cy - iy;
       pixel[n] = (y * photo.width + x) * 3;
       tap[n] = iy * size + ix;
-      fx[n] = cx - ix;
-      fy[n] = cy - iy;
-      weight[n] = Math.min(1, edge / feather);
+      const k = n * WEIGHTS_PER_PIXEL;
+      weights[k] = (1 - fx) * (1 - fy);
+      weights[k + 1] = fx * (1 - fy);
+      weights[k + 2] = (1 - fx) * fy;
+      weights[k + 3] = fx * fy;
+      weights[k + 4] = Math.min(1, edge / feather);
       n++;
     }
   }
-  return { size, pixel: pixel.subarray(0, n), tap: tap.subarray(0, n), fx: fx.subarray(0, n), fy: fy.subarray(0, n), weight: weight.subarray(0, n) };
+  return { size, pixel: pixel.slice(0, n), tap: tap.slice(0, n), weights: weights.slice(0, n * WEIGHTS_PER_PIXEL) };
 }
 
 /**
@@ -81,27 +89,27 @@ export function planPaste(photo: Pick<RgbImage, 'width' | 'height'>, t: CropTran
  * through a clamped view so the store does the rounding and clamping (3x faster than Math.round).
  */
 export function applyPaste(plan: PastePlan, out: Uint8Array, color: Float32Array, attention: Float32Array, base: Uint8Array = out): void {
-  const { size, pixel, tap, fx: fxs, fy: fys, weight } = plan;
-  const plane = size * size;
+  const { size, pixel, tap, weights } = plan;
+  const green = size * size;
+  const blue = 2 * green;
   const dst = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < pixel.length; i++) {
-    const t = tap[i];
-    const fx = fxs[i];
-    const fy = fys[i];
-    const w00 = (1 - fx) * (1 - fy);
-    const w10 = fx * (1 - fy);
-    const w01 = (1 - fx) * fy;
-    const w11 = fx * fy;
-    const a = attention[t] * w00 + attention[t + 1] * w10 + attention[t + size] * w01 + attention[t + size + 1] * w11;
-    const w = weight[i];
+  for (let i = 0, k = 0; i < pixel.length; i++, k += WEIGHTS_PER_PIXEL) {
+    const t00 = tap[i];
+    const t10 = t00 + 1;
+    const t01 = t00 + size;
+    const t11 = t01 + 1;
+    const w00 = weights[k];
+    const w10 = weights[k + 1];
+    const w01 = weights[k + 2];
+    const w11 = weights[k + 3];
+    const w = weights[k + 4];
+    const a = attention[t00] * w00 + attention[t10] * w10 + attention[t01] * w01 + attention[t11] * w11;
     const keep = w * a + (1 - w);
     const paint = w * (1 - a) * 127.5;
     const p = pixel[i];
-    const g = t + plane;
-    const b = g + plane;
-    dst[p] = keep * base[p] + paint * (color[t] * w00 + color[t + 1] * w10 + color[t + size] * w01 + color[t + size + 1] * w11 + 1);
-    dst[p + 1] = keep * base[p + 1] + paint * (color[g] * w00 + color[g + 1] * w10 + color[g + size] * w01 + color[g + size + 1] * w11 + 1);
-    dst[p + 2] = keep * base[p + 2] + paint * (color[b] * w00 + color[b + 1] * w10 + color[b + size] * w01 + color[b + size + 1] * w11 + 1);
+    dst[p] = keep * base[p] + paint * (color[t00] * w00 + color[t10] * w10 + color[t01] * w01 + color[t11] * w11 + 1);
+    dst[p + 1] = keep * base[p + 1] + paint * (color[t00 + green] * w00 + color[t10 + green] * w10 + color[t01 + green] * w01 + color[t11 + green] * w11 + 1);
+    dst[p + 2] = keep * base[p + 2] + paint * (color[t00 + blue] * w00 + color[t10 + blue] * w10 + color[t01 + blue] * w01 + color[t11 + blue] * w11 + 1);
   }
 }
 

@@ -23,7 +23,7 @@ interface CacheEntry {
 
 const sessions = new Map<string, Promise<CacheEntry>>();
 
-async function openSession(bytes: Uint8Array, device: Device): Promise<CacheEntry> {
+async function openSession(bytes: Uint8Array, device: Device, spinWait: boolean): Promise<CacheEntry> {
   const reasons: string[] = [];
   for (const provider of candidatesFor(device)) {
     const unavailable = unavailableReason(provider);
@@ -32,7 +32,7 @@ async function openSession(bytes: Uint8Array, device: Device): Promise<CacheEntr
       continue;
     }
     try {
-      const session = await createSession(bytes, { executionProviders: [provider] });
+      const session = await createSession(bytes, { executionProviders: [provider], spinWait });
       return { session, report: { requested: device, used: provider, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) } };
     } catch (err) {
       reasons.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
@@ -50,15 +50,19 @@ export class GeneratorEngine {
     private readonly cacheKey: string,
   ) {}
 
-  /** Loads (or reuses) a session for the model on the requested device and runs one warm-up frame. */
-  static async load(modelPath: string, options: { device?: Device } = {}): Promise<GeneratorEngine> {
+  /**
+   * Loads (or reuses) a session for the model on the requested device and runs one warm-up frame.
+   * `spinWait: false` suits a generator that shares the CPU with other busy work (see SessionOptions).
+   */
+  static async load(modelPath: string, options: { device?: Device; spinWait?: boolean } = {}): Promise<GeneratorEngine> {
     const info = readModelInfo(modelPath);
     const bytes = fs.readFileSync(modelPath);
     const device = options.device ?? 'auto';
-    const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${device}`;
+    const spinWait = options.spinWait ?? true;
+    const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${device}:${spinWait ? 'spin' : 'yield'}`;
     let entry = sessions.get(key);
     if (!entry) {
-      entry = openSession(bytes, device);
+      entry = openSession(bytes, device, spinWait);
       sessions.set(key, entry);
       entry.catch(() => sessions.delete(key));
     }

@@ -16,7 +16,8 @@ let engine: GeneratorEngine | null = null;
 
 const methods = {
   async load(args: { modelPath: string; device: Device }) {
-    engine = await GeneratorEngine.load(args.modelPath, { device: args.device });
+    // Export runs this thread beside compositing and ffmpeg: idle threads yield rather than spin.
+    engine = await GeneratorEngine.load(args.modelPath, { device: args.device, spinWait: false });
     return { imageSize: engine.imageSize, provider: engine.provider };
   },
   async generate(args: { image: Float32Array; ausList: readonly Float32Array[]; batchSize: number }) {

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEncoder } from './encoder';
-import type { EncodeSettings } from './ffmpeg-args';
+import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { resolveFfmpeg } from './ffmpeg-path';
+import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
 const ffmpeg = resolveFfmpeg().path;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-encode-'));
@@ -25,9 +26,18 @@ function frame(w: number, h: number, t: number): Uint8Array {
   return f;
 }
 
+/** A frame as the encoder takes it for these settings. */
+function input(settings: EncodeSettings, t: number): Uint8Array {
+  const rgb = frame(settings.width, settings.height, t);
+  if (inputPixelFormat(settings.format) === 'rgb24') return rgb;
+  const yuv = new Uint8Array(yuv420Bytes(settings.width, settings.height));
+  rgbToYuv420(rgb, settings.width, settings.height, yuv);
+  return yuv;
+}
+
 async function encode(settings: EncodeSettings, frames: number): Promise<string> {
   const enc = createEncoder(settings, { ffmpegPath: ffmpeg });
-  for (let t = 0; t < frames; t++) await enc.write(frame(settings.width, settings.height, t));
+  for (let t = 0; t < frames; t++) await enc.write(input(settings, t));
   return (await enc.finish()).outputPath;
 }
 
@@ -81,7 +91,7 @@ describe('createEncoder', () => {
     const dir = tmp();
     const controller = new AbortController();
     const enc = createEncoder(settings(dir, {}), { ffmpegPath: ffmpeg, signal: controller.signal });
-    for (let t = 0; t < 5; t++) await enc.write(frame(320, 240, t));
+    for (let t = 0; t < 5; t++) await enc.write(input(settings(dir, {}), t));
     controller.abort();
     await enc.abort();
     expect(fs.readdirSync(dir)).toEqual([]);
@@ -92,12 +102,12 @@ describe('createEncoder', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'out.mp4'), 'the user made this');
     const enc = createEncoder(settings(dir, {}), { ffmpegPath: ffmpeg });
-    await enc.write(frame(320, 240, 0));
+    await enc.write(input(settings(dir, {}), 0));
     process.kill(enc.pid as number, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
     let error: Error | null = null;
     try {
-      for (let t = 0; t < 50; t++) await enc.write(frame(320, 240, t));
+      for (let t = 0; t < 50; t++) await enc.write(input(settings(dir, {}), t));
       await enc.finish();
     } catch (err) {
       error = err as Error;
@@ -105,6 +115,12 @@ describe('createEncoder', () => {
     expect(error?.message).toMatch(/ffmpeg (was killed|stopped)/);
     expect(fs.readFileSync(path.join(dir, 'out.mp4'), 'utf8')).toBe('the user made this');
     expect(fs.readdirSync(dir)).toEqual(['out.mp4']);
+  });
+  it('refuses a frame of the wrong layout', async () => {
+    const dir = tmp();
+    const enc = createEncoder(settings(dir, {}), { ffmpegPath: ffmpeg });
+    await expect(enc.write(frame(320, 240, 0))).rejects.toThrow(/230400 bytes; 320x240 yuv420p needs 115200/);
+    await enc.abort();
   });
   it('refuses a missing destination folder before starting ffmpeg', () => {
     expect(() => createEncoder(settings('/no/such/folder', {}), { ffmpegPath: ffmpeg })).toThrow(/folder \/no\/such\/folder does not exist/);

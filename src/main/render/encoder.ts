@@ -5,8 +5,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
-import { buildFfmpegArgs, type EncodeSettings } from './ffmpeg-args';
+import { buildFfmpegArgs, inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { ProgressParser, type FfmpegProgress } from './ffmpeg-progress';
+import { yuv420Bytes } from './yuv420';
 
 export interface EncoderOptions {
   readonly ffmpegPath: string;
@@ -15,7 +16,10 @@ export interface EncoderOptions {
 }
 
 export interface Encoder {
-  /** Resolves once the frame has been written to ffmpeg's stdin (so the buffer may be reused). */
+  /**
+   * Resolves once the frame has been written to ffmpeg's stdin (so the buffer may be reused). The
+   * frame is laid out as `inputPixelFormat(settings.format)` says: yuv420p or packed RGB.
+   */
   write(frame: Uint8Array): Promise<void>;
   /** Closes stdin, waits for ffmpeg, moves the output into place. */
   finish(): Promise<{ outputPath: string; framesEncoded: number }>;
@@ -39,7 +43,8 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
   const final = path.resolve(settings.outputPath);
   const temp = path.join(path.dirname(final), `.${path.basename(final)}.partial-${process.pid}-${Date.now()}${settings.format === 'png' ? '' : path.extname(final)}`);
   if (settings.format === 'png') fs.mkdirSync(temp);
-  const frameBytes = settings.width * settings.height * 3;
+  const pixelFormat = inputPixelFormat(settings.format);
+  const frameBytes = pixelFormat === 'yuv420p' ? yuv420Bytes(settings.width, settings.height) : settings.width * settings.height * 3;
   const parser = new ProgressParser();
   let progress: FfmpegProgress = { framesEncoded: 0, fps: 0, done: false };
   const child: ChildProcessWithoutNullStreams = spawn(options.ffmpegPath, buildFfmpegArgs(settings, temp), { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -74,7 +79,7 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
   return {
     pid: child.pid,
     async write(frame) {
-      if (frame.length !== frameBytes) throw new StudioError('bad-frame', `frame has ${frame.length} bytes; ${settings.width}x${settings.height} RGB needs ${frameBytes}`);
+      if (frame.length !== frameBytes) throw new StudioError('bad-frame', `frame has ${frame.length} bytes; ${settings.width}x${settings.height} ${pixelFormat} needs ${frameBytes}`);
       if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
       if (spawnError || stdinError || child.exitCode !== null || child.signalCode !== null) {
         await abort();

@@ -16,7 +16,7 @@ import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
 import { newProject } from '../project/new-project';
 import { saveProject } from '../project/project-file';
-import { compositeFrame, exportVideo, type ExportOptions, type FacePlan } from './export-video';
+import { compositeFrame, exportVideo, footprintRect, type ExportOptions, type FacePlan } from './export-video';
 import { resolveFfmpeg } from './ffmpeg-path';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
@@ -73,6 +73,21 @@ describe.skipIf(!have)('exportVideo', () => {
     expect(psnr(raw.subarray(10 * 256 * 256 * 3, 11 * 256 * 256 * 3), expected)).toBeGreaterThan(35);
   });
 
+  it('writes a PNG sequence (RGB frames) identical to the compositor frame', async () => {
+    const { project, engine } = await setup();
+    const out = path.join(tmp, 'frames');
+    const result = await exportVideo(project, path.join(tmp, 'portrait.jpg'), engine, options(out, { format: 'png', range: [1, 1.2] }));
+    expect(result.frames).toBe(2);
+    expect(fs.readdirSync(out).sort()).toEqual(['frame_00001.png', 'frame_00002.png']);
+    const photo = await decodeImage(path.join(tmp, 'portrait.jpg'));
+    const { crop, transform } = cropFace(photo, { landmarks: project.faces[0].landmarks }, { size: 32 });
+    const [frame] = await engine.generate(rgbToTensor(crop), [evaluate(timelineOf(project), 1).get(0)!]);
+    const expected = new Uint8Array(photo.data);
+    applyPaste(planPaste(photo, transform), expected, frame.color, frame.attention);
+    const written = await decodeImage(path.join(out, 'frame_00001.png'));
+    expect(Buffer.from(written.data).equals(Buffer.from(expected))).toBe(true);
+  });
+
   it('leaves no file when cancelled', async () => {
     const { project, engine } = await setup();
     const out = path.join(tmp, 'cancelled.mp4');
@@ -80,6 +95,26 @@ describe.skipIf(!have)('exportVideo', () => {
     await expect(exportVideo(project, path.join(tmp, 'portrait.jpg'), engine, { ...options(out), signal: controller.signal, onProgress: (p) => p.framesEncoded === 3 && controller.abort() })).rejects.toThrow(/cancelled/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
+describe('footprintRect', () => {
+  it('is the bounding box of every pixel the faces may paint, and null without faces', () => {
+    const photo = { width: 160, height: 120 };
+    const faces: FacePlan[] = [
+      { id: 1, image: new Float32Array(0), cache: new Map(), paste: planPaste(photo, { size: 16, centerX: 40, centerY: 30, scale: 2, angle: 0.3 }) },
+      { id: 2, image: new Float32Array(0), cache: new Map(), paste: planPaste(photo, { size: 16, centerX: 150, centerY: 100, scale: 2, angle: 0 }) },
+    ];
+    const rect = footprintRect(photo.width, faces)!;
+    const xy = faces.flatMap((f) => Array.from(f.paste.pixel, (p) => [(p / 3) % photo.width, Math.floor(p / 3 / photo.width)]));
+    expect(rect).toEqual({
+      x0: Math.min(...xy.map((q) => q[0])),
+      y0: Math.min(...xy.map((q) => q[1])),
+      x1: Math.max(...xy.map((q) => q[0])) + 1,
+      y1: Math.max(...xy.map((q) => q[1])) + 1,
+    });
+    expect(rect.x1).toBe(160); // the second face runs off the right edge: clipped to the photo
+    expect(footprintRect(photo.width, [])).toBeNull();
   });
 });
 

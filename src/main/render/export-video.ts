@@ -9,7 +9,8 @@ import { applyPaste, cropFace, decodeImage, planPaste, rgbToTensor, type PastePl
 import type { GeneratedFrame } from '../infer/generator-engine';
 import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
-import type { EncodeSettings, OutputSize, VideoFormat } from './ffmpeg-args';
+import { inputPixelFormat, type EncodeSettings, type OutputSize, type VideoFormat } from './ffmpeg-args';
+import { rgbToYuv420, yuv420Bytes, type Rect } from './yuv420';
 
 export interface ExportOptions {
   readonly format: VideoFormat;
@@ -62,7 +63,7 @@ function animatedFaces(project: Project, photo: RgbImage, engine: FrameGenerator
     });
 }
 
-/** Output frame buffers handed to ffmpeg before the first is reused (6 MB each at 1080p). */
+/** Output frame buffers handed to ffmpeg before the first is reused (3 MB each at 1080p yuv420p). */
 const FRAMES_IN_FLIGHT = 8;
 /** Chunks of generator calls started ahead of the frame being composited. */
 const CHUNKS_AHEAD = 3;
@@ -137,10 +138,7 @@ export async function exportVideo(
   const generation = new ChunkQueue((start) => generateChunk(faces, timeline, times.slice(start, start + chunkSize), engine, options.batchSize));
   try {
     report('preparing', 0);
-    // Frame buffers are recycled (fresh 8-bit frames of a large photo cost more than compositing);
-    // a buffer is reused only after ffmpeg's stdin has taken it. Several frames in flight keep
-    // ffmpeg fed while this thread composites.
-    const pool = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
+    const frames = new FrameWriter(photo, faces, inputPixelFormat(options.format));
     let frameIndex = 0;
     for (let chunk = 0; chunk < times.length; chunk += chunkSize) {
       // Generation runs a few chunks ahead on onnxruntime's threads, so that it never waits for
@@ -152,12 +150,12 @@ export async function exportVideo(
       generated += current.generated;
       for (const outputs of current.perFrame) {
         if (options.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
-        const slot = pool[frameIndex % pool.length];
+        const slot = frames.slot(frameIndex);
         t0 = performance.now();
         await slot.written;
         timing.encodingMs += performance.now() - t0;
         t0 = performance.now();
-        compositeFrame(slot.data, photo.data, faces, outputs);
+        frames.compose(slot, outputs);
         timing.compositingMs += performance.now() - t0;
         slot.written = encoder.write(slot.data);
         // Awaited later; marked handled now so a cancel that rejects several pending writes is not an
@@ -168,7 +166,7 @@ export async function exportVideo(
       }
     }
     const t1 = performance.now();
-    await Promise.all(pool.map((p) => p.written));
+    await frames.allWritten();
     timing.encodingMs += performance.now() - t1;
     report('finalizing', times.length);
     const t0 = performance.now();
@@ -180,6 +178,76 @@ export async function exportVideo(
     await Promise.all([encoder.abort(), generation.stop()]);
     throw err;
   }
+}
+
+interface FrameSlot {
+  readonly data: Uint8Array;
+  written: Promise<void>;
+}
+
+/**
+ * Output frames in the layout ffmpeg reads. Buffers are recycled (fresh 8-bit frames of a large
+ * photo cost more than compositing); a buffer is reused only after ffmpeg's stdin has taken it,
+ * and several frames in flight keep ffmpeg fed while this thread composites. For yuv420p, faces are
+ * composited into one RGB frame and only the rectangle they cover is converted: the rest of each
+ * buffer keeps the photo's pixels, converted once.
+ */
+class FrameWriter {
+  private readonly slots: FrameSlot[];
+  /** The RGB frame faces are composited into before conversion (yuv420p only). */
+  private readonly rgb: Uint8Array | null = null;
+  private readonly rect: Rect | null = null;
+
+  constructor(
+    private readonly photo: RgbImage,
+    private readonly faces: readonly FacePlan[],
+    private readonly layout: 'yuv420p' | 'rgb24',
+  ) {
+    if (layout === 'rgb24') {
+      this.slots = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
+      return;
+    }
+    this.rgb = new Uint8Array(photo.data);
+    this.rect = footprintRect(photo.width, faces);
+    const background = new Uint8Array(yuv420Bytes(photo.width, photo.height));
+    rgbToYuv420(photo.data, photo.width, photo.height, background);
+    this.slots = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(background), written: Promise.resolve() }));
+  }
+
+  slot(frameIndex: number): FrameSlot {
+    return this.slots[frameIndex % this.slots.length];
+  }
+
+  /** Writes one frame's faces into a slot whose earlier frame ffmpeg has taken. */
+  compose(slot: FrameSlot, outputs: Map<number, GeneratedFrame>): void {
+    if (!this.rgb) {
+      compositeFrame(slot.data, this.photo.data, this.faces, outputs);
+      return;
+    }
+    compositeFrame(this.rgb, this.photo.data, this.faces, outputs);
+    if (this.rect) rgbToYuv420(this.rgb, this.photo.width, this.photo.height, slot.data, this.rect);
+  }
+
+  allWritten(): Promise<unknown> {
+    return Promise.all(this.slots.map((s) => s.written));
+  }
+}
+
+/** The photo rectangle that any face's paste can change; null when no face is animated. */
+export function footprintRect(width: number, faces: readonly FacePlan[]): Rect | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const face of faces) {
+    for (const p of face.paste.pixel) {
+      const i = p / 3;
+      const x = i % width;
+      const y = (i - x) / width;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : null;
 }
 
 /** Every face's generated output for each frame of a chunk; AU vectors seen before come from the cache. */

@@ -7,7 +7,7 @@ const base = { width: 1921, height: 1081, fps: 30, outputSize: 'original' as con
 describe('buildFfmpegArgs', () => {
   it('encodes H.264 yuv420p with even dimensions and maps quality to CRF', () => {
     const args = buildFfmpegArgs({ ...base, format: 'mp4' }, '/out/.tmp.mp4');
-    expect(args.join(' ')).toContain('-f rawvideo -pix_fmt rgb24 -s 1921x1081 -r 30 -i pipe:0');
+    expect(args.join(' ')).toContain('-f rawvideo -pix_fmt yuv420p -s 1921x1081 -r 30 -i pipe:0');
     expect(args.join(' ')).toContain('-vf scale=1920:1080:flags=lanczos -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p');
     expect(args[args.length - 1]).toBe('/out/.tmp.mp4');
   });
@@ -20,6 +20,8 @@ describe('buildFfmpegArgs', () => {
   });
   it('uses a palette pass for GIF and an image sequence for PNG', () => {
     expect(buildFfmpegArgs({ ...base, format: 'gif' }, 'o.gif').join(' ')).toContain('palettegen');
+    expect(buildFfmpegArgs({ ...base, format: 'gif' }, 'o.gif').join(' ')).toContain('-pix_fmt rgb24 -s 1921x1081');
+    expect(buildFfmpegArgs({ ...base, format: 'png' }, '/tmp/frames').join(' ')).toContain('-pix_fmt rgb24 -s 1921x1081');
     expect(buildFfmpegArgs({ ...base, format: 'png' }, '/tmp/frames').pop()).toBe('/tmp/frames/frame_%05d.png');
     expect(buildFfmpegArgs({ ...base, format: 'webm' }, 'o.webm').join(' ')).toContain('-c:v libvpx-vp9 -b:v 0 -crf');
   });

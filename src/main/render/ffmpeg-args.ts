@@ -31,12 +31,20 @@ export function outputDimensions(s: Pick<EncodeSettings, 'width' | 'height' | 'o
   return [Math.max(w, 2), Math.max(h, 2)];
 }
 
+/**
+ * The raw frame layout piped to ffmpeg: planar yuv420p for the video codecs that encode it (the
+ * caller converts only what changed between frames, see yuv420.ts), packed RGB for GIF and PNG.
+ */
+export function inputPixelFormat(format: VideoFormat): 'yuv420p' | 'rgb24' {
+  return format === 'mp4' || format === 'webm' ? 'yuv420p' : 'rgb24';
+}
+
 const lerp = (best: number, worst: number, quality: number) => Math.round(worst + ((best - worst) * Math.min(100, Math.max(0, quality))) / 100);
 
 export function buildFfmpegArgs(s: EncodeSettings, output: string): string[] {
   const [w, h] = outputDimensions(s);
   const scale = w !== s.width || h !== s.height ? `scale=${w}:${h}:flags=lanczos` : null;
-  const args = ['-hide_banner', '-nostdin', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${s.width}x${s.height}`, '-r', String(s.fps), '-i', 'pipe:0'];
+  const args = ['-hide_banner', '-nostdin', '-y', '-f', 'rawvideo', '-pix_fmt', inputPixelFormat(s.format), '-s', `${s.width}x${s.height}`, '-r', String(s.fps), '-i', 'pipe:0'];
   const withAudio = s.audioPath && (s.format === 'mp4' || s.format === 'webm');
   if (withAudio) args.push('-i', s.audioPath as string);
   switch (s.format) {
