@@ -1,4 +1,5 @@
 // `ganimation render project.json -o out.mp4`: exports a project's animation with a progress line.
+import { formatDuration } from '../../shared/duration';
 import { GeneratorThread } from '../infer/generator-thread';
 import { parseDevice } from '../infer/providers';
 import { loadProject, photoPathOf } from '../project/project-file';
@@ -56,7 +57,7 @@ export const renderCommand: Command = {
         batchSize: 8,
         ffmpegPath: resolveFfmpeg().path,
         signal: controller.signal,
-        onProgress: (p) => progressLine(`${p.stage}: frame ${p.framesEncoded}/${p.totalFrames} | ${p.framesPerSecond.toFixed(1)} fps | ETA ${Math.ceil(p.etaSeconds)} s`),
+        onProgress: (p) => progressLine(`${p.stage}: frame ${p.framesEncoded}/${p.totalFrames} | ${p.framesPerSecond.toFixed(1)} fps | ETA ${formatDuration(p.etaSeconds)}`),
       });
       endProgressLine();
       console.log(`${result.outputPath}: ${result.frames} frames (${result.generated} generated) in ${(result.totalMs / 1000).toFixed(1)} s`);

@@ -2,6 +2,7 @@
 // and exports the generator when the run completes. Ctrl+C stops after a checkpoint; --resume continues.
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
@@ -31,8 +32,7 @@ function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
 function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
-  const eta = e.etaSeconds > 3600 ? `${(e.etaSeconds / 3600).toFixed(1)} h` : `${Math.round(e.etaSeconds / 60)} min`;
-  return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${eta} | D ${l['D/total']?.toFixed(3)} gp ${l['D/gp']?.toFixed(3)} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
+  return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} gp ${l['D/gp']?.toFixed(3)} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
 }
 
 export const trainCommand: Command = {
@@ -89,6 +89,6 @@ export const trainCommand: Command = {
     }
     const model = path.join(runDir, 'model.onnx');
     exportRun(runDir, model);
-    console.log(`done: ${finished.step} steps in ${(finished.elapsedMs / 60000).toFixed(1)} min; model ${model}; samples ${path.join(runDir, 'samples')}`);
+    console.log(`done: ${finished.step} steps in ${formatDuration(finished.elapsedMs / 1000)}; model ${model}; samples ${path.join(runDir, 'samples')}`);
   },
 };

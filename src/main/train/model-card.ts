@@ -1,4 +1,5 @@
 // The model card written into an exported model: what was trained, on what, how long, and how it did.
+import { formatDuration } from '../../shared/duration';
 import type { TrainState } from './checkpoint';
 import { hardwareSummary } from './trainer';
 
@@ -18,7 +19,7 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
     `# GANimation generator (${c.preset} preset)`,
     '',
     `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`,
-    `- Time: ${(state.elapsedMs / 3_600_000).toFixed(2)} h on ${hardwareSummary()}.`,
+    `- Time: ${formatDuration(state.elapsedMs / 1000)} on ${hardwareSummary()}.`,
     `- Data: ${dataSummary}`,
     ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     '',
