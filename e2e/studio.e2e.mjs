@@ -376,7 +376,10 @@ export const photoTests = [
       const trained = rows.filter({ hasText: 'e2e-run' });
       await trained.getByText(/32 px · conv_dim 8, 2 blocks/).waitFor();
       await trained.getByRole('button', { name: 'Model card' }).click();
-      await trained.getByText(/# GANimation generator \(tiny preset\)/).waitFor();
+      // The card renders as a document: a heading and a table of the final losses, no Markdown marks.
+      await trained.getByRole('heading', { name: 'GANimation generator (tiny preset)' }).waitFor();
+      await trained.getByTestId('model-card').getByRole('cell', { name: 'D/gp' }).waitFor();
+      assert.ok(!(await trained.getByTestId('model-card').innerText()).includes('|---'), 'the model card shows raw Markdown');
       await page.screenshot({ path: path.join(results, 'studio-models-panel.png') });
       await trained.getByRole('button', { name: 'Remove' }).click();
       await page.getByText('Model removed').waitFor();
