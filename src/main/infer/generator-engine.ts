@@ -1,9 +1,8 @@
 // Runs a GANimation generator model: session cache keyed by model content and provider, warm-up,
 // and batched generation for one crop under many AU vectors (animation) or many crops.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { StudioError } from '../../shared/errors';
-import { readModelInfo, type ModelInfo } from '../model/model-file';
+import { modelInfoOf, readModelBytes, type ModelInfo } from '../model/model-file';
 import { createSession, runSession, type Session } from './ort-session';
 import { candidatesFor, unavailableReason, type Device, type ProviderReport } from './providers';
 
@@ -55,8 +54,8 @@ export class GeneratorEngine {
    * `spinWait: false` suits a generator that shares the CPU with other busy work (see SessionOptions).
    */
   static async load(modelPath: string, options: { device?: Device; spinWait?: boolean } = {}): Promise<GeneratorEngine> {
-    const info = readModelInfo(modelPath);
-    const bytes = fs.readFileSync(modelPath);
+    const bytes = readModelBytes(modelPath);
+    const info = modelInfoOf(bytes, modelPath);
     const device = options.device ?? 'auto';
     const spinWait = options.spinWait ?? true;
     const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${device}:${spinWait ? 'spin' : 'yield'}`;

@@ -68,18 +68,33 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
 
 /** Reads and checks a model's metadata; files that are not GANimation models are refused by name. */
 export function readModelInfo(file: string): ModelInfo {
-  let bytes: Uint8Array;
+  return modelInfoOf(readModelBytes(file), file);
+}
+
+/** A model file's bytes, or an error that names the file. */
+export function readModelBytes(file: string): Uint8Array {
   try {
-    bytes = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (err) {
     throw new StudioError('model-unreadable', `cannot read model ${file}: ${(err as Error).message}`);
   }
-  let props: Map<string, string>;
+}
+
+/** The metadata of a model already read (`file` names it in errors); see readModelInfo. */
+export function modelInfoOf(bytes: Uint8Array, file: string): ModelInfo {
+  return infoFromModel(decodeOrFail(bytes, file), file);
+}
+
+function decodeOrFail(bytes: Uint8Array, file: string): ReturnType<typeof decodeModel> {
   try {
-    props = new Map(decodeModel(bytes).metadataProps.map((p) => [p.key, p.value]));
+    return decodeModel(bytes);
   } catch (err) {
     throw new StudioError('not-onnx', `${file} is not an ONNX model (${(err as Error).message})`);
   }
+}
+
+function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): ModelInfo {
+  const props = new Map(model.metadataProps.map((p) => [p.key, p.value]));
   const required = ['format_version', 'architecture', 'image_size', 'au_order', 'normalization', 'provenance'];
   const missing = required.filter((k) => !props.has(KEY(k)));
   if (missing.length) {
@@ -112,8 +127,9 @@ export function readModelInfo(file: string): ModelInfo {
  * starting point for training on from a model (e.g. continuing the bundled one).
  */
 export function readGeneratorWeights(file: string): { config: GeneratorConfig; weights: Map<string, Float32Array> } {
-  const config = readModelInfo(file).architecture;
-  const graph = decodeModel(fs.readFileSync(file)).graph;
+  const model = decodeOrFail(readModelBytes(file), file);
+  const config = infoFromModel(model, file).architecture;
+  const graph = model.graph;
   const byName = new Map(graph.initializer.map((t) => [t.name, t]));
   const weights = new Map<string, Float32Array>();
   for (const spec of generatorParamSpecs(config)) {
