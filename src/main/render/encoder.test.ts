@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StudioError } from '../../shared/errors';
 import { createEncoder } from './encoder';
 import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { resolveFfmpeg } from './ffmpeg-path';
@@ -115,6 +116,25 @@ describe('createEncoder', () => {
     expect(error?.message).toMatch(/ffmpeg (was killed|stopped)/);
     expect(fs.readFileSync(path.join(dir, 'out.mp4'), 'utf8')).toBe('the user made this');
     expect(fs.readdirSync(dir)).toEqual(['out.mp4']);
+  });
+  it('a disk that fills up stops the export with a clear error, and the user file under the target name survives', async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'out.mp4'), 'the user made this');
+    // ffmpeg under a 2 KiB file size limit, with the signal ignored so writes fail (EFBIG) as on a full disk.
+    const limited = path.join(dir, 'ffmpeg-small-disk.sh');
+    fs.writeFileSync(limited, `#!/bin/sh\ntrap '' XFSZ\nulimit -f 4\nexec ${JSON.stringify(ffmpeg)} "$@"\n`, { mode: 0o755 });
+    const enc = createEncoder(settings(dir, { quality: 100 }), { ffmpegPath: limited });
+    let error: Error | null = null;
+    try {
+      for (let t = 0; t < 60; t++) await enc.write(input(settings(dir, {}), t));
+      await enc.finish();
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).toMatch(/^could not write .*out\.mp4: the disk is full/);
+    expect((error as StudioError).code).toBe('disk-full');
+    expect(fs.readFileSync(path.join(dir, 'out.mp4'), 'utf8')).toBe('the user made this');
+    expect(fs.readdirSync(dir).sort()).toEqual(['ffmpeg-small-disk.sh', 'out.mp4']);
   });
   it('refuses a frame of the wrong layout', async () => {
     const dir = tmp();

@@ -63,7 +63,15 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
     }
   });
   const cleanup = () => fs.rmSync(temp, { recursive: true, force: true });
-  const failure = (why: string) => new StudioError('ffmpeg-failed', `ffmpeg ${why}\n--- ffmpeg said ---\n${parser.stderrTail() || '(nothing)'}`);
+  const failure = (why: string) => {
+    const said = parser.stderrTail();
+    const detail = `\n--- ffmpeg said ---\n${said || '(nothing)'}`;
+    // The one failure a user can act on at once: say it plainly, with ffmpeg's words below.
+    if (/No space left on device|File too large/i.test(parser.writeError() ?? said) || /SIGXFSZ/.test(why)) {
+      return new StudioError('disk-full', `could not write ${final}: the disk is full or the file reached the system's size limit; the export was stopped and its partial file removed${detail}`);
+    }
+    return new StudioError('ffmpeg-failed', `ffmpeg ${why}${detail}`);
+  };
 
   const abort = async (): Promise<void> => {
     aborted = true;
@@ -100,9 +108,9 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
       child.stdin.end();
       const { code, signal } = await exited;
       if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
-      if (code !== 0) {
+      if (code !== 0 || parser.writeError()) {
         cleanup();
-        throw failure(signal ? `was killed (${signal})` : `exited with code ${code}`);
+        throw failure(signal ? `was killed (${signal})` : code !== 0 ? `exited with code ${code}` : `could not write the output: ${parser.writeError()}`);
       }
       try {
         fs.rmSync(final, { recursive: true, force: true });

@@ -35,5 +35,13 @@ describe('ProgressParser', () => {
     expect(p.push('frame=30\nprogress=end\n')).toEqual({ framesEncoded: 30, fps: 24.5, done: true });
     p.push('Error one\nError two\nError three\n');
     expect(p.stderrTail()).toBe('Error two\nError three');
+    expect(p.writeError()).toBeNull();
+  });
+  it('remembers the first write error, however much ffmpeg prints after it', () => {
+    const p = new ProgressParser(2);
+    p.push('[mp4 @ 0x1] Error writing trailer of /x/.out.mp4: No space left on device\n');
+    p.push('a\nb\nc\nav_interleaved_write_frame(): File too large\n');
+    expect(p.writeError()).toBe('[mp4 @ 0x1] Error writing trailer of /x/.out.mp4: No space left on device');
+    expect(p.stderrTail()).not.toContain('trailer');
   });
 });

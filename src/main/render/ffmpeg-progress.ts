@@ -1,5 +1,7 @@
-// Parses ffmpeg's `-progress` key=value lines from stderr chunks (lines may split across chunks)
-// and keeps the tail of everything else for error messages.
+// Parses ffmpeg's `-progress` key=value lines from stderr chunks (lines may split across chunks),
+// keeps the tail of everything else for error messages, and remembers the first line that says the
+// output could not be written: ffmpeg can print that (e.g. for its trailer on a full disk) and still
+// exit with status 0, leaving a truncated file.
 
 export interface FfmpegProgress {
   readonly framesEncoded: number;
@@ -7,10 +9,14 @@ export interface FfmpegProgress {
   readonly done: boolean;
 }
 
+/** What ffmpeg prints when writing the output fails (disk full, size limit, I/O error, muxer failure). */
+const WRITE_ERROR = /No space left on device|File too large|Input\/output error|Error writing trailer|av_interleaved_write_frame\(\)|Error submitting a packet to the muxer/i;
+
 export class ProgressParser {
   private partial = '';
   private readonly tail: string[] = [];
   private state: FfmpegProgress = { framesEncoded: 0, fps: 0, done: false };
+  private firstWriteError: string | null = null;
 
   constructor(private readonly tailLines = 20) {}
 
@@ -29,11 +35,17 @@ export class ProgressParser {
           completed = this.state;
         }
       } else if (line.trim()) {
+        if (!this.firstWriteError && WRITE_ERROR.test(line)) this.firstWriteError = line.trim();
         this.tail.push(line);
         if (this.tail.length > this.tailLines) this.tail.shift();
       }
     }
     return completed;
+  }
+
+  /** The first line in which ffmpeg said it could not write its output, if any. */
+  writeError(): string | null {
+    return this.firstWriteError;
   }
 
   /** The last non-progress lines ffmpeg printed. */
