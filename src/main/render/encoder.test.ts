@@ -144,5 +144,9 @@ describe('createEncoder', () => {
   });
   it('refuses a missing destination folder before starting ffmpeg', () => {
     expect(() => createEncoder(settings('/no/such/folder', {}), { ffmpegPath: ffmpeg })).toThrow(/folder \/no\/such\/folder does not exist/);
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'a file');
+    expect(() => createEncoder(settings(dir, { outputPath: path.join(dir, 'notes.txt', 'out.mp4') }), { ffmpegPath: ffmpeg })).toThrow(/notes\.txt is a file, not a folder/);
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
   });
 });

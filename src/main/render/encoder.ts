@@ -28,9 +28,16 @@ export interface Encoder {
   readonly pid: number | undefined;
 }
 
+/** Fails before ffmpeg starts when the destination folder is missing, is a file, or refuses writes. */
 function checkDestination(settings: EncodeSettings): void {
   const dir = path.dirname(path.resolve(settings.outputPath));
-  if (!fs.existsSync(dir)) throw new StudioError('no-such-folder', `cannot export to ${settings.outputPath}: folder ${dir} does not exist`);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new StudioError('no-such-folder', `cannot export to ${settings.outputPath}: folder ${dir} does not exist`);
+  }
+  if (!stat.isDirectory()) throw new StudioError('no-such-folder', `cannot export to ${settings.outputPath}: ${dir} is a file, not a folder`);
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
