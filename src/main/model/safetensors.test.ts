@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../../shared/errors';
 import { encodeSafetensors, readSafetensors, readSafetensorsHeader, readSafetensorsMetadata, writeSafetensors } from './safetensors';
+import { errorOf } from '../testing';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = path.resolve(PROJECT_ROOT, '../shared', 'fixtures');
@@ -22,17 +22,6 @@ function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Ar
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
-}
-
-/** The StudioError a call throws, so code and message can both be checked. */
-function errorOf(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StudioError);
-    return err as StudioError;
-  }
-  throw new Error('expected an error');
 }
 
 const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../../../shared/errors';
 import { readSafetensors } from '../safetensors';
 import { importPthStateDict, inferGeneratorArch } from './import-pth';
+import { errorOf } from '../../testing';
 import {
   OP, dict, f32, f64, global, int, legacyCheckpoint, pickle, py2str, storageId, str, tensorV1, tensorV2, tuple, zipArchive, zipCheckpoint,
   type Piece, type StorageData,
@@ -18,16 +18,6 @@ const FIXTURES = path.resolve(PROJECT_ROOT, '../shared', 'fixtures');
 const TINY = path.join(FIXTURES, 'ganimation-tiny');
 const NO_FIXTURES = `reference fixtures not found at ${FIXTURES}`;
 const have = fs.existsSync(TINY);
-
-function errorOf(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StudioError);
-    return err as StudioError;
-  }
-  throw new Error('expected an error');
-}
 
 function tempFile(bytes: Uint8Array, name = 'net_epoch_1_id_G.pth'): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pth-')), name);

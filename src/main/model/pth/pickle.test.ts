@@ -1,21 +1,11 @@
 // The safe unpickler: the state-dict subset decodes to plain values, and hostile or damaged pickles
 // are refused with the global or opcode and its byte offset, nothing ever being called.
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../../../shared/errors';
 import { unpickle, type PickleCall } from './pickle';
 import { OP, dict, flatten, global, int, pickle, py2str, str, tuple } from './test-checkpoints';
+import { errorOf } from '../../testing';
 
 const load = (bytes: Uint8Array, persistentLoad?: (pid: unknown) => unknown) => unpickle(bytes, 0, { source: 'test.pth', persistentLoad }).value;
-
-function errorOf(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StudioError);
-    return err as StudioError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('the state-dict subset', () => {
   it('decodes dicts, lists, tuples, numbers, strings and memo references', () => {

@@ -1,8 +1,8 @@
 // The zip reader: stored and deflated entries, and damaged archives reported with the file name.
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../../../shared/errors';
 import { zipArchive } from './test-checkpoints';
 import { isZip, readZip } from './zip';
+import { errorOf } from '../../testing';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const files: [string, Uint8Array][] = [
@@ -10,16 +10,6 @@ const files: [string, Uint8Array][] = [
   ['a/data/0', new Uint8Array(1000).map((_, i) => i % 7)],
   ['a/empty', new Uint8Array(0)],
 ];
-
-function errorOf(fn: () => unknown): StudioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StudioError);
-    return err as StudioError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('readZip', () => {
   for (const deflate of [false, true]) {
