@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { addKey } from '../src/shared/timeline/edits';
 import { timelineOf, type Project } from '../src/shared/project/schema';
-import { cropFace, decodeImage, planPaste } from '../src/main/face';
+import { cropFace, decodeImage, PasteKernel, planPaste } from '../src/main/face';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
 import { GeneratorThread } from '../src/main/infer/generator-thread';
 import { PRESETS } from '../src/main/model/config';
@@ -16,7 +16,7 @@ import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
 import { newProject } from '../src/main/project/new-project';
-import { compositeFrame, exportVideo, footprintRect } from '../src/main/render/export-video';
+import { exportVideo, footprintRect } from '../src/main/render/export-video';
 import { resolveFfmpeg } from '../src/main/render/ffmpeg-path';
 import { rgbToYuv420, yuv420Bytes } from '../src/main/render/yuv420';
 
@@ -75,11 +75,12 @@ async function main(): Promise<void> {
   const faces = [{ id: project.faces[0].id, image, paste, cache: new Map() }];
   const rect = footprintRect(picture.width, faces);
   if (!rect) throw new Error('no footprint');
-  const [rgb, yuv] = [new Uint8Array(picture.data), new Uint8Array(yuv420Bytes(picture.width, picture.height))];
+  const kernel = new PasteKernel(picture, [paste]);
+  const yuv = new Uint8Array(yuv420Bytes(picture.width, picture.height));
   const [t2, cpu2] = [performance.now(), process.cpuUsage()];
   for (const out of outputs) {
-    compositeFrame(rgb, picture.data, faces, new Map([[faces[0].id, out]]));
-    rgbToYuv420(rgb, picture.width, picture.height, yuv, rect);
+    kernel.composite([out]);
+    rgbToYuv420(kernel.frame, picture.width, picture.height, yuv, rect);
   }
   const compositeMsPerFrame = (performance.now() - t2) / outputs.length;
   const compositeCpu = (cpuSeconds(cpu2) * result.frames) / outputs.length;

@@ -5,4 +5,5 @@ export { estimateAus } from './au-estimator';
 export { cropFace, cropTransform, cropToPhoto, photoToCrop, rgbToTensor, tensorToRgb, type CropTransform, type CropOptions } from './crop';
 export { alignedCrop, detectInAlignedCrop } from './aligned';
 export { pasteBack, planPaste, applyPaste, FEATHER, type FaceLayer, type PastePlan } from './paste-back';
+export { PasteKernel, type CropOutput } from './paste-kernel';
 export { parseOpenFaceCsv, type OpenFaceRow } from '../../shared/openface-csv';

@@ -5,7 +5,7 @@ import { StudioError } from '../../shared/errors';
 import type { Project } from '../../shared/project/schema';
 import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
 import { timelineOf } from '../../shared/project/schema';
-import { applyPaste, cropFace, decodeImage, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
+import { cropFace, decodeImage, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
 import type { GeneratedFrame } from '../infer/generator-engine';
 import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
@@ -186,31 +186,29 @@ interface FrameSlot {
 }
 
 /**
- * Output frames in the layout ffmpeg reads. Buffers are recycled (fresh 8-bit frames of a large
- * photo cost more than compositing); a buffer is reused only after ffmpeg's stdin has taken it,
- * and several frames in flight keep ffmpeg fed while this thread composites. For yuv420p, faces are
- * composited into one RGB frame and only the rectangle they cover is converted: the rest of each
- * buffer keeps the photo's pixels, converted once.
+ * Output frames in the layout ffmpeg reads. Faces are composited into one RGB frame (PasteKernel),
+ * and only the rectangle they cover is copied or converted into the output buffer: the rest of
+ * each buffer keeps the photo's pixels, written once. Buffers are recycled (fresh 8-bit frames of a
+ * large photo cost more than compositing); a buffer is reused only after ffmpeg's stdin has taken
+ * it, and several frames in flight keep ffmpeg fed while this thread composites.
  */
 class FrameWriter {
   private readonly slots: FrameSlot[];
-  /** The RGB frame faces are composited into before conversion (yuv420p only). */
-  private readonly rgb: Uint8Array | null = null;
-  private readonly rect: Rect | null = null;
+  private readonly kernel: PasteKernel;
+  private readonly rect: Rect | null;
 
   constructor(
     private readonly photo: RgbImage,
     private readonly faces: readonly FacePlan[],
     private readonly layout: 'yuv420p' | 'rgb24',
   ) {
-    if (layout === 'rgb24') {
-      this.slots = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(photo.data), written: Promise.resolve() }));
-      return;
-    }
-    this.rgb = new Uint8Array(photo.data);
+    this.kernel = new PasteKernel(photo, faces.map((f) => f.paste));
     this.rect = footprintRect(photo.width, faces);
-    const background = new Uint8Array(yuv420Bytes(photo.width, photo.height));
-    rgbToYuv420(photo.data, photo.width, photo.height, background);
+    let background = photo.data;
+    if (layout === 'yuv420p') {
+      background = new Uint8Array(yuv420Bytes(photo.width, photo.height));
+      rgbToYuv420(photo.data, photo.width, photo.height, background);
+    }
     this.slots = Array.from({ length: FRAMES_IN_FLIGHT }, () => ({ data: new Uint8Array(background), written: Promise.resolve() }));
   }
 
@@ -220,12 +218,16 @@ class FrameWriter {
 
   /** Writes one frame's faces into a slot whose earlier frame ffmpeg has taken. */
   compose(slot: FrameSlot, outputs: Map<number, GeneratedFrame>): void {
-    if (!this.rgb) {
-      compositeFrame(slot.data, this.photo.data, this.faces, outputs);
+    if (!this.rect) return;
+    this.kernel.composite(this.faces.map((f) => outputs.get(f.id) as GeneratedFrame));
+    const { width, height } = this.photo;
+    const { frame } = this.kernel;
+    if (this.layout === 'yuv420p') {
+      rgbToYuv420(frame, width, height, slot.data, this.rect);
       return;
     }
-    compositeFrame(this.rgb, this.photo.data, this.faces, outputs);
-    if (this.rect) rgbToYuv420(this.rgb, this.photo.width, this.photo.height, slot.data, this.rect);
+    const { x0, y0, x1, y1 } = this.rect;
+    for (let y = y0; y < y1; y++) slot.data.set(frame.subarray(3 * (y * width + x0), 3 * (y * width + x1)), 3 * (y * width + x0));
   }
 
   allWritten(): Promise<unknown> {
@@ -269,27 +271,4 @@ async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof time
   }
   const perFrame = ausPerFrame.map((aus) => new Map(faces.map((f) => [f.id, f.cache.get(keyOf(aus.get(f.id) as Float32Array)) as GeneratedFrame])));
   return { perFrame, generated };
-}
-
-/**
- * Writes one frame's faces over a recycled buffer that still holds an earlier frame. The first face
- * blends straight over the clean photo (no separate restore pass); later faces' footprints are
- * restored first, since they may overlap and must blend over the faces pasted before them.
- */
-export function compositeFrame(frame: Uint8Array, photo: Uint8Array, faces: readonly FacePlan[], outputs: Map<number, GeneratedFrame>): void {
-  for (let k = 1; k < faces.length; k++) restoreFootprint(frame, photo, faces[k].paste);
-  faces.forEach((face, k) => {
-    const out = outputs.get(face.id) as GeneratedFrame;
-    applyPaste(face.paste, frame, out.color, out.attention, k === 0 ? photo : frame);
-  });
-}
-
-/** Puts the photo's own pixels back where the previous frame pasted a face. */
-function restoreFootprint(frame: Uint8Array, photo: Uint8Array, plan: PastePlan): void {
-  for (let i = 0; i < plan.pixel.length; i++) {
-    const p = plan.pixel[i];
-    frame[p] = photo[p];
-    frame[p + 1] = photo[p + 1];
-    frame[p + 2] = photo[p + 2];
-  }
 }
