@@ -3,16 +3,73 @@
 // process serving the window. Main keeps only each photo's metadata.
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
-import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
-import { GeneratorEngine } from '../infer/generator-engine';
+import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
+import { GeneratorEngine, type GeneratedFrame } from '../infer/generator-engine';
 import { rpcClient, serveRpc } from '../workers/rpc';
 import type { SessionFace } from './studio-session';
 
 interface Held {
   readonly photo: RgbImage;
   readonly faces: readonly SessionFace[];
-  /** Per face and model size: the crop tensor and where it pastes back. */
-  readonly prepared: Map<string, { image: Float32Array; plan: PastePlan }>;
+  /** Per model crop size: every face's crop tensor and paste plan, and the kernel that pastes them. */
+  readonly scenes: Map<number, Scene>;
+  /** The render in progress: renders of one photo run one at a time, as they share its kernel's frame. */
+  queue: Promise<unknown>;
+}
+
+interface Scene {
+  readonly images: Map<number, Float32Array>;
+  readonly plans: Map<number, PastePlan>;
+  readonly kernel: PasteKernel;
+}
+
+function sceneFor(open: Held, size: number): Scene {
+  let scene = open.scenes.get(size);
+  if (!scene) {
+    const prepared = open.faces.map((face) => ({ face, ...cropFace(open.photo, face, { size }) }));
+    const plans = new Map(prepared.map((p) => [p.face.id, planPaste(open.photo, p.transform)]));
+    scene = {
+      images: new Map(prepared.map((p) => [p.face.id, rgbToTensor(p.crop)])),
+      plans,
+      kernel: new PasteKernel(open.photo, [...plans.values()]),
+    };
+    open.scenes.set(size, scene);
+  }
+  return scene;
+}
+
+async function renderFrame(open: Held, args: RenderArgs) {
+  const t0 = performance.now();
+  const engine = await GeneratorEngine.load(args.model);
+  const scene = sceneFor(open, engine.imageSize);
+  const outputs = new Map<number, GeneratedFrame>();
+  for (const r of args.requests) {
+    const image = scene.images.get(r.faceId);
+    if (!image) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
+    const [out] = await engine.generate(image, [Float32Array.from(r.aus)]);
+    outputs.set(r.faceId, out);
+  }
+  scene.kernel.composite(open.faces.map((f) => outputs.get(f.id) ?? null));
+  const size = { width: open.photo.width, height: open.photo.height };
+  const imageUrl = await dataUrl({ ...size, data: scene.kernel.frame }, args.previewSide);
+  let attentionUrl: string | undefined;
+  if (args.attention) {
+    // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
+    // how much of it the generator repaints.
+    const overlay = new Uint8Array(open.photo.data.length);
+    const white = new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1);
+    for (const [faceId, out] of outputs) applyPaste(scene.plans.get(faceId) as PastePlan, overlay, white, out.attention);
+    attentionUrl = await dataUrl({ ...size, data: overlay }, args.previewSide);
+  }
+  return { imageUrl, ...(attentionUrl ? { attentionUrl } : {}), ms: performance.now() - t0, provider: engine.provider.used };
+}
+
+interface RenderArgs {
+  readonly photoId: string;
+  readonly model: string;
+  readonly requests: readonly { faceId: number; aus: readonly number[] }[];
+  readonly attention: boolean;
+  readonly previewSide?: number;
 }
 
 const held = new Map<string, Held>();
@@ -30,7 +87,7 @@ const methods = {
     // Errors name the file as the user knows it, not the stored copy.
     const photo = await decodeImage(args.file, args.name);
     const faces = args.faces ?? (await detectFaces(photo)).map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: Array.from(estimateAus(f)), tooSmall: f.tooSmall, cutByBorder: f.cutByBorder }));
-    held.set(args.photoId, { photo, faces, prepared: new Map() });
+    held.set(args.photoId, { photo, faces, scenes: new Map(), queue: Promise.resolve() });
     return { width: photo.width, height: photo.height, faces, imageUrl: await dataUrl(photo) };
   },
 
@@ -39,33 +96,12 @@ const methods = {
     return null;
   },
 
-  async render(args: { photoId: string; model: string; requests: readonly { faceId: number; aus: readonly number[] }[]; attention: boolean; previewSide?: number }) {
+  async render(args: RenderArgs) {
     const open = held.get(args.photoId);
     if (!open) throw new StudioError('photo-closed', 'that photo is no longer open; open it again');
-    const t0 = performance.now();
-    const engine = await GeneratorEngine.load(args.model);
-    const frame = new Uint8Array(open.photo.data);
-    // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
-    // how much of it the generator repaints.
-    const overlay = args.attention ? new Uint8Array(frame.length) : null;
-    const white = args.attention ? new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) : null;
-    for (const r of args.requests) {
-      const face = open.faces.find((f) => f.id === r.faceId);
-      if (!face) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
-      const key = `${r.faceId}:${engine.imageSize}`;
-      let prepared = open.prepared.get(key);
-      if (!prepared) {
-        const { crop, transform } = cropFace(open.photo, face, { size: engine.imageSize });
-        prepared = { image: rgbToTensor(crop), plan: planPaste(open.photo, transform) };
-        open.prepared.set(key, prepared);
-      }
-      const [out] = await engine.generate(prepared.image, [Float32Array.from(r.aus)]);
-      applyPaste(prepared.plan, frame, out.color, out.attention);
-      if (overlay && white) applyPaste(prepared.plan, overlay, white, out.attention);
-    }
-    const size = { width: open.photo.width, height: open.photo.height };
-    const imageUrl = await dataUrl({ ...size, data: frame }, args.previewSide);
-    return { imageUrl, ...(overlay ? { attentionUrl: await dataUrl({ ...size, data: overlay }, args.previewSide) } : {}), ms: performance.now() - t0, provider: engine.provider.used };
+    const run = open.queue.then(() => renderFrame(open, args));
+    open.queue = run.catch(() => undefined);
+    return run;
   },
 };
 

@@ -33,6 +33,18 @@ describe('PasteKernel', () => {
     }
   });
 
+  it('shows the photo where a face is left out of a frame, and the other faces as if pasted alone', () => {
+    const plans = transforms.map((t) => planPaste(photo, t));
+    const kernel = new PasteKernel(photo, plans);
+    kernel.composite(transforms.map((_, k) => output(2 + k)));
+    const [, second, third] = transforms.map((_, k) => output(9 + k));
+    kernel.composite([null, second, third]);
+    const want = pasteBack(photo, [{ transform: transforms[1], ...second }, { transform: transforms[2], ...third }]);
+    for (let i = 0; i < want.data.length; i++) expect(Math.abs(kernel.frame[i] - want.data[i])).toBeLessThanOrEqual(1);
+    kernel.composite([null, null, null]);
+    expect(Buffer.from(kernel.frame).equals(Buffer.from(photo.data))).toBe(true);
+  });
+
   it('leaves every pixel outside the faces bit-identical to the photo', () => {
     const plans = transforms.map((t) => planPaste(photo, t));
     const kernel = new PasteKernel(photo, plans);

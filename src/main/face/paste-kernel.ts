@@ -174,17 +174,20 @@ export class PasteKernel {
   }
 
   /**
-   * Writes one frame: face k's output (in the order of the plans) blended in. The first face blends
-   * over the clean photo; later faces' footprints are restored first and they blend over the faces
-   * before them, as compositing them one by one over the photo would.
+   * Writes one frame: face k's output (in the order of the plans) blended in, or the photo where a
+   * face's output is null. The first painted face blends over the clean photo; every other
+   * footprint is restored first (a face pasted earlier in this frame may overlap it, and a face left
+   * out shows the photo), and later faces blend over the faces before them.
    */
-  composite(outputs: readonly CropOutput[]): void {
-    // Every later footprint first: a face pasted earlier in this frame may overlap it.
-    for (const p of this.placed.slice(1)) this.restore(p.plan);
+  composite(outputs: readonly (CropOutput | null)[]): void {
+    const first = outputs.findIndex((o) => o !== null);
+    this.placed.forEach((p, k) => k !== first && this.restore(p.plan));
     this.placed.forEach((p, k) => {
-      this.writeCrop(p, outputs[k]);
+      const output = outputs[k];
+      if (!output) return;
+      this.writeCrop(p, output);
       const { plan } = p;
-      this.blend(plan.pixel.length, p.pixel, p.tap, p.weights, p.hwc, 16 * plan.size, k === 0 ? this.photoAt : this.frameAt, this.frameAt);
+      this.blend(plan.pixel.length, p.pixel, p.tap, p.weights, p.hwc, 16 * plan.size, k === first ? this.photoAt : this.frameAt, this.frameAt);
     });
   }
 

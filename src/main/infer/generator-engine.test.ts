@@ -72,6 +72,27 @@ describe('model files', () => {
   });
 });
 
+describe('engine reuse', () => {
+  it('gives the same warm engine for an unchanged file, and a new one once the file is replaced or disposed', async () => {
+    const file = exportFixtureRandom();
+    const first = await GeneratorEngine.load(file, { device: 'cpu' });
+    expect(await GeneratorEngine.load(file, { device: 'cpu' })).toBe(first);
+    expect(await GeneratorEngine.load(file, { device: 'cpu', spinWait: false })).not.toBe(first);
+    // Replaced the way the studio writes files (a new file renamed over the old): reloaded.
+    const cfg = PRESETS.tiny.generator;
+    const weights = new Map(generatorParamSpecs(cfg).map((sp) => [sp.name, new Float32Array(sp.shape.reduce((a, b) => a * b, 1)).fill(0.02)]));
+    writeFileAtomic(file, exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test, second version' } }));
+    const second = await GeneratorEngine.load(file, { device: 'cpu' });
+    expect(second).not.toBe(first);
+    expect(second.info.provenance.trainedBy).toBe('test, second version');
+    await second.dispose();
+    expect(await GeneratorEngine.load(file, { device: 'cpu' })).not.toBe(second);
+  });
+  it('still names the file when it is gone', async () => {
+    await expect(GeneratorEngine.load(path.join(tmp, 'missing.onnx'))).rejects.toThrow(/cannot read model .*missing\.onnx/);
+  });
+});
+
 describe('execution providers', () => {
   it('lists valid devices when given an unknown one', () => {
     expect(() => parseDevice('tpu')).toThrow(/unknown device "tpu"; valid devices: auto, cpu, cuda/);

@@ -1,6 +1,8 @@
 // Runs a GANimation generator model: session cache keyed by model content and provider, warm-up,
 // and batched generation for one crop under many AU vectors (animation) or many crops.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { modelInfoOf, readModelBytes, type ModelInfo } from '../model/model-file';
 import { createSession, runSession, type Session } from './ort-session';
@@ -20,7 +22,20 @@ interface CacheEntry {
   readonly report: ProviderReport;
 }
 
+/** Sessions by model content, device and spin setting: two files with the same model share one. */
 const sessions = new Map<string, Promise<CacheEntry>>();
+/** Warm engines by file path, device and spin setting, with the file's signature when loaded. */
+const engines = new Map<string, { signature: string; engine: Promise<GeneratorEngine> }>();
+
+/** Size, modification time and inode; null when the file cannot be read (loading then says why). */
+function fileSignature(file: string): string | null {
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  } catch {
+    return null;
+  }
+}
 
 async function openSession(bytes: Uint8Array, device: Device, spinWait: boolean): Promise<CacheEntry> {
   const reasons: string[] = [];
@@ -50,14 +65,31 @@ export class GeneratorEngine {
   ) {}
 
   /**
-   * Loads (or reuses) a session for the model on the requested device and runs one warm-up frame.
+   * Loads a model on the requested device, warmed up by one frame; a file loaded before and not
+   * changed since (same size, modification time and inode) gives the same engine at once. Callers
+   * such as the preview ask for their engine on every frame, and re-reading, hashing and warming up
+   * a 6 MB model each time cost more than the frame itself.
    * `spinWait: false` suits a generator that shares the CPU with other busy work (see SessionOptions).
    */
-  static async load(modelPath: string, options: { device?: Device; spinWait?: boolean } = {}): Promise<GeneratorEngine> {
-    const bytes = readModelBytes(modelPath);
-    const info = modelInfoOf(bytes, modelPath);
+  static load(modelPath: string, options: { device?: Device; spinWait?: boolean } = {}): Promise<GeneratorEngine> {
     const device = options.device ?? 'auto';
     const spinWait = options.spinWait ?? true;
+    const fileKey = `${path.resolve(modelPath)}|${device}|${spinWait}`;
+    const signature = fileSignature(modelPath);
+    const known = engines.get(fileKey);
+    if (known && signature && known.signature === signature) return known.engine;
+    const engine = GeneratorEngine.open(modelPath, device, spinWait);
+    if (signature) {
+      engines.set(fileKey, { signature, engine });
+      engine.catch(() => engines.delete(fileKey));
+    }
+    return engine;
+  }
+
+  /** Reads the model, opens (or shares) a session for its content and runs the warm-up frame. */
+  private static async open(modelPath: string, device: Device, spinWait: boolean): Promise<GeneratorEngine> {
+    const bytes = readModelBytes(modelPath);
+    const info = modelInfoOf(bytes, modelPath);
     const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${device}:${spinWait ? 'spin' : 'yield'}`;
     let entry = sessions.get(key);
     if (!entry) {
@@ -113,6 +145,7 @@ export class GeneratorEngine {
   /** Releases this model's session; the next load creates a new one. */
   async dispose(): Promise<void> {
     sessions.delete(this.cacheKey);
+    for (const [fileKey, known] of engines) if ((await known.engine.catch(() => null))?.cacheKey === this.cacheKey) engines.delete(fileKey);
     await this.session.release();
   }
 
@@ -126,5 +159,6 @@ export class GeneratorEngine {
 export async function disposeAllSessions(): Promise<void> {
   const all = [...sessions.values()];
   sessions.clear();
+  engines.clear();
   for (const entry of all) await (await entry).session.release().catch(() => undefined);
 }
