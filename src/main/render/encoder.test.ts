@@ -81,12 +81,18 @@ describe('createEncoder', () => {
     const big = await encode(settings(dir, { width: 1600, height: 1200, outputSize: '720p', outputPath: path.join(dir, 'big.mp4') }), 3);
     expect(streamInfo(big)).toMatch(/960x720/);
   });
-  it('muxes an audio track', async () => {
+  it('muxes an audio track, ending with the video', async () => {
     const dir = tmp();
     const wav = path.join(dir, 'tone.wav');
     spawnSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', wav]);
     const file = await encode(settings(dir, { audioPath: wav }), 30);
     expect(streamInfo(file)).toMatch(/Audio: aac/);
+    expect(streamInfo(file)).toMatch(/Duration: 00:00:01\.0/); // the longer audio is cut at the video's end
+    // A shorter audio track is padded with silence: the video keeps every frame.
+    const short = path.join(dir, 'short.wav');
+    spawnSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.3', short]);
+    const padded = await encode(settings(dir, { audioPath: short, outputPath: path.join(dir, 'padded.mp4') }), 30);
+    expect(decode(padded, 320, 240).length).toBe(30);
   });
   it('cancel leaves no output, no temporary file and no process', async () => {
     const dir = tmp();

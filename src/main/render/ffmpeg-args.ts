@@ -52,13 +52,15 @@ export function buildFfmpegArgs(s: EncodeSettings, output: string): string[] {
       if (scale) args.push('-vf', scale);
       // 'veryfast' keeps encoding from starving generation on small CPUs; CRF holds the quality.
       args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(lerp(14, 35, s.quality)), '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
-      if (withAudio) args.push('-c:a', 'aac', '-b:a', '160k', '-shortest');
+      // The video sets the length: a shorter track is padded with silence (plain -shortest dropped
+      // the last video frame), a longer one is cut.
+      if (withAudio) args.push('-af', 'apad', '-c:a', 'aac', '-b:a', '160k', '-shortest');
       args.push('-f', 'mp4');
       break;
     case 'webm':
       if (scale) args.push('-vf', scale);
       args.push('-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', String(lerp(18, 45, s.quality)), '-pix_fmt', 'yuv420p', '-row-mt', '1');
-      if (withAudio) args.push('-c:a', 'libopus', '-b:a', '128k', '-shortest');
+      if (withAudio) args.push('-af', 'apad', '-c:a', 'libopus', '-b:a', '128k', '-shortest');
       args.push('-f', 'webm');
       break;
     case 'gif':
