@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -110,14 +111,16 @@ async function setLength(page, seconds) {
   await page.getByTestId('clock').getByText(new RegExp(`/ ${seconds.toFixed(1)} s$`)).waitFor();
 }
 
-/** Frame count, size and codec of a video, read back by ffmpeg itself. */
+const ffmpegPath = () => process.env.FFMPEG_PATH ?? createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
+
+/** Frame count, size and codec of a video, and its audio codec if any, read back by ffmpeg itself. */
 function probe(file) {
-  const ffmpeg = process.env.FFMPEG_PATH ?? createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
-  const r = spawnSync(ffmpeg, ['-hide_banner', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], { encoding: 'utf8' });
+  const r = spawnSync(ffmpegPath(), ['-hide_banner', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], { encoding: 'utf8' });
   const stream = /Stream #0:0.*Video: (\w+).*?, (\w+)\(?.*?, (\d+)x(\d+)/.exec(r.stderr);
   const frames = [...r.stderr.matchAll(/frame=\s*(\d+)/g)].pop();
   assert.ok(stream && frames, `ffmpeg could not read ${file}: ${r.stderr.slice(-400)}`);
-  return { codec: stream[1], pixelFormat: stream[2], width: Number(stream[3]), height: Number(stream[4]), frames: Number(frames[1]) };
+  const audio = /Stream #0:\d+.*?: Audio: (\w+)/.exec(r.stderr)?.[1] ?? null;
+  return { codec: stream[1], pixelFormat: stream[2], width: Number(stream[3]), height: Number(stream[4]), frames: Number(frames[1]), audio };
 }
 
 export const photoTests = [
@@ -242,7 +245,7 @@ export const photoTests = [
     },
   ],
   [
-    'exports an MP4 from the studio with progress, and the file reads back with the frames, size and codec asked for',
+    'exports an MP4 with a sound track from the studio with progress, and the file reads back with the frames, size, codec and audio asked for',
     async ({ context, url, results, shared, dataDir }) => {
       const page = await openPortrait(context, url, shared);
       await setLength(page, 2);
@@ -250,6 +253,11 @@ export const photoTests = [
       await page.getByTestId('export').click();
       await page.getByTestId('export-fps').fill('12');
       await page.getByTestId('export-name').fill('smile clip');
+      // A sound track, uploaded from the dialog and checked by ffmpeg on the way in.
+      const tone = path.join(os.tmpdir(), `e2e-tone-${process.pid}.wav`);
+      spawnSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', tone]);
+      await page.getByTestId('export-audio').setInputFiles(tone);
+      await page.getByTestId('export-sound').getByText(`♪ ${path.basename(tone)}`).waitFor();
       await page.screenshot({ path: path.join(results, 'studio-export-dialog.png') });
       // Progress arrives as events on the page's WebSocket, not by polling.
       const socket = page.waitForEvent('websocket', { predicate: (ws) => new URL(ws.url()).pathname === '/events' });
@@ -261,7 +269,7 @@ export const photoTests = [
       assert.ok(events.some((e) => e.name === 'export.progress' && e.payload.state === 'done'), `no 'done' event among ${events.length}`);
       const file = path.join(dataDir, 'exports', 'smile clip.mp4');
       const video = probe(file);
-      assert.deepEqual(video, { codec: 'h264', pixelFormat: 'yuv420p', width: 512, height: 512, frames: 24 });
+      assert.deepEqual(video, { codec: 'h264', pixelFormat: 'yuv420p', width: 512, height: 512, frames: 24, audio: 'aac' });
       // Web mode downloads the file; its bytes are the exported file's.
       const href = await page.getByTestId('export-download').getAttribute('href');
       const download = await page.evaluate(async (h) => (await fetch(h)).arrayBuffer().then((b) => b.byteLength), href);

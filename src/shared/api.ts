@@ -15,6 +15,20 @@ export interface AppInfo {
   readonly host: 'electron' | 'web';
 }
 
+/** An audio track the studio keeps for exports: uploaded once, referred to by its stored path. */
+export interface AudioTrack {
+  /** Where the studio stored it: the value of a project's output.audioPath. */
+  readonly path: string;
+  readonly name: string;
+  readonly durationSeconds: number | null;
+}
+
+/** The name a stored audio track was uploaded under (stored as `<12 hex of its hash>-<name>`). */
+export function audioTrackName(storedPath: string): string {
+  const base = storedPath.split(/[\\/]/).pop() ?? storedPath;
+  return base.replace(/^[0-9a-f]{12}-/, '');
+}
+
 export interface FfmpegInfo {
   readonly path: string;
   readonly source: string;
@@ -184,6 +198,10 @@ export const OPERATIONS = {
   ),
   'project.list': op<Record<string, never>, ProjectEntry[]>(z.object({}).strict()),
   'project.open': op<{ name: string }, OpenedProject>(z.object({ name: projectName }).strict()),
+  /** Stores an audio file for exports once ffmpeg has found an audio stream in it. */
+  'audio.upload': op<{ name: string; dataBase64: string }, AudioTrack>(
+    z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
+  ),
   'export.choosePath': op<{ fileName: string; format: OutputSettings['format'] }, { path: string } | null>(
     z.object({ fileName: exportFileName, format: z.enum(['mp4', 'webm', 'gif', 'png']) }).strict(),
   ),

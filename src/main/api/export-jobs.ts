@@ -10,6 +10,7 @@ import type { Timeline } from '../../shared/timeline/model';
 import { runExportInWorker } from '../render/export-worker';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import { throttledPublisher } from './events';
+import { exportableAudio } from './studio-audio';
 import { projectOf } from './studio-projects';
 import { activeModelPath, openPhotoOf, storageDir } from './studio-session';
 
@@ -61,6 +62,9 @@ export async function chooseExportPath(fileName: string, format: OutputSettings[
 export function startExport(args: { photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string }): ExportStatus {
   const open = openPhotoOf(args.photoId);
   const modelPath = activeModelPath();
+  // Only video formats carry sound; a GIF or PNG export ignores a project's track.
+  const withSound = args.output.format === 'mp4' || args.output.format === 'webm';
+  const audioPath = withSound && args.output.audioPath ? exportableAudio(args.output.audioPath) : null;
   let outputPath: string;
   if (args.outputPath) {
     // Only a path the user picked in the save dialog (who confirmed any replacement there).
@@ -71,7 +75,6 @@ export function startExport(args: { photoId: string; timeline: Timeline; output:
     outputPath = path.join(dir, freeName(dir, args.fileName, args.output.format));
   }
   const fileName = path.basename(outputPath);
-  if (args.output.audioPath) throw new StudioError('bad-arguments', 'audio tracks are not supported from the studio yet; use ganimation render --audio');
   const project = projectOf(open, path.join(path.dirname(outputPath), 'export.json'), args.timeline, args.output);
   const jobId = crypto.randomUUID();
   const job: Job = {
@@ -94,7 +97,7 @@ export function startExport(args: { photoId: string; timeline: Timeline; output:
       modelPath,
       device: 'auto',
       ffmpegPath: resolveFfmpeg().path,
-      options: { format: args.output.format, outputPath, size: args.output.size, fps: args.fps, quality: args.output.quality, range: args.output.range, audioPath: null, batchSize: 8 },
+      options: { format: args.output.format, outputPath, size: args.output.size, fps: args.fps, quality: args.output.quality, range: args.output.range, audioPath, batchSize: 8 },
     },
     (p) => update({ ...job.status, stage: p.stage, framesEncoded: p.framesEncoded, totalFrames: p.totalFrames, framesPerSecond: p.framesPerSecond, etaSeconds: p.etaSeconds, elapsedSeconds: elapsed() }),
     job.controller.signal,

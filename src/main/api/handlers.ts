@@ -5,6 +5,7 @@ import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
 import { cancelExport, chooseExportPath, exportStatus, revealExport, startExport } from './export-jobs';
+import { uploadAudio } from './studio-audio';
 import { chooseTrainingFolder, startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
 import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
 import { importModel, listModels, openPhoto, openSamplePhoto, removeModel, renderFrame, useModel } from './studio-session';
@@ -31,6 +32,7 @@ export const handlers: Handlers = {
   'project.autosave': async ({ photoId, name, timeline, output }) => autosaveStudioProject(photoId, name, timeline, output),
   'project.list': async () => listStudioProjects(),
   'project.open': ({ name }) => openStudioProject(name),
+  'audio.upload': ({ name, dataBase64 }) => uploadAudio(name, dataBase64),
   'export.choosePath': ({ fileName, format }) => chooseExportPath(fileName, format),
   'export.start': async (args) => startExport(args),
   'export.status': async ({ jobId }) => exportStatus(jobId),

@@ -1,12 +1,13 @@
 // The studio's project and export operations through dispatch, on real engines and files: a saved
 // project reopens with its timeline, a changed photo is refused by name, an export runs in its worker
 // to a file that never replaces another, and bad arguments are refused with the field named.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { ExportStatus, OpenedPhoto, OpenedProject, ProjectEntry, RenderedFrame } from '../../shared/api';
+import { audioTrackName, type AudioTrack, type ExportStatus, type OpenedPhoto, type OpenedProject, type ProjectEntry, type RenderedFrame } from '../../shared/api';
 import type { Result } from '../../shared/errors';
 import { DEFAULT_OUTPUT_SETTINGS } from '../../shared/project/schema';
 import { addKey, type Timeline } from '../../shared/timeline';
@@ -14,6 +15,7 @@ import { disposeAllSessions } from '../infer/generator-engine';
 import { PRESETS } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
+import { resolveFfmpeg } from '../render/ffmpeg-path';
 import { subscribe } from './events';
 import { setSaveDialogHook } from './export-jobs';
 import { dispatch } from './handlers';
@@ -145,5 +147,32 @@ describe.skipIf(!have)('studio operations', () => {
     // The choice is good for one export only.
     const again = await dispatch('export.start', { ...args, outputPath: elsewhere });
     expect(again.ok ? '' : again.error.code).toBe('path-not-chosen');
+  });
+
+  it('takes an uploaded audio track into an export, and refuses files without sound or from elsewhere', async () => {
+    const { photo, timeline } = await setup();
+    const ffmpeg = resolveFfmpeg().path;
+    const wav = path.join(tmp, 'theme song.wav');
+    spawnSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=0.5', wav]);
+    const track = await call<AudioTrack>('audio.upload', { name: 'theme song.wav', dataBase64: fs.readFileSync(wav).toString('base64') });
+    expect(track).toMatchObject({ name: 'theme song.wav' });
+    expect(track.durationSeconds).toBeCloseTo(0.5, 1);
+    expect(audioTrackName(track.path)).toBe('theme song.wav');
+    const output = { ...DEFAULT_OUTPUT_SETTINGS, audioPath: track.path };
+    const done = await waitFor((await call<ExportStatus>('export.start', { photoId: photo.photoId, timeline, output, fps: 10, fileName: 'with sound' })).jobId);
+    expect(done.state).toBe('done');
+    const info = spawnSync(ffmpeg, ['-hide_banner', '-i', done.outputPath], { encoding: 'utf8' }).stderr;
+    expect(info).toMatch(/Audio: aac/);
+    expect(info).toMatch(/Duration: 00:00:01\.0/); // the half-second track padded to the video's length
+    // Not sound at all: refused by name, and not kept.
+    const silent = await dispatch('audio.upload', { name: 'notes.mp3', dataBase64: Buffer.from('not audio').toString('base64') });
+    expect(silent.ok ? '' : silent.error.message).toBe('notes.mp3 has no audio track that ffmpeg can read');
+    expect(fs.readdirSync(path.dirname(track.path))).toEqual([path.basename(track.path)]);
+    // A path the studio did not store (web mode must not read arbitrary files), or one gone since.
+    const elsewhere = await dispatch('export.start', { photoId: photo.photoId, timeline, output: { ...output, audioPath: wav }, fps: 10, fileName: 'x' });
+    expect(elsewhere.ok ? '' : elsewhere.error.code).toBe('audio-not-allowed');
+    fs.rmSync(track.path);
+    const gone = await dispatch('export.start', { photoId: photo.photoId, timeline, output, fps: 10, fileName: 'x' });
+    expect(gone.ok ? '' : gone.error.message).toMatch(/the audio track .*theme song\.wav is no longer in the studio's audio folder/);
   });
 });

@@ -39,12 +39,12 @@ let activeModel: string | null = null;
 let importDir: string | null = null;
 let dataDir: string | null = null;
 
-/** Where the studio keeps uploaded photos, projects and exports (photos/, projects/, exports/). */
+/** Where the studio keeps uploaded photos, projects, exports, training runs and audio tracks (photos/, projects/, exports/, runs/, audio/). */
 export function configureStorage(dir: string): void {
   dataDir = path.resolve(dir);
 }
 
-export function storageDir(kind: 'photos' | 'projects' | 'exports' | 'runs'): string {
+export function storageDir(kind: 'photos' | 'projects' | 'exports' | 'runs' | 'audio'): string {
   if (!dataDir) throw new StudioError('no-storage', 'this studio has no data folder for photos, projects and exports');
   const dir = path.join(dataDir, kind);
   fs.mkdirSync(dir, { recursive: true });
