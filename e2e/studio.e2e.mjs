@@ -258,6 +258,7 @@ export const photoTests = [
       spawnSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', tone]);
       await page.getByTestId('export-audio').setInputFiles(tone);
       await page.getByTestId('export-sound').getByText(`♪ ${path.basename(tone)}`).waitFor();
+      fs.rmSync(tone);
       await page.screenshot({ path: path.join(results, 'studio-export-dialog.png') });
       // Progress arrives as events on the page's WebSocket, not by polling.
       const socket = page.waitForEvent('websocket', { predicate: (ws) => new URL(ws.url()).pathname === '/events' });
