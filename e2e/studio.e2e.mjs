@@ -155,6 +155,35 @@ export const photoTests = [
     },
   ],
   [
+    'keys a face from a performance capture (OpenFace CSV) in one undo step; a CSV without AU columns is refused by name',
+    async ({ context, url, results, shared }) => {
+      const page = await openPortrait(context, url, shared);
+      const aus = ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU07', 'AU09', 'AU10', 'AU12', 'AU14', 'AU15', 'AU17', 'AU20', 'AU23', 'AU25', 'AU26', 'AU45'];
+      // 6 s at 30 fps: AU12 rises to full intensity (5 on OpenFace's scale) at 3 s and falls back.
+      const rows = Array.from({ length: 180 }, (_, i) => {
+        const smile = 5 * (1 - Math.abs(i - 90) / 90);
+        return `${i + 1}, 0, ${(i / 30).toFixed(3)}, 0.95, 1, ${aus.map((au) => (au === 'AU12' ? smile.toFixed(3) : au === 'AU06' ? '1.5' : '0')).join(', ')}`;
+      });
+      const csv = [`frame, face_id, timestamp, confidence, success, ${aus.map((au) => `${au}_r`).join(', ')}`, ...rows].join('\n');
+      await page.getByTestId('import-capture').setInputFiles({ name: 'capture.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.getByText(/capture\.csv: 180 frames \(6\.0 s\) keyed on face 0/).waitFor();
+      assert.equal(await page.getByTestId('duration').inputValue(), '6');
+      const smileKeys = await page.locator('[data-track="AU12"] .diamond').count();
+      assert.ok(smileKeys >= 3 && smileKeys < 20, `AU12 should be thinned to a few keys, got ${smileKeys}`);
+      await seek(page, 3, 6);
+      assert.ok(Number(await page.getByLabel('AU12 value').inputValue()) > 0.95);
+      assert.equal(Number(await page.getByLabel('AU06 value').inputValue()), 0.3);
+      await page.screenshot({ path: path.join(results, 'studio-capture.png') });
+      await page.keyboard.press('Control+z');
+      await until(async () => (await page.locator('[data-track="AU12"] .diamond').count()) === 0, 'undo removes the capture');
+      assert.equal(await page.getByTestId('duration').inputValue(), '4');
+      const bad = 'frame, timestamp, AU01_c\n1, 0, 1';
+      await page.getByTestId('import-capture').setInputFiles({ name: 'blinks.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+      await page.getByText(/blinks\.csv: missing columns AU01_r, AU02_r/).waitFor();
+      await page.close();
+    },
+  ],
+  [
     'opens a portrait, finds the face, and moving AU12 changes the face while the far background stays identical',
     async ({ context, url, results, shared }) => {
       const page = await openPortrait(context, url, shared);

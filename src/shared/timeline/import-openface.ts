@@ -3,7 +3,7 @@
 import { AU_ORDER } from '../aus';
 import { StudioError } from '../errors';
 import { parseOpenFaceCsv } from '../openface-csv';
-import { newKeyframeId, type FaceTimeline, type Keyframe } from './model';
+import { newKeyframeId, type FaceId, type FaceTimeline, type Keyframe, type Timeline } from './model';
 
 type Point = { time: number; value: number };
 
@@ -47,4 +47,18 @@ export function importOpenFaceTracks(text: string, source: string, tolerance = 0
     }),
   );
   return { tracks, duration: times[times.length - 1] - t0, frames: usable.length };
+}
+
+/** Longest timeline a capture may stretch to (seconds), as project files allow. */
+const MAX_DURATION = 3600;
+
+/**
+ * A captured performance on one face: its tracks replace the face's own (other faces keep theirs),
+ * and the timeline grows to hold the whole capture (to the next half second), never shrinks.
+ */
+export function applyPerformance(t: Timeline, faceId: FaceId, capture: { tracks: FaceTimeline['tracks']; duration: number }): Timeline {
+  if (!t.faces.some((f) => f.faceId === faceId)) throw new StudioError('no-such-face', `the timeline has no face ${faceId}`);
+  if (capture.duration > MAX_DURATION) throw new StudioError('capture-too-long', `the capture lasts ${Math.round(capture.duration)} s; a timeline holds at most ${MAX_DURATION} s`);
+  const duration = Math.max(t.duration, Math.ceil(capture.duration * 2) / 2);
+  return { ...t, duration, faces: t.faces.map((f) => (f.faceId === faceId ? { ...f, tracks: capture.tracks } : f)) };
 }

@@ -4,4 +4,4 @@ export * from './easing';
 export * from './evaluate';
 export * from './edits';
 export * from './history';
-export { decimate, importOpenFaceTracks } from './import-openface';
+export { applyPerformance, decimate, importOpenFaceTracks } from './import-openface';

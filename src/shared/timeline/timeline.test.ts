@@ -7,7 +7,7 @@ import { addExpressionKey, addKey, copyRange, deleteKeys, keysInRange, moveKeys,
 import { EASINGS, type Easing } from './easing';
 import { evaluate, evaluateTrack, frameTimes } from './evaluate';
 import { commit, createHistory, redo, undo } from './history';
-import { decimate, importOpenFaceTracks } from './import-openface';
+import { applyPerformance, decimate, importOpenFaceTracks } from './import-openface';
 import type { Keyframe, KeyframeId, Timeline } from './model';
 
 const key = (time: number, value: number, easing: Easing = 'linear'): Keyframe => ({ id: `k${time}` as KeyframeId, time, value, easing });
@@ -115,5 +115,17 @@ describe('OpenFace performance import', () => {
     expect(tracks.AU01!.length).toBe(2);
     expect(tracks.AU12!.length).toBeLessThan(6);
     expect(() => importOpenFaceTracks(`face, ${AU_ORDER.map((a) => `${a}_r`).join(', ')}\n0, ${AU_ORDER.map(() => 1).join(', ')}`, 'img.csv')).toThrow(/missing column timestamp/);
+  });
+  it('puts a capture on one face, keeps the other face, and grows the timeline to hold it', () => {
+    const other = addKey({ duration: 1, fps: 30, faces: [0, 1].map((faceId) => ({ faceId, sourceAus: AU_ORDER.map(() => 0), tracks: {} })) }, 1, 'AU04', 0.5, 0.7);
+    const capture = { tracks: { AU12: [key(0, 0.1), key(2.2, 0.9)] }, duration: 2.2 };
+    const t = applyPerformance(other, 0, capture);
+    expect(t.duration).toBe(2.5);
+    expect(t.faces[0].tracks).toEqual(capture.tracks);
+    expect(t.faces[1]).toBe(other.faces[1]);
+    expect(evaluate(t, 1.1).get(0)![AU_ORDER.indexOf('AU12')]).toBeCloseTo(0.5, 5);
+    expect(applyPerformance({ ...other, duration: 10 }, 0, capture).duration).toBe(10);
+    expect(() => applyPerformance(other, 7, capture)).toThrow(/no face 7/);
+    expect(() => applyPerformance(other, 0, { ...capture, duration: 4000 })).toThrow(/capture lasts 4000 s/);
   });
 });
