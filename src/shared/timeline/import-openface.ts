@@ -1,5 +1,6 @@
 // Performance capture: per-frame AUs from an OpenFace FeatureExtraction CSV become keyframes,
-// decimated per track (Ramer-Douglas-Peucker) so the linear curve stays within a tolerance.
+// decimated per track (Ramer-Douglas-Peucker) so the linear curve stays within a tolerance; a track
+// that stays within the tolerance of one value becomes a single key.
 import { AU_ORDER } from '../aus';
 import { StudioError } from '../errors';
 import { parseOpenFaceCsv } from '../openface-csv';
@@ -42,7 +43,11 @@ export function importOpenFaceTracks(text: string, source: string, tolerance = 0
   const tracks = Object.fromEntries(
     AU_ORDER.map((au, k) => {
       const points = usable.map((r, i) => ({ time: times[i] - t0, value: r.aus[k] }));
-      const keys: Keyframe[] = decimate(points, tolerance).map((i) => ({ id: newKeyframeId(), time: points[i].time, value: points[i].value, easing: 'linear' }));
+      // A track that never leaves the tolerance band is one key: it holds that value throughout.
+      const values = points.map((p) => p.value);
+      const steady = Math.max(...values) - Math.min(...values) <= tolerance;
+      const kept = steady ? [0] : decimate(points, tolerance);
+      const keys: Keyframe[] = kept.map((i) => ({ id: newKeyframeId(), time: points[i].time, value: steady ? (Math.max(...values) + Math.min(...values)) / 2 : points[i].value, easing: 'linear' }));
       return [au, keys];
     }),
   );

@@ -112,7 +112,9 @@ describe('OpenFace performance import', () => {
     const { tracks, frames, duration } = importOpenFaceTracks([header, ...rows].join('\n'), 'capture.csv');
     expect(frames).toBe(59);
     expect(duration).toBeCloseTo(59 / 30);
-    expect(tracks.AU01!.length).toBe(2);
+    expect(tracks.AU01!.length).toBe(1); // steady at 1.0 / 5: one key, held throughout
+    expect(tracks.AU01![0].time).toBe(0);
+    expect(tracks.AU01![0].value).toBeCloseTo(0.2, 6);
     expect(tracks.AU12!.length).toBeLessThan(6);
     expect(() => importOpenFaceTracks(`face, ${AU_ORDER.map((a) => `${a}_r`).join(', ')}\n0, ${AU_ORDER.map(() => 1).join(', ')}`, 'img.csv')).toThrow(/missing column timestamp/);
   });
