@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { evaluate } from '../../shared/timeline/evaluate';
 import { addKey } from '../../shared/timeline/edits';
 import { timelineOf, type Project } from '../../shared/project/schema';
@@ -71,6 +72,27 @@ describe.skipIf(!have)('exportVideo', () => {
     const expected = new Uint8Array(photo.data);
     applyPaste(planPaste(photo, transform), expected, frame.color, frame.attention);
     expect(psnr(raw.subarray(10 * 256 * 256 * 3, 11 * 256 * 256 * 3), expected)).toBeGreaterThan(35);
+  });
+
+  it('exports a photo of odd width and height (yuv420p with a half chroma sample at the edges)', async () => {
+    const { project, engine } = await setup();
+    const oddPhoto = path.join(tmp, 'odd.jpg');
+    await sharp(PORTRAIT).extend({ right: 1, bottom: 3, background: '#808080' }).jpeg({ quality: 95 }).toFile(oddPhoto);
+    const odd = await newProject(oddPhoto, path.join(tmp, 'odd.json'));
+    const oddProject = { ...odd, duration: project.duration, fps: project.fps, faces: odd.faces.map((f) => ({ ...f, tracks: project.faces[0].tracks })) };
+    const out = path.join(tmp, 'odd.mp4');
+    const result = await exportVideo(oddProject, oddPhoto, engine, options(out, { range: [1, 1.3] }));
+    expect(result.frames).toBe(3);
+    // ffmpeg scales 257x259 to the even 256x258 H.264 needs; compare with the compositor frame scaled alike.
+    const raw = spawnSync(ffmpeg, ['-v', 'error', '-i', out, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 26 }).stdout;
+    expect(raw.length).toBe(3 * 256 * 258 * 3);
+    const photo = await decodeImage(oddPhoto);
+    const { crop, transform } = cropFace(photo, { landmarks: oddProject.faces[0].landmarks }, { size: 32 });
+    const [frame] = await engine.generate(rgbToTensor(crop), [evaluate(timelineOf(oddProject), 1).get(0)!]);
+    const expected = new Uint8Array(photo.data);
+    applyPaste(planPaste(photo, transform), expected, frame.color, frame.attention);
+    const scaled = await sharp(expected, { raw: { width: 257, height: 259, channels: 3 } }).resize(256, 258, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+    expect(psnr(raw.subarray(0, 256 * 258 * 3), scaled)).toBeGreaterThan(30);
   });
 
   it('writes a PNG sequence (RGB frames) that is the compositor frame', async () => {
