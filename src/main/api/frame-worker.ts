@@ -3,7 +3,7 @@
 // process serving the window. Main keeps only each photo's metadata.
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
-import { applyPaste, cropFace, decodeImage, detectFaces, estimateAus, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
+import { cropFace, decodeImage, detectFaces, estimateAus, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
 import { GeneratorEngine, type GeneratedFrame } from '../infer/generator-engine';
 import { rpcClient, serveRpc } from '../workers/rpc';
 import type { SessionFace } from './studio-session';
@@ -19,19 +19,22 @@ interface Held {
 
 interface Scene {
   readonly images: Map<number, Float32Array>;
-  readonly plans: Map<number, PastePlan>;
+  readonly plans: PastePlan[];
   readonly kernel: PasteKernel;
+  /** The attention overlay's kernel (over black), made when the overlay is first asked for. */
+  overlay: PasteKernel | null;
 }
 
 function sceneFor(open: Held, size: number): Scene {
   let scene = open.scenes.get(size);
   if (!scene) {
     const prepared = open.faces.map((face) => ({ face, ...cropFace(open.photo, face, { size }) }));
-    const plans = new Map(prepared.map((p) => [p.face.id, planPaste(open.photo, p.transform)]));
+    const plans = prepared.map((p) => planPaste(open.photo, p.transform));
     scene = {
       images: new Map(prepared.map((p) => [p.face.id, rgbToTensor(p.crop)])),
       plans,
-      kernel: new PasteKernel(open.photo, [...plans.values()]),
+      kernel: new PasteKernel(open.photo, plans),
+      overlay: null,
     };
     open.scenes.set(size, scene);
   }
@@ -56,10 +59,13 @@ async function renderFrame(open: Held, args: RenderArgs) {
   if (args.attention) {
     // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
     // how much of it the generator repaints.
-    const overlay = new Uint8Array(open.photo.data.length);
+    scene.overlay ??= new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.plans);
     const white = new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1);
-    for (const [faceId, out] of outputs) applyPaste(scene.plans.get(faceId) as PastePlan, overlay, white, out.attention);
-    attentionUrl = await dataUrl({ ...size, data: overlay }, args.previewSide);
+    scene.overlay.composite(open.faces.map((f) => {
+      const out = outputs.get(f.id);
+      return out ? { color: white, attention: out.attention } : null;
+    }));
+    attentionUrl = await dataUrl({ ...size, data: scene.overlay.frame }, args.previewSide);
   }
   return { imageUrl, ...(attentionUrl ? { attentionUrl } : {}), ms: performance.now() - t0, provider: engine.provider.used };
 }
