@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportStatus } from '../../shared/api';
 import { StudioError, toErrorInfo } from '../../shared/errors';
-import type { OutputSettings } from '../../shared/project/schema';
+import { carriesSound, type OutputSettings } from '../../shared/project/schema';
 import type { Timeline } from '../../shared/timeline/model';
 import { runExportInWorker } from '../render/export-worker';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
@@ -62,9 +62,7 @@ export async function chooseExportPath(fileName: string, format: OutputSettings[
 export function startExport(args: { photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string }): ExportStatus {
   const open = openPhotoOf(args.photoId);
   const modelPath = activeModelPath();
-  // Only video formats carry sound; a GIF or PNG export ignores a project's track.
-  const withSound = args.output.format === 'mp4' || args.output.format === 'webm';
-  const audioPath = withSound && args.output.audioPath ? exportableAudio(args.output.audioPath) : null;
+  const audioPath = carriesSound(args.output.format) && args.output.audioPath ? exportableAudio(args.output.audioPath) : null;
   let outputPath: string;
   if (args.outputPath) {
     // Only a path the user picked in the save dialog (who confirmed any replacement there).

@@ -21,8 +21,8 @@ interface Scene {
   readonly images: Map<number, Float32Array>;
   readonly plans: PastePlan[];
   readonly kernel: PasteKernel;
-  /** The attention overlay's kernel (over black), made when the overlay is first asked for. */
-  overlay: PasteKernel | null;
+  /** The attention overlay's kernel (over black) and its white "color", made when first asked for. */
+  overlay: { kernel: PasteKernel; white: Float32Array } | null;
 }
 
 function sceneFor(open: Held, size: number): Scene {
@@ -59,13 +59,13 @@ async function renderFrame(open: Held, args: RenderArgs) {
   if (args.attention) {
     // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
     // how much of it the generator repaints.
-    scene.overlay ??= new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.plans);
-    const white = new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1);
-    scene.overlay.composite(open.faces.map((f) => {
+    scene.overlay ??= { kernel: new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.plans), white: new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) };
+    const { kernel, white } = scene.overlay;
+    kernel.composite(open.faces.map((f) => {
       const out = outputs.get(f.id);
       return out ? { color: white, attention: out.attention } : null;
     }));
-    attentionUrl = await dataUrl({ ...size, data: scene.overlay.frame }, args.previewSide);
+    attentionUrl = await dataUrl({ ...size, data: kernel.frame }, args.previewSide);
   }
   return { imageUrl, ...(attentionUrl ? { attentionUrl } : {}), ms: performance.now() - t0, provider: engine.provider.used };
 }

@@ -1,39 +1,27 @@
 // Audio tracks for exports: an uploaded file is checked with ffmpeg, kept in the studio's audio
 // folder under its content hash and name, and exports accept only tracks from that folder (in web
 // mode the page may name no other file on the machine).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { audioTrackName, type AudioTrack } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
-import { writeFileAtomic } from '../model/model-file';
 import { probeAudio } from '../render/audio-probe';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
-import { storageDir } from './studio-session';
+import { keepUpload, storageDir } from './studio-session';
 
 export async function uploadAudio(name: string, dataBase64: string): Promise<AudioTrack> {
-  const bytes = Buffer.from(dataBase64, 'base64');
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const safeName = path.basename(name).replace(/[^\w .()-]+/g, '_').replace(/^[^\w]+/, '') || 'audio';
-  const stored = path.join(storageDir('audio'), `${sha256.slice(0, 12)}-${safeName}`);
-  const isNew = !fs.existsSync(stored);
-  if (isNew) writeFileAtomic(stored, bytes);
-  try {
+  return keepUpload('audio', Buffer.from(dataBase64, 'base64'), (sha256) => `${sha256.slice(0, 12)}-${safeName}`, async (stored) => {
     const info = await probeAudio(resolveFfmpeg().path, stored, name);
     return { path: stored, name: safeName, durationSeconds: info.durationSeconds };
-  } catch (err) {
-    // A file without sound is not kept.
-    if (isNew) fs.rmSync(stored, { force: true });
-    throw err;
-  }
+  });
 }
 
 /** The stored track an export may mux, or a clear error when it is not the studio's or is gone. */
 export function exportableAudio(audioPath: string): string {
   const dir = storageDir('audio');
   const resolved = path.resolve(audioPath);
-  const relative = path.relative(dir, resolved);
-  if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (!resolved.startsWith(dir + path.sep)) {
     throw new StudioError('audio-not-allowed', `the audio track ${audioPath} was not added through the studio; choose it again in the export dialog`);
   }
   if (!fs.existsSync(resolved)) throw new StudioError('audio-missing', `the audio track ${audioTrackName(resolved)} is no longer in the studio's audio folder; choose it again`);

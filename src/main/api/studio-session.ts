@@ -44,7 +44,9 @@ export function configureStorage(dir: string): void {
   dataDir = path.resolve(dir);
 }
 
-export function storageDir(kind: 'photos' | 'projects' | 'exports' | 'runs' | 'audio'): string {
+export type StorageKind = 'photos' | 'projects' | 'exports' | 'runs' | 'audio';
+
+export function storageDir(kind: StorageKind): string {
   if (!dataDir) throw new StudioError('no-storage', 'this studio has no data folder for photos, projects and exports');
   const dir = path.join(dataDir, kind);
   fs.mkdirSync(dir, { recursive: true });
@@ -187,16 +189,23 @@ export function removeModel(id: string): ModelEntry[] {
  * projects can refer to it), then decoded and its faces found in the frame engine.
  */
 export async function openPhoto(name: string, dataBase64: string): Promise<OpenedPhoto> {
-  const bytes = Buffer.from(dataBase64, 'base64');
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   const ext = (path.extname(name).toLowerCase().match(/^\.(jpe?g|png|webp)$/)?.[0]) ?? '.img';
-  const stored = path.join(storageDir('photos'), `${sha256.slice(0, 20)}${ext}`);
+  return keepUpload('photos', Buffer.from(dataBase64, 'base64'), (sha256) => `${sha256.slice(0, 20)}${ext}`, (stored, sha256) => registerPhoto(name, stored, sha256));
+}
+
+/**
+ * Stores an upload once in a storage folder, under a name made from its content hash, and hands it
+ * to `use`; a file that `use` rejects (not a usable photo, no sound...) is not kept, unless it was
+ * there before.
+ */
+export async function keepUpload<T>(kind: StorageKind, bytes: Buffer, nameFor: (sha256: string) => string, use: (stored: string, sha256: string) => Promise<T>): Promise<T> {
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const stored = path.join(storageDir(kind), nameFor(sha256));
   const isNew = !fs.existsSync(stored);
   if (isNew) writeFileAtomic(stored, bytes);
   try {
-    return await registerPhoto(name, stored, sha256);
+    return await use(stored, sha256);
   } catch (err) {
-    // A file that is not a usable photo is not kept.
     if (isNew) fs.rmSync(stored, { force: true });
     throw err;
   }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../shared/errors';
-import { createEncoder } from './encoder';
+import { createEncoder, type Encoder } from './encoder';
 import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { resolveFfmpeg } from './ffmpeg-path';
 import { rgbToYuv420, yuv420Bytes } from './yuv420';
@@ -48,6 +48,17 @@ function decode(file: string, w: number, h: number): Uint8Array[] {
   const frames: Uint8Array[] = [];
   for (let o = 0; o + w * h * 3 <= out.stdout.length; o += w * h * 3) frames.push(out.stdout.subarray(o, o + w * h * 3));
   return frames;
+}
+
+/** The error that writing `frames` frames and finishing ends with, or null when the encode succeeds. */
+async function failureOf(enc: Encoder, frameSettings: EncodeSettings, frames: number): Promise<Error | null> {
+  try {
+    for (let t = 0; t < frames; t++) await enc.write(input(frameSettings, t));
+    await enc.finish();
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 const streamInfo = (file: string) => spawnSync(ffmpeg, ['-hide_banner', '-i', file], { encoding: 'utf8' }).stderr;
@@ -112,13 +123,7 @@ describe('createEncoder', () => {
     await enc.write(input(settings(dir, {}), 0));
     process.kill(enc.pid as number, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
-    let error: Error | null = null;
-    try {
-      for (let t = 0; t < 50; t++) await enc.write(input(settings(dir, {}), t));
-      await enc.finish();
-    } catch (err) {
-      error = err as Error;
-    }
+    const error = await failureOf(enc, settings(dir, {}), 50);
     expect(error?.message).toMatch(/ffmpeg (was killed|stopped)/);
     expect(fs.readFileSync(path.join(dir, 'out.mp4'), 'utf8')).toBe('the user made this');
     expect(fs.readdirSync(dir)).toEqual(['out.mp4']);
@@ -130,13 +135,7 @@ describe('createEncoder', () => {
     const limited = path.join(dir, 'ffmpeg-small-disk.sh');
     fs.writeFileSync(limited, `#!/bin/sh\ntrap '' XFSZ\nulimit -f 4\nexec ${JSON.stringify(ffmpeg)} "$@"\n`, { mode: 0o755 });
     const enc = createEncoder(settings(dir, { quality: 100 }), { ffmpegPath: limited });
-    let error: Error | null = null;
-    try {
-      for (let t = 0; t < 60; t++) await enc.write(input(settings(dir, {}), t));
-      await enc.finish();
-    } catch (err) {
-      error = err as Error;
-    }
+    const error = await failureOf(enc, settings(dir, {}), 60);
     expect(error?.message).toMatch(/^could not write .*out\.mp4: the disk is full/);
     expect((error as StudioError).code).toBe('disk-full');
     expect(fs.readFileSync(path.join(dir, 'out.mp4'), 'utf8')).toBe('the user made this');

@@ -1,4 +1,5 @@
-// Builds ffmpeg argument lists for encoding raw RGB frames from stdin. Pure, tested on literals.
+// Builds ffmpeg argument lists for encoding raw frames from stdin. Pure, tested on literals.
+import { carriesSound } from '../../shared/project/schema';
 
 export type VideoFormat = 'mp4' | 'webm' | 'gif' | 'png';
 export type OutputSize = 'original' | '1080p' | '720p';
@@ -45,7 +46,7 @@ export function buildFfmpegArgs(s: EncodeSettings, output: string): string[] {
   const [w, h] = outputDimensions(s);
   const scale = w !== s.width || h !== s.height ? `scale=${w}:${h}:flags=lanczos` : null;
   const args = ['-hide_banner', '-nostdin', '-y', '-f', 'rawvideo', '-pix_fmt', inputPixelFormat(s.format), '-s', `${s.width}x${s.height}`, '-r', String(s.fps), '-i', 'pipe:0'];
-  const withAudio = s.audioPath && (s.format === 'mp4' || s.format === 'webm');
+  const withAudio = s.audioPath && carriesSound(s.format);
   if (withAudio) args.push('-i', s.audioPath as string);
   switch (s.format) {
     case 'mp4':

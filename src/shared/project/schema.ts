@@ -22,6 +22,9 @@ export const outputSettingsSchema = z.object({
   audioPath: z.string().nullable(),
 });
 export type OutputSettings = z.infer<typeof outputSettingsSchema>;
+
+/** Formats that carry a sound track (a GIF or PNG export ignores a project's). */
+export const carriesSound = (format: OutputSettings['format']): boolean => format === 'mp4' || format === 'webm';
 export const DEFAULT_OUTPUT_SETTINGS: OutputSettings = Object.freeze({ format: 'mp4', size: 'original', quality: 80, range: null, audioPath: null });
 
 /** A timeline as the renderer edits it (faces by id, their source AUs and tracks). */

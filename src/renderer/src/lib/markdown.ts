@@ -60,7 +60,10 @@ export function parseMarkdown(source: string): Block[] {
     } else if (line.trim().startsWith('|') && i + 1 < lines.length && isDivider(lines[i + 1])) {
       flush();
       const header = cells(line);
-      const align = cells(lines[i + 1]).map((d) => d.trim()).map((d) => (d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : 'left') as 'left' | 'right' | 'center');
+      const align = cells(lines[i + 1]).map((cell) => {
+        const d = cell.trim();
+        return d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : 'left';
+      });
       const rows: Span[][][] = [];
       for (i += 2; i < lines.length && lines[i].trim().startsWith('|'); i++) rows.push(cells(lines[i]).map(parseInline));
       i--;
