@@ -96,6 +96,11 @@ describe('ganimation CLI', () => {
     const noFolder = cli('render', projectFile, '-o', path.join(tmp, 'missing-folder', 'x.mp4'), '--model', model);
     expect(noFolder.status).toBe(1);
     expect(noFolder.stderr).toMatch(/folder .*missing-folder does not exist/);
+    // A sound track ffmpeg finds no audio in is refused before rendering, by name.
+    const noSound = cli('render', projectFile, '-o', path.join(tmp, 'y.mp4'), '--model', model, '--audio', path.join(tmp, 'broken.json'));
+    expect(noSound.status).toBe(1);
+    expect(noSound.stderr).toMatch(/broken\.json has no audio track that ffmpeg can read/);
+    expect(fs.existsSync(path.join(tmp, 'y.mp4'))).toBe(false);
   });
 
   it.skipIf(!have)('evaluates a model beside the output = input baseline and writes JSON, Markdown and a contact sheet', async () => {

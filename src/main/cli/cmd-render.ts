@@ -1,8 +1,10 @@
 // `ganimation render project.json -o out.mp4`: exports a project's animation with a progress line.
 import { formatDuration } from '../../shared/duration';
+import { carriesSound } from '../../shared/project/schema';
 import { GeneratorThread } from '../infer/generator-thread';
 import { parseDevice } from '../infer/providers';
 import { loadProject, photoPathOf } from '../project/project-file';
+import { probeAudio } from '../render/audio-probe';
 import { exportVideo } from '../render/export-video';
 import type { OutputSize, VideoFormat } from '../render/ffmpeg-args';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
@@ -43,6 +45,9 @@ export const renderCommand: Command = {
     const size = ((flags.size as string | undefined) ?? project.output.size) as OutputSize;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     if (!SIZES.includes(size)) throw new UsageError(`--size must be one of ${SIZES.join(', ')}`);
+    const audioPath = carriesSound(format) ? ((flags.audio as string | undefined) ?? project.output.audioPath) : null;
+    // A file ffmpeg finds no sound in is refused before any frame is made, not after all of them.
+    if (audioPath) await probeAudio(resolveFfmpeg().path, audioPath);
     const engine = await GeneratorThread.load((flags.model as string | undefined) ?? defaultModelPath(), { device: parseDevice((flags.device as string | undefined) ?? 'auto') });
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -53,11 +58,12 @@ export const renderCommand: Command = {
         fps: (flags.fps as number | undefined) ?? project.fps,
         quality: (flags.quality as number | undefined) ?? project.output.quality,
         range: parseRange(flags.range as string | undefined) ?? project.output.range,
-        audioPath: (flags.audio as string | undefined) ?? project.output.audioPath,
+        audioPath,
         batchSize: 8,
         ffmpegPath: resolveFfmpeg().path,
         signal: controller.signal,
-        onProgress: (p) => progressLine(`${p.stage}: frame ${p.framesEncoded}/${p.totalFrames} | ${p.framesPerSecond.toFixed(1)} fps | ETA ${formatDuration(p.etaSeconds)}`),
+        // No ETA before the first frame: there is no rate to estimate it from yet.
+        onProgress: (p) => progressLine(`${p.stage}: frame ${p.framesEncoded}/${p.totalFrames} | ${p.framesPerSecond.toFixed(1)} fps${p.framesEncoded > 0 ? ` | ETA ${formatDuration(p.etaSeconds)}` : ''}`),
       });
       endProgressLine();
       console.log(`${result.outputPath}: ${result.frames} frames (${result.generated} generated) in ${(result.totalMs / 1000).toFixed(1)} s`);
