@@ -10,12 +10,15 @@ export const datasetFlags = {
   aligned: { type: 'boolean', description: 'treat each image as an aligned face crop (no detection)' },
   labels: { type: 'string', description: 'CSV of AU labels (a file column and AU01_r ... AU45_r, OpenFace 0-5); default: the built-in estimator', placeholder: 'csv' },
   'validation-fraction': { type: 'number', description: 'share of files held out for validation (default 0.05)' },
+  detections: { type: 'string', description: "precomputed detections (faces.jsonl.gz) to use instead of detecting; default: the folder's own faces.jsonl.gz", placeholder: 'file' },
+  detect: { type: 'boolean', description: 'detect every face again even when precomputed detections are there' },
 } as const;
 
 export async function buildFromFlags(folder: string, cacheDir: string, flags: ParsedFlags, signal?: AbortSignal): Promise<Manifest> {
   const manifest = await buildSourceCache({ folder, aligned: !!flags.aligned }, cacheDir, {
     preset: presetByName((flags.preset as string | undefined) ?? 'light').name,
     labelsCsv: flags.labels as string | undefined,
+    detectionsFile: flags.detect ? null : (flags.detections as string | undefined),
     validationFraction: (flags['validation-fraction'] as number | undefined) ?? 0.05,
     signal,
     onProgress: (p) => p.total > 0 && (p.done % 50 === 0 || p.done === p.total) && progressLine(`dataset: ${p.done}/${p.total} images`),

@@ -2,7 +2,7 @@
 // the detector, tuned for faces inside photos, needs a border around it; the crop itself is the
 // image resized to the model's size, not a detection-based crop.
 import sharp from 'sharp';
-import { detectFaces, type Face } from './detector';
+import { boxFlags, detectFaces, type Face } from './detector';
 import type { RgbImage } from './image-io';
 
 /**
@@ -11,8 +11,8 @@ import type { RgbImage } from './image-io';
  */
 const ALIGNED_PADDINGS = [0.35, 1.0];
 
-function pad(image: RgbImage, fraction: number): RgbImage {
-  const p = Math.round(Math.max(image.width, image.height) * fraction);
+/** The image inside a grey border of `p` pixels. */
+function pad(image: RgbImage, p: number): RgbImage {
   const width = image.width + 2 * p;
   const height = image.height + 2 * p;
   const data = new Uint8Array(width * height * 3).fill(128);
@@ -20,11 +20,22 @@ function pad(image: RgbImage, fraction: number): RgbImage {
   return { width, height, data };
 }
 
-/** Faces found in an aligned crop, trying wider grey borders until one is found (coordinates are in the padded image). */
+/**
+ * Faces found in an aligned crop, trying wider grey borders until one is found. Coordinates are in
+ * the crop itself (they may fall outside it), as the precomputed detections give them.
+ */
 export async function detectInAlignedCrop(image: RgbImage): Promise<Face[]> {
   for (const padding of ALIGNED_PADDINGS) {
-    const faces = await detectFaces(pad(image, padding));
-    if (faces.length) return faces;
+    const p = Math.round(Math.max(image.width, image.height) * padding);
+    const faces = await detectFaces(pad(image, p));
+    if (faces.length) {
+      return faces.map((f) => ({
+        ...f,
+        box: { ...f.box, x: f.box.x - p, y: f.box.y - p },
+        landmarks: f.landmarks.map(([x, y]) => [x - p, y - p] as const),
+        ...boxFlags({ ...f.box, x: f.box.x - p, y: f.box.y - p }, image),
+      }));
+    }
   }
   return [];
 }

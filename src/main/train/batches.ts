@@ -5,6 +5,8 @@ import { Rng } from '../../shared/random';
 import type { StepBatch } from './step-runner';
 
 export const AU_DIM = 17;
+/** Floats per face in CropSet.landmarks: 68 points, x and y. */
+export const LANDMARK_VALUES = 68 * 2;
 
 /** Crops as RGB bytes [N, S, S, 3] and their AUs [N, 17] in [0, 1]. */
 export interface CropSet {
@@ -12,6 +14,8 @@ export interface CropSet {
   readonly count: number;
   readonly pixels: Uint8Array;
   readonly aus: Float32Array;
+  /** Landmarks in crop pixels [N, 68, 2], or null when any crop lacks them (caches built before they were kept). */
+  readonly landmarks?: Float32Array | null;
 }
 
 export interface SamplerState {

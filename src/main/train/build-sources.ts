@@ -2,6 +2,7 @@
 // and cropped) and optionally a folder of already-aligned crops, each into its own cache.
 import path from 'node:path';
 import { presetByName, type PresetName } from '../model/config';
+import { detectionsBeside, readDetections } from '../face/precomputed';
 import { buildDataset, RUN_CACHE_NAMES, type Manifest } from './dataset';
 import { alignedFaceStep, detectedFaceStep } from './face-steps';
 import { readLabelsCsv } from './labels-csv';
@@ -16,6 +17,11 @@ export interface SourceBuildOptions {
   readonly preset: PresetName;
   /** OpenFace-style CSV of AU labels; the built-in estimator otherwise. */
   readonly labelsCsv?: string;
+  /**
+   * Precomputed detections (faces.jsonl.gz lines) used instead of detecting; default: the folder's
+   * own faces.jsonl.gz when it has one; null: always detect.
+   */
+  readonly detectionsFile?: string | null;
   readonly validationFraction: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: { folder: string; done: number; total: number }) => void;
@@ -25,7 +31,9 @@ export interface SourceBuildOptions {
 export async function buildSourceCache(source: DatasetSource, cacheDir: string, options: SourceBuildOptions): Promise<Manifest> {
   const size = presetByName(options.preset).generator.imageSize;
   const labels = options.labelsCsv ? readLabelsCsv(options.labelsCsv) : undefined;
-  const faceStep = source.aligned && labels ? alignedFaceStep(size, labels) : detectedFaceStep(size, { aligned: source.aligned, labels });
+  const detectionsFile = options.detectionsFile === undefined ? detectionsBeside(source.folder) : options.detectionsFile;
+  const detections = detectionsFile ? readDetections(detectionsFile) : undefined;
+  const faceStep = source.aligned && labels ? alignedFaceStep(size, labels) : detectedFaceStep(size, { aligned: source.aligned, labels, detections });
   const recipe = `${source.aligned ? 'aligned' : 'detected'}-${size}-${labels ? 'csv' : 'estimator-v2'}`;
   return buildDataset({
     folder: source.folder, cacheDir, size, recipe, faceStep,

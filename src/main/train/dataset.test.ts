@@ -113,4 +113,19 @@ describe('buildDataset', () => {
     await buildDataset({ folder: b, cacheDir: c, size: SIZE * 2, recipe: 'aligned', faceStep: async () => ({ ok: true, crop: new Uint8Array(SIZE * SIZE * 12), aus: new Float32Array(17) }), validationFraction: 0 });
     expect(() => loadDataset([`${a}-cache`, c])).toThrow(/px crops/);
   });
+
+  it('keeps landmarks in crop pixels when the face step gives them, and none when any crop lacks them', async () => {
+    const folder = await makeFolder();
+    const withMarks: FaceStep = async (file, bytes) => {
+      const r = await alignedStep([])(file, bytes);
+      return r.ok ? { ...r, landmarks: Float32Array.from({ length: 136 }, (_, i) => i / 3) } : r;
+    };
+    await buildDataset({ folder, cacheDir: `${folder}-marks`, size: SIZE, recipe: 'test', faceStep: withMarks, validationFraction: 0 });
+    const { train } = loadDataset(`${folder}-marks`);
+    expect(train.landmarks?.length).toBe(2 * 136);
+    expect(train.landmarks?.[136 + 4]).toBeCloseTo(1.33, 5);
+    fs.writeFileSync(path.join(folder, 'c.png'), await sharp({ create: { width: 30, height: 30, channels: 3, background: '#fff' } }).png().toBuffer());
+    await buildDataset({ folder, cacheDir: `${folder}-marks`, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 });
+    expect(loadDataset(`${folder}-marks`).train.landmarks).toBeNull();
+  });
 });

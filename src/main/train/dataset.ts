@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AU_DIM, type CropSet } from './batches';
+import { AU_DIM, LANDMARK_VALUES, type CropSet } from './batches';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const MANIFEST = 'manifest.json';
@@ -13,14 +13,19 @@ const CACHE_VERSION = 1;
 
 export type SkipReason = 'corrupt' | 'no-face' | 'too-small' | 'unreadable' | 'duplicate' | 'empty' | 'unlabeled';
 
-/** What the face step makes of one image: a square RGB crop [S, S, 3] and its AUs, or why not. */
-export type FaceStepResult = { ok: true; crop: Uint8Array; aus: Float32Array } | { ok: false; reason: SkipReason; detail: string };
+/**
+ * What the face step makes of one image: a square RGB crop [S, S, 3], its AUs, and where known the
+ * 68 landmarks in crop pixels ([x0, y0, x1, y1, ...], pixel edges at integers), or why not.
+ */
+export type FaceStepResult = { ok: true; crop: Uint8Array; aus: Float32Array; landmarks?: Float32Array } | { ok: false; reason: SkipReason; detail: string };
 export type FaceStep = (file: string, bytes: Buffer) => Promise<FaceStepResult>;
 
 export interface ManifestItem {
   readonly file: string;
   readonly sha256: string;
   readonly aus: number[];
+  /** 68 landmarks in crop pixels, flattened [x0, y0, ...]; absent in caches built before they were kept. */
+  readonly landmarks?: number[];
   readonly split: 'train' | 'validation';
 }
 
@@ -157,7 +162,8 @@ export async function buildDataset(options: BuildOptions): Promise<Manifest> {
       skipped.push({ file: relative, reason: result.reason, detail: result.detail });
       continue;
     }
-    items.push({ file: relative, sha256, aus: Array.from(result.aus), split: splitOf(sha256, options.validationFraction) });
+    const landmarks = result.landmarks ? { landmarks: Array.from(result.landmarks, (v) => Math.round(v * 100) / 100) } : {};
+    items.push({ file: relative, sha256, aus: Array.from(result.aus), ...landmarks, split: splitOf(sha256, options.validationFraction) });
     crops.push(result.crop);
   }
   options.onProgress?.({ stage: 'processing', done: files.length, total: files.length });
@@ -218,11 +224,14 @@ export function loadDataset(cacheDirs: string | readonly string[]): { train: Cro
     const chosen = caches.flatMap((c) => c.manifest.items.flatMap((item, i) => (item.split === split ? [{ c, item, i }] : [])));
     const pixels = new Uint8Array(chosen.length * bytes);
     const aus = new Float32Array(chosen.length * AU_DIM);
+    const withLandmarks = chosen.every(({ item }) => item.landmarks?.length === LANDMARK_VALUES);
+    const landmarks = withLandmarks ? new Float32Array(chosen.length * LANDMARK_VALUES) : null;
     chosen.forEach(({ c, item, i }, dst) => {
       pixels.set(c.pixels.subarray(i * bytes, (i + 1) * bytes), dst * bytes);
       aus.set(item.aus, dst * AU_DIM);
+      if (landmarks) landmarks.set(item.landmarks as number[], dst * LANDMARK_VALUES);
     });
-    return { size, count: chosen.length, pixels, aus };
+    return { size, count: chosen.length, pixels, aus, landmarks };
   };
   // One cache hashes exactly as before multi-cache runs existed, so older checkpoints still resume.
   const itemKeys = caches.map((c) => JSON.stringify(c.manifest.items.map((i) => [i.sha256, i.split])));
