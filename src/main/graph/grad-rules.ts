@@ -1,7 +1,8 @@
-// Gradient rules of the elementwise, shape and reduction ops. Each rule emits only ops that
-// have rules themselves, so gradient graphs can be differentiated again (double backward).
+// Gradient rules of the elementwise, shape, reduction and gather/scatter ops. Each rule emits only
+// ops that have rules themselves, so gradient graphs can be differentiated again (double backward).
 import { GraphError, numel, type Node, type Shape, type Value } from './ir';
 import * as E from './ops-elementwise';
+import * as G from './ops-gather';
 import * as S from './ops-shape';
 
 /**
@@ -98,6 +99,19 @@ function concatGrad(node: Node, gy: Value, needs: readonly boolean[]): (Value | 
   });
 }
 
+/** The adjoint of a gather is a scatter-add into zeros (repeated indices sum), and back again. */
+const gatherElementsRule: GradRule = (n, gy, needs) => [
+  when(needs[0], () => G.scatterElementsAdd(S.zerosLike(x0(n)), x1(n), gy, n.attrs.axis as number)),
+  null,
+];
+
+const scatterElementsRule: GradRule = (n, gy, needs) => {
+  if (n.attrs.reduction !== 'add') {
+    throw new GraphError('no-grad', `ScatterElements: no gradient rule for reduction ${String(n.attrs.reduction ?? 'none')} (add only)`);
+  }
+  return [when(needs[0], () => gy), null, when(needs[2], () => G.gatherElements(gy, x1(n), n.attrs.axis as number))];
+};
+
 export const shapeAndElementwiseRules: Record<string, GradRule> = {
   Identity: (_n, gy) => [gy],
   Add: (n, gy, needs) => [when(needs[0], () => unbroadcast(gy, x0(n).shape)), when(needs[1], () => unbroadcast(gy, x1(n).shape))],
@@ -159,6 +173,8 @@ export const shapeAndElementwiseRules: Record<string, GradRule> = {
   Concat: concatGrad,
   Slice: (n, gy) => [sliceGrad(n, gy)],
   Pad: (n, gy) => [padGrad(n, gy)],
+  GatherElements: gatherElementsRule,
+  ScatterElements: scatterElementsRule,
 };
 
 /** Ops whose outputs carry no gradient (comparisons, shapes, constants). */

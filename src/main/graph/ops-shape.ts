@@ -3,7 +3,8 @@
 import { GraphError, shapeToString, type Dim, type Value } from './ir';
 import { broadcastShapes } from './ops-elementwise';
 
-function normAxis(axis: number, rank: number, op: string): number {
+/** A possibly negative axis as an index into a shape of the given rank; throws naming the op. */
+export function normAxis(axis: number, rank: number, op: string): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new GraphError('axis', `${op}: axis ${axis} is out of range for rank ${rank}`);
   return a;
