@@ -1,5 +1,8 @@
 // The GANimation losses as graph terms, keyed like the original's log ('D/gp', 'G/cyc'), with the
-// original weights as defaults. Terms are already multiplied by their weight.
+// original weights and the original WGAN-GP objective as defaults; the studio's CPU recipe adds a
+// non-saturating or hinge objective with a lazy R1 penalty, a zero-edit reconstruction term, a
+// changed-area penalty, and geometry (a warp of the input and its inverse in the cycle). Terms are
+// already multiplied by their weight.
 import * as G from '../graph';
 import type { Critic } from './critic';
 import type { Generator } from './generator';
@@ -17,7 +20,31 @@ export interface LossWeights {
   readonly mask: number;
   /** Total variation of both masks. */
   readonly maskSmooth: number;
+  /** Zero-edit reconstruction L1(G(x, own AUs), x) (the studio recipe; 0 in the original). */
+  readonly reconstruction: number;
+  /** R1 penalty gamma: gamma / 2 * E|dD(real)/dx|^2 (non-saturating and hinge objectives). */
+  readonly r1: number;
 }
+
+/** The adversarial objective: the original's WGAN with gradient penalty, or a non-saturating / hinge GAN with R1. */
+export type AdversarialLoss = 'wgan-gp' | 'non-saturating' | 'hinge';
+export const ADVERSARIAL_LOSSES: readonly AdversarialLoss[] = ['wgan-gp', 'non-saturating', 'hinge'];
+
+/**
+ * What the mask term penalises: 'attention' is the original mean(A) (it pulls toward repainting,
+ * since A = 1 keeps the input); 'changed-area' is mean(1 - A), the share of the face repainted.
+ */
+export type AttentionPenalty = 'attention' | 'changed-area';
+export const ATTENTION_PENALTIES: readonly AttentionPenalty[] = ['attention', 'changed-area'];
+
+export interface LossOptions {
+  readonly adversarial: AdversarialLoss;
+  readonly attentionPenalty: AttentionPenalty;
+  /** Lazy regularisation: the R1 term is taken every N critic steps and scaled by N. */
+  readonly r1Every: number;
+}
+
+export const ORIGINAL_LOSS_OPTIONS: LossOptions = Object.freeze({ adversarial: 'wgan-gp', attentionPenalty: 'attention', r1Every: 1 });
 
 export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({
   adversarial: 1,
@@ -26,9 +53,18 @@ export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({
   cycle: 10,
   mask: 0.1,
   maskSmooth: 1e-5,
+  reconstruction: 0,
+  r1: 0,
 });
 
 export type LossTerms = Record<string, G.Value>;
+
+/** log(1 + e^x), stable for large |x|: relu(x) + log(1 + e^-|x|). */
+export function softplus(x: G.Value): G.Value {
+  return G.add(G.relu(x), G.log(G.add(G.exp(G.neg(G.abs(x))), 1)));
+}
+
+const l1 = (a: G.Value, b: G.Value): G.Value => G.reduceMean(G.abs(G.sub(a, b)));
 
 const mse = (a: G.Value, b: G.Value): G.Value => {
   const d = G.sub(a, b);
@@ -44,58 +80,96 @@ export function totalVariation(mask: G.Value): G.Value {
   return G.add(dx, dy);
 }
 
-export interface CriticBatch {
+/**
+ * Geometry inside the step graphs: `forward` warps a real crop to the target expression's
+ * landmarks (the generator's input), `inverse` warps an output back to the source landmarks (the
+ * cycle's input). Both are linear in the image, so gradients flow through them exactly.
+ */
+export interface BatchWarp {
+  readonly forward: (image: G.Value) => G.Value;
+  readonly inverse: (image: G.Value) => G.Value;
+}
+
+export interface GeneratorBatch {
   /** [B, 3, S, S] in [-1, 1]. */
   readonly real: G.Value;
   /** [B, 17]: AUs of the real images. */
   readonly realAus: G.Value;
   /** [B, 17]: the AUs the generator is asked to produce. */
   readonly targetAus: G.Value;
-  /** [B, 1, 1, 1] in [0, 1]: gradient-penalty interpolation weights. */
+  /** Absent: no geometry (the original). */
+  readonly warp?: BatchWarp;
+}
+
+export interface CriticBatch extends GeneratorBatch {
+  /** [B, 1, 1, 1] in [0, 1]: gradient-penalty interpolation weights (WGAN-GP only). */
   readonly alpha: G.Value;
 }
 
+/** The generator's input for the forward pass: the real crop, warped when the batch has geometry. */
+const sourceOf = (batch: GeneratorBatch): G.Value => (batch.warp ? batch.warp.forward(batch.real) : batch.real);
+
+/** Mean over the batch of |d sum(D(x)) / dx|^2 per sample. */
+function gradientSquaredNorm(critic: Critic, x: G.Value): G.Value {
+  const [grad] = G.backward(G.reduceSum(critic.apply(x).patch), [x]);
+  return G.reduceSum(G.mul(grad, grad), [1, 2, 3]);
+}
+
 /**
- * The critic's terms: 'D/real', 'D/cond', 'D/fake' (the main step) and 'D/gp', the WGAN-GP penalty
- * whose gradient w.r.t. the critic needs a second backward through dD/dx.
+ * The critic's terms: 'D/real', 'D/cond', 'D/fake' (the main step) and the regulariser: 'D/gp' for
+ * WGAN-GP (its gradient w.r.t. the critic needs a second backward through dD/dx), or 'D/r1' for the
+ * non-saturating and hinge objectives (a separate, lazy step).
  */
-export function criticLosses(gen: Generator, critic: Critic, batch: CriticBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS): LossTerms {
+export function criticLosses(gen: Generator, critic: Critic, batch: CriticBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS, o = ORIGINAL_LOSS_OPTIONS): LossTerms {
   const real = critic.apply(batch.real);
-  const fake = gen.apply(batch.real, batch.targetAus).composite;
+  const fake = gen.apply(sourceOf(batch), batch.targetAus).composite;
   const fakeScore = critic.apply(fake).patch;
-  const mixed = G.add(G.mul(batch.alpha, batch.real), G.mul(G.sub(1, batch.alpha), fake));
-  const mixedScore = G.reduceSum(critic.apply(mixed).patch);
-  const [grad] = G.backward(mixedScore, [mixed]);
-  const norm = G.sqrt(G.reduceSum(G.mul(grad, grad), [1, 2, 3]));
-  const gap = G.sub(norm, 1);
+  const cond = G.mul(mse(real.aus, batch.realAus), w.cond / batchSize);
+  if (o.adversarial === 'wgan-gp') {
+    const mixed = G.add(G.mul(batch.alpha, batch.real), G.mul(G.sub(1, batch.alpha), fake));
+    const gap = G.sub(G.sqrt(gradientSquaredNorm(critic, mixed)), 1);
+    return {
+      'D/real': G.mul(G.neg(G.reduceMean(real.patch)), w.adversarial),
+      'D/cond': cond,
+      'D/fake': G.mul(G.reduceMean(fakeScore), w.adversarial),
+      'D/gp': G.mul(G.reduceMean(G.mul(gap, gap)), w.gp),
+    };
+  }
+  const [realTerm, fakeTerm] = o.adversarial === 'hinge'
+    ? [G.relu(G.sub(1, real.patch)), G.relu(G.add(fakeScore, 1))]
+    : [softplus(G.neg(real.patch)), softplus(fakeScore)];
   return {
-    'D/real': G.mul(G.neg(G.reduceMean(real.patch)), w.adversarial),
-    'D/cond': G.mul(mse(real.aus, batch.realAus), w.cond / batchSize),
-    'D/fake': G.mul(G.reduceMean(fakeScore), w.adversarial),
-    'D/gp': G.mul(G.reduceMean(G.mul(gap, gap)), w.gp),
+    'D/real': G.mul(G.reduceMean(realTerm), w.adversarial),
+    'D/cond': cond,
+    'D/fake': G.mul(G.reduceMean(fakeTerm), w.adversarial),
+    'D/r1': G.mul(G.reduceMean(gradientSquaredNorm(critic, batch.real)), (w.r1 / 2) * o.r1Every),
   };
 }
 
-export interface GeneratorBatch {
-  readonly real: G.Value;
-  readonly realAus: G.Value;
-  readonly targetAus: G.Value;
-}
-
-/** The generator's terms: adversarial, AU condition, cycle, attention mean and smoothness of both passes. */
-export function generatorLosses(gen: Generator, critic: Critic, batch: GeneratorBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS): LossTerms {
-  const forward = gen.apply(batch.real, batch.targetAus);
+/**
+ * The generator's terms: adversarial, AU condition, cycle, the attention penalty and smoothness of
+ * both passes, and (when weighted) the zero-edit reconstruction. With geometry the cycle's input is
+ * the output warped back, and its reference is the real crop warped there and back, so an identity
+ * generator pays nothing for the resampling.
+ */
+export function generatorLosses(gen: Generator, critic: Critic, batch: GeneratorBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS, o = ORIGINAL_LOSS_OPTIONS): LossTerms {
+  const forward = gen.apply(sourceOf(batch), batch.targetAus);
   const judged = critic.apply(forward.composite);
-  const back = gen.apply(forward.composite, batch.realAus);
-  return {
-    'G/adv': G.mul(G.neg(G.reduceMean(judged.patch)), w.adversarial),
+  const back = gen.apply(batch.warp ? batch.warp.inverse(forward.composite) : forward.composite, batch.realAus);
+  const cycleReference = batch.warp ? batch.warp.inverse(sourceOf(batch)) : batch.real;
+  const penalty = (attention: G.Value) => G.reduceMean(o.attentionPenalty === 'changed-area' ? G.sub(1, attention) : attention);
+  const adversarial = o.adversarial === 'non-saturating' ? G.reduceMean(softplus(G.neg(judged.patch))) : G.neg(G.reduceMean(judged.patch));
+  const terms: LossTerms = {
+    'G/adv': G.mul(adversarial, w.adversarial),
     'G/cond': G.mul(mse(judged.aus, batch.targetAus), w.cond / batchSize),
-    'G/cyc': G.mul(G.reduceMean(G.abs(G.sub(back.composite, batch.real))), w.cycle),
-    'G/mask': G.mul(G.reduceMean(forward.attention), w.mask),
-    'G/mask_rec': G.mul(G.reduceMean(back.attention), w.mask),
+    'G/cyc': G.mul(l1(back.composite, cycleReference), w.cycle),
+    'G/mask': G.mul(penalty(forward.attention), w.mask),
+    'G/mask_rec': G.mul(penalty(back.attention), w.mask),
     'G/smooth': G.mul(totalVariation(forward.attention), w.maskSmooth),
     'G/smooth_rec': G.mul(totalVariation(back.attention), w.maskSmooth),
   };
+  if (w.reconstruction > 0) terms['G/rec'] = G.mul(l1(gen.apply(batch.real, batch.realAus).composite, batch.real), w.reconstruction);
+  return terms;
 }
 
 export const totalOf = (terms: LossTerms, keys: readonly string[] = Object.keys(terms)): G.Value =>

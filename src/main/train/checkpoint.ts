@@ -30,6 +30,8 @@ export interface Checkpoint {
   readonly critic: Map<string, Float32Array>;
   readonly adamG: AdamState;
   readonly adamD: AdamState;
+  /** The moving average of the generator weights, when the run keeps one (TrainConfig.emaDecay). */
+  readonly generatorEma?: Map<string, Float32Array>;
 }
 
 export class CheckpointError extends Error {
@@ -43,6 +45,8 @@ export class CheckpointError extends Error {
 
 const FOLDER = /^step-(\d{9})$/;
 const FILES = ['generator.safetensors', 'critic.safetensors', 'optimizer.safetensors', 'state.json'] as const;
+/** Written only by runs that keep a moving average of the generator. */
+const EMA_FILE = 'generator-ema.safetensors';
 
 type Shapes = ReadonlyMap<string, readonly number[]>;
 
@@ -67,6 +71,7 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint, shapes: { generato
     ['critic.safetensors', encodeSafetensors(tensorsOf(ckpt.critic, shapes.critic))],
     ['optimizer.safetensors', encodeSafetensors(optimizer, { adamStepG: String(ckpt.adamG.step), adamStepD: String(ckpt.adamD.step) })],
     ['state.json', Buffer.from(JSON.stringify(ckpt.state, null, 1))],
+    ...(ckpt.generatorEma ? [[EMA_FILE, encodeSafetensors(tensorsOf(ckpt.generatorEma, shapes.generator))] as [string, Uint8Array]] : []),
   ];
   try {
     fs.rmSync(temp, { recursive: true, force: true });
@@ -82,6 +87,9 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint, shapes: { generato
   for (const old of listCheckpoints(dir).slice(0, -keep)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
   return final;
 }
+
+/** The generator a checkpoint exports: its moving average when it keeps one. */
+export const exportedGenerator = (ckpt: Checkpoint): Map<string, Float32Array> => ckpt.generatorEma ?? ckpt.generator;
 
 /** Complete checkpoint folders, oldest first. */
 export function listCheckpoints(dir: string): string[] {
@@ -119,6 +127,7 @@ export function loadCheckpoint(folder: string): Checkpoint {
   const meta = { g: Number(steps.adamStepG ?? 0), d: Number(steps.adamStepD ?? 0) };
   return {
     state,
+    ...(fs.existsSync(path.join(folder, EMA_FILE)) ? { generatorEma: plain(EMA_FILE) } : {}),
     generator: plain('generator.safetensors'),
     critic: plain('critic.safetensors'),
     adamG: { step: meta.g, m: moments('G', 'm'), v: moments('G', 'v') },

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { presetByName } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
-import { latestCheckpoint, loadCheckpoint } from './checkpoint';
+import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
 
@@ -22,7 +22,7 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
   const preset = presetByName(ckpt.state.config.preset);
-  const bytes = exportGeneratorModel(ckpt.generator, preset.generator, {
+  const bytes = exportGeneratorModel(exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,

@@ -1,25 +1,36 @@
-// Compiles the training steps to ONNX: the critic step (WGAN loss, AU regression and the gradient
-// penalty's second-order backward) and the generator step, each returning its loss terms and the
-// gradients of the network it trains. Weights are graph inputs, fed fresh every step.
+// Compiles the training steps to ONNX: the critic step (adversarial loss, AU regression, and the
+// gradient penalty's second-order backward or the lazy R1 penalty) and the generator step, each
+// returning its loss terms and the gradients of the network it trains. Weights are graph inputs,
+// fed fresh every step; with geometry, each sample's warp tables are inputs too.
 import * as G from '../graph';
 import type { ModelPreset } from '../model/config';
 import { defineCritic } from '../model/critic';
 import { defineGenerator } from '../model/generator';
-import { criticLosses, DEFAULT_LOSS_WEIGHTS, generatorLosses, totalOf, type LossTerms, type LossWeights } from '../model/losses';
+import { criticLosses, DEFAULT_LOSS_WEIGHTS, generatorLosses, ORIGINAL_LOSS_OPTIONS, totalOf, type BatchWarp, type LossOptions, type LossTerms, type LossWeights } from '../model/losses';
+import { WARP_TAPS, warpImage } from '../model/warp-graph';
 
 export const G_PREFIX = 'G.';
 export const D_PREFIX = 'D.';
 export const LOSS_PREFIX = 'loss/';
 export const GRAD_PREFIX = 'grad/';
 
-/** Which critic terms a critic graph differentiates: the original steps main and GP separately. */
-export type CriticPart = 'main+gp' | 'main' | 'gp';
+/**
+ * Which critic terms a critic graph differentiates: the original steps main and GP separately;
+ * 'r1' is the lazy R1 step of the non-saturating and hinge objectives.
+ */
+export type CriticPart = 'main+gp' | 'main' | 'gp' | 'r1';
 
 export interface StepGraphOptions {
   readonly preset: ModelPreset;
   readonly batchSize: number;
   readonly lossWeights?: LossWeights;
+  readonly lossOptions?: LossOptions;
+  /** Warp tables as inputs (the geometry-first recipe): forward to the target landmarks, inverse back. */
+  readonly geometry?: boolean;
 }
+
+/** Names of the warp-table inputs: `<direction>_index` int64 and `<direction>_weight` float, [B, 1, 4 * S * S]. */
+export const WARP_INPUTS = ['forward', 'inverse'] as const;
 
 export interface StepGraph {
   readonly model: Uint8Array;
@@ -37,8 +48,26 @@ function batchInputs(graph: G.Graph, options: StepGraphOptions) {
     real: graph.input('real', 'float32', [b, 3, s, s]),
     realAus: graph.input('real_aus', 'float32', [b, c]),
     targetAus: graph.input('target_aus', 'float32', [b, c]),
+    ...(options.geometry ? { warp: warpInputs(graph, b, s) } : {}),
   };
 }
+
+function warpInputs(graph: G.Graph, b: number, s: number): BatchWarp {
+  const [forward, inverse] = WARP_INPUTS.map((direction) => {
+    const index = graph.input(`${direction}_index`, 'int64', [b, 1, WARP_TAPS * s * s]);
+    const weight = graph.input(`${direction}_weight`, 'float32', [b, 1, WARP_TAPS * s * s]);
+    return (image: G.Value) => warpImage(image, index, weight);
+  });
+  return { forward, inverse };
+}
+
+/** The terms each critic part differentiates. */
+const CRITIC_PART_TERMS: Record<CriticPart, readonly string[] | null> = {
+  'main+gp': null,
+  main: ['D/real', 'D/cond', 'D/fake'],
+  gp: ['D/gp'],
+  r1: ['D/r1'],
+};
 
 function finish(graph: G.Graph, terms: LossTerms, differentiate: readonly string[], params: ReadonlyMap<string, G.Value>): StepGraph {
   for (const [key, value] of Object.entries(terms)) graph.output(LOSS_PREFIX + key, value);
@@ -54,8 +83,10 @@ export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'm
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const inputs = batchInputs(graph, options);
   const alpha = graph.input('alpha', 'float32', [options.batchSize, 1, 1, 1]);
-  const all = criticLosses(gen, critic, { ...inputs, alpha }, options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS);
-  const wanted = part === 'main' ? ['D/real', 'D/cond', 'D/fake'] : part === 'gp' ? ['D/gp'] : Object.keys(all);
+  const all = criticLosses(gen, critic, { ...inputs, alpha }, options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
+  const wanted = CRITIC_PART_TERMS[part] ?? Object.keys(all);
+  const missing = wanted.filter((k) => !(k in all));
+  if (missing.length) throw new Error(`critic part "${part}" needs ${missing.join(', ')}, which the ${options.lossOptions?.adversarial ?? 'wgan-gp'} objective does not have`);
   const terms = Object.fromEntries(wanted.map((k) => [k, all[k]]));
   return finish(graph, terms, wanted, critic.params);
 }
@@ -64,6 +95,6 @@ export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
   const graph = new G.Graph('generator-step');
   const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
-  const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS);
+  const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
   return finish(graph, terms, Object.keys(terms), gen.params);
 }

@@ -4,11 +4,17 @@ import { createSession, runSession, type HostTensor, type Session } from '../inf
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
 import {
-  buildCriticStep, buildGeneratorStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX,
+  buildCriticStep, buildGeneratorStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX, WARP_INPUTS,
   type CriticPart, type StepGraph, type StepGraphOptions,
 } from './step-graphs';
 
 export type Weights = Map<string, Float32Array>;
+
+/** A batch of sampling tables: for each sample and output pixel, four source pixels and weights ([B, 4 * S * S]). */
+export interface BatchWarpTables {
+  readonly index: BigInt64Array;
+  readonly weight: Float32Array;
+}
 
 /** One training batch. Layouts: real [B, 3, S, S] in [-1, 1]; AUs [B, 17] in [0, 1]; alpha [B] in [0, 1]. */
 export interface StepBatch {
@@ -16,6 +22,8 @@ export interface StepBatch {
   readonly realAus: Float32Array;
   readonly targetAus: Float32Array;
   readonly alpha: Float32Array;
+  /** Geometry: each real crop warped to its target landmarks (forward) and back (inverse). */
+  readonly warp?: Readonly<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
 }
 
 export interface StepResult {
@@ -83,6 +91,14 @@ export class StepRunner {
       target_aus: { data: batch.targetAus, dims: [b, c] },
     };
     if (withAlpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
+    if (this.options.geometry) {
+      if (!batch.warp) throw new Error('the step graphs warp their input, but the batch has no warp tables');
+      for (const direction of WARP_INPUTS) {
+        const dims = [b, 1, 4 * s * s];
+        feeds[`${direction}_index`] = { data: batch.warp[direction].index, dims };
+        feeds[`${direction}_weight`] = { data: batch.warp[direction].weight, dims };
+      }
+    }
     addWeights(feeds, G_PREFIX, this.gSpecs, g);
     addWeights(feeds, D_PREFIX, this.dSpecs, d);
     const wanted = new Set(compiled.session.inputNames);

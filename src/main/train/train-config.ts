@@ -1,7 +1,7 @@
 // Every training hyperparameter in one place, each with the original GANimation default and a
 // one-line doc; public options are filled once into this fully specified form.
 import { presetByName, type PresetName } from '../model/config';
-import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from '../model/losses';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
 
@@ -19,6 +19,14 @@ export interface TrainConfig {
   /** Share of the run, at its end, over which the learning rate decays linearly to 0 (original: last third). */
   readonly decayFraction: number;
   readonly lossWeights: LossWeights;
+  /** 'wgan-gp' (original), or 'non-saturating' / 'hinge' with a lazy R1 penalty (lossWeights.r1 is its gamma). */
+  readonly adversarialLoss: AdversarialLoss;
+  /** Critic steps between R1 steps (non-saturating and hinge objectives); the term is scaled by it. */
+  readonly r1Every: number;
+  /** 'attention': the original mean(A); 'changed-area': mean(1 - A), the share of the face repainted. */
+  readonly attentionPenalty: AttentionPenalty;
+  /** Decay of an exponential moving average of the generator weights, which is then the exported model (0: off). */
+  readonly emaDecay: number;
   /** Target AUs = another sample's AUs + U(-n, n) (original: 0.1). */
   readonly targetNoise: number;
   /** 'combined' takes one critic step on main + GP; 'separate' steps GP after main, as the original. */
@@ -47,6 +55,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   adam: DEFAULT_ADAM,
   decayFraction: 1 / 3,
   lossWeights: DEFAULT_LOSS_WEIGHTS,
+  adversarialLoss: 'wgan-gp',
+  r1Every: 16,
+  attentionPenalty: 'attention',
+  emaDecay: 0,
   targetNoise: 0.1,
   gradientPenaltyStep: 'combined',
   flip: true,
@@ -64,13 +76,14 @@ export class TrainConfigError extends Error {
 
 /** Fills defaults and validates; the error names the field. */
 export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
-  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...options };
+  // Loss weights merge key by key, so a checkpoint from before a term existed gets its default.
+  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...options, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, ...options.lossWeights } };
   presetByName(cfg.preset);
-  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints'] as const;
+  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints', 'r1Every'] as const;
   for (const key of positiveInt) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
   }
-  const fractions = ['decayFraction', 'validationFraction', 'targetNoise'] as const;
+  const fractions = ['decayFraction', 'validationFraction', 'targetNoise', 'emaDecay'] as const;
   for (const key of fractions) {
     if (!(cfg[key] >= 0 && cfg[key] <= 1)) throw new TrainConfigError(`${key} must be within [0, 1], got ${cfg[key]}`);
   }
@@ -78,8 +91,15 @@ export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
   if (!['combined', 'separate'].includes(cfg.gradientPenaltyStep)) {
     throw new TrainConfigError(`gradientPenaltyStep must be 'combined' or 'separate', got ${cfg.gradientPenaltyStep}`);
   }
+  if (!ADVERSARIAL_LOSSES.includes(cfg.adversarialLoss)) throw new TrainConfigError(`adversarialLoss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got ${cfg.adversarialLoss}`);
+  if (!ATTENTION_PENALTIES.includes(cfg.attentionPenalty)) throw new TrainConfigError(`attentionPenalty must be one of ${ATTENTION_PENALTIES.join(', ')}, got ${cfg.attentionPenalty}`);
+  for (const [key, value] of Object.entries(cfg.lossWeights)) {
+    if (!(Number.isFinite(value) && value >= 0)) throw new TrainConfigError(`lossWeights.${key} must be a number >= 0, got ${value}`);
+  }
   return cfg;
 }
+
+export const lossOptionsOf = (cfg: TrainConfig): LossOptions => ({ adversarial: cfg.adversarialLoss, attentionPenalty: cfg.attentionPenalty, r1Every: cfg.r1Every });
 
 /** Learning rate at a critic step: constant, then linear decay to 0 over the last `decayFraction` of the run. */
 export function learningRateAt(cfg: TrainConfig, step: number): number {
@@ -88,4 +108,8 @@ export function learningRateAt(cfg: TrainConfig, step: number): number {
   return cfg.adam.lr * Math.max(0, (cfg.steps - step) / (cfg.steps - decayStart));
 }
 
-export const criticPartsFor = (cfg: TrainConfig): CriticPart[] => (cfg.gradientPenaltyStep === 'combined' ? ['main+gp'] : ['main', 'gp']);
+/** The critic graphs a run compiles: WGAN-GP's combined or separate steps, or the main step plus the lazy R1 step. */
+export function criticPartsFor(cfg: TrainConfig): CriticPart[] {
+  if (cfg.adversarialLoss !== 'wgan-gp') return cfg.lossWeights.r1 > 0 ? ['main', 'r1'] : ['main'];
+  return cfg.gradientPenaltyStep === 'combined' ? ['main+gp'] : ['main', 'gp'];
+}

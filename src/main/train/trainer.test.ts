@@ -74,4 +74,23 @@ describe('trainer', () => {
     for (const [k, w] of weights) expect(run.generator.get(k), k).toEqual(w);
     await expect(train({ runDir: tmp(), config: { ...config, preset: 'light', steps: 1 }, ...data, resume: false, initGenerator: start })).rejects.toThrow(/does not fit the light preset/);
   });
+
+  it('trains with the studio recipe options: non-saturating loss with lazy R1, changed-area penalty, reconstruction and a moving average', async () => {
+    const dir = tmp();
+    const studio = resolveTrainConfig({ ...config, criticPerGenerator: 1, adversarialLoss: 'non-saturating', r1Every: 2, attentionPenalty: 'changed-area', emaDecay: 0.5, lossWeights: { reconstruction: 5, r1: 1 } as never });
+    expect(studio.lossWeights.cycle).toBe(10);
+    const events: TrainEvent[] = [];
+    const run = await train({ runDir: dir, config: studio, ...data, resume: false, onEvent: (e) => events.push(e) });
+    const last = events.filter((e) => e.type === 'progress').pop();
+    for (const key of ['D/real', 'D/fake', 'D/r1', 'G/adv', 'G/rec', 'G/mask']) expect(Number.isFinite(last?.type === 'progress' ? last.losses[key] : NaN), key).toBe(true);
+    const ckpt = latestCheckpoint(path.join(dir, 'checkpoints'))!;
+    expect(fs.existsSync(path.join(ckpt, 'generator-ema.safetensors'))).toBe(true);
+    // The run returns the average, which lags the trained weights.
+    const trained = readSafetensors(path.join(ckpt, 'generator.safetensors'));
+    const ema = readSafetensors(path.join(ckpt, 'generator-ema.safetensors'));
+    const name = [...trained.keys()][0];
+    expect(run.generator.get(name)).toEqual(ema.get(name)!.data);
+    expect(ema.get(name)!.data).not.toEqual(trained.get(name)!.data);
+    expect(() => resolveTrainConfig({ adversarialLoss: 'lsgan' as never })).toThrow(/adversarialLoss must be one of wgan-gp, non-saturating, hinge/);
+  });
 });

@@ -12,7 +12,7 @@ import { BatchSampler, type CropSet } from './batches';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import { SampleRenderer } from './samples';
 import { StepRunner, type StepBatch, type Weights } from './step-runner';
-import { criticPartsFor, learningRateAt, type TrainConfig } from './train-config';
+import { criticPartsFor, learningRateAt, lossOptionsOf, type TrainConfig } from './train-config';
 
 export type TrainEvent =
   | { type: 'progress'; phase: 'training'; step: number; totalSteps: number; epoch: number; imagesPerSecond: number; etaSeconds: number; losses: Record<string, number>; lr: number }
@@ -41,6 +41,18 @@ interface Nets {
   adamG: AdamState;
   adamD: AdamState;
   state: TrainState;
+  /** Moving average of g (TrainConfig.emaDecay > 0): what samples show and the model exports. */
+  ema: Weights | null;
+}
+
+const copyOf = (w: ReadonlyMap<string, Float32Array>): Weights => new Map([...w].map(([k, v]) => [k, new Float32Array(v)]));
+
+/** ema <- decay * ema + (1 - decay) * g, in place. */
+function updateEma(ema: Weights, g: Weights, decay: number): void {
+  for (const [name, avg] of ema) {
+    const w = g.get(name) as Float32Array;
+    for (let i = 0; i < avg.length; i++) avg[i] = decay * avg[i] + (1 - decay) * w[i];
+  }
 }
 
 const shapesOf = (specs: ParamSpec[]) => new Map(specs.map((s) => [s.name, s.shape]));
@@ -53,12 +65,13 @@ function startOrResume(run: TrainRun): Nets {
     if (ckpt.state.manifestHash !== run.manifestHash) {
       throw new Error(`cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs)`);
     }
-    return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state };
+    const ema = run.config.emaDecay > 0 ? (ckpt.generatorEma ?? copyOf(ckpt.generator)) : null;
+    return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state, ema };
   }
   const g = run.initGenerator ? checkedCopy(run.initGenerator, generatorParamSpecs(preset.generator), preset.name) : initWeights(generatorParamSpecs(preset.generator), run.config.seed);
   const d = initWeights(criticParamSpecs(preset.critic), run.config.seed + 1);
   const state: TrainState = { step: 0, generatorSteps: 0, sampler: null, config: run.config, manifestHash: run.manifestHash, elapsedMs: 0, losses: {} };
-  return { g, d, adamG: newAdamState(g), adamD: newAdamState(d), state };
+  return { g, d, adamG: newAdamState(g), adamD: newAdamState(d), state, ema: run.config.emaDecay > 0 ? copyOf(g) : null };
 }
 
 function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpec[], presetName: string): Weights {
@@ -79,7 +92,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const nets = startOrResume(run);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise }, nets.state.sampler ?? undefined);
   const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise }) : null;
-  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights }, criticPartsFor(cfg));
+  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg) }, criticPartsFor(cfg));
   const samples = await SampleRenderer.create(preset.generator);
   const ckptDir = path.join(run.runDir, 'checkpoints');
   const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
@@ -97,13 +110,13 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   let lastCheckpoint = performance.now();
   const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses });
   const checkpoint = () => {
-    const folder = saveCheckpoint(ckptDir, { state: snapshot(), generator: nets.g, critic: nets.d, adamG: nets.adamG, adamD: nets.adamD }, shapes, cfg.keepCheckpoints);
+    const folder = saveCheckpoint(ckptDir, { state: snapshot(), generator: nets.g, critic: nets.d, adamG: nets.adamG, adamD: nets.adamD, ...(nets.ema ? { generatorEma: nets.ema } : {}) }, shapes, cfg.keepCheckpoints);
     lastCheckpoint = performance.now();
     emit({ type: 'checkpoint', step, folder });
   };
   const writeSample = async () => {
     const file = path.join(run.runDir, 'samples', `step-${String(step).padStart(7, '0')}.png`);
-    await samples.write(file, nets.g, run.validation.count > 0 ? run.validation : run.train, 4);
+    await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4);
     emit({ type: 'sample', step, file });
   };
 
@@ -113,11 +126,12 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
       // 1. data
       const batch = sampler.next();
       // 2. critic
-      losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr)) };
+      losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr, step)) };
       // 3. generator, every criticPerGenerator critic steps
       if ((step + 1) % cfg.criticPerGenerator === 0) {
         const result = await runner.runGenerator(nets.g, nets.d, batch);
         adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
+        if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
         losses = { ...losses, ...result.losses, 'G/total': sumOf(result.losses) };
         generatorSteps++;
       }
@@ -133,7 +147,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
     checkpoint();
     await writeSample();
     emit({ type: 'done', step, cancelled: step < cfg.steps, elapsedMs: snapshot().elapsedMs, losses });
-    return { generator: nets.g, state: snapshot() };
+    return { generator: nets.ema ?? nets.g, state: snapshot() };
   } finally {
     await runner.dispose();
     await samples.dispose();
@@ -141,8 +155,17 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   }
 }
 
-async function criticStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number): Promise<Record<string, number>> {
+async function criticStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number, step: number): Promise<Record<string, number>> {
   const adam = { ...cfg.adam, lr };
+  if (cfg.adversarialLoss !== 'wgan-gp') {
+    const main = await runner.runCritic(nets.g, nets.d, batch, 'main');
+    adamStep(nets.d, main.grads, nets.adamD, adam);
+    if (!runner.criticParts.includes('r1') || step % cfg.r1Every !== 0) return { ...main.losses, 'D/total': sumOf(main.losses) };
+    // Lazy R1: its own step every r1Every critic steps, the term already scaled by the interval.
+    const r1 = await runner.runCritic(nets.g, nets.d, batch, 'r1');
+    adamStep(nets.d, r1.grads, nets.adamD, adam);
+    return { ...main.losses, ...r1.losses, 'D/total': sumOf(main.losses) + r1.losses['D/r1'] / cfg.r1Every };
+  }
   if (cfg.gradientPenaltyStep === 'combined') {
     const r = await runner.runCritic(nets.g, nets.d, batch);
     adamStep(nets.d, r.grads, nets.adamD, adam);
