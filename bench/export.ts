@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { addKey } from '../src/shared/timeline/edits';
 import { timelineOf, type Project } from '../src/shared/project/schema';
-import { cropFace, decodeImage, PasteKernel, planPaste } from '../src/main/face';
+import { decodeImage } from '../src/main/face';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
 import { GeneratorThread } from '../src/main/infer/generator-thread';
 import { PRESETS } from '../src/main/model/config';
@@ -16,8 +16,9 @@ import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
 import { newProject } from '../src/main/project/new-project';
-import { exportVideo, footprintRect } from '../src/main/render/export-video';
+import { exportVideo } from '../src/main/render/export-video';
 import { resolveFfmpeg } from '../src/main/render/ffmpeg-path';
+import { Scene } from '../src/main/render/scene';
 import { rgbToYuv420, yuv420Bytes } from '../src/main/render/yuv420';
 
 const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
@@ -68,20 +69,19 @@ async function main(): Promise<void> {
   const outputs = await engine.generate(image, aus, 8);
   const rawMs = performance.now() - t0;
   const rawCpu = cpuSeconds(cpu1);
-  // Compositing alone, as export does it per frame: faces blended at full resolution into an RGB
-  // frame, then the rectangle they cover converted to the yuv420p that ffmpeg reads.
+  // Compositing alone, as export does it per frame: the scene blends the faces at full resolution
+  // into an RGB frame, then the rectangle they cover is converted to the yuv420p that ffmpeg reads.
   const picture = await decodeImage(photo);
-  const paste = planPaste(picture, cropFace(picture, { landmarks: project.faces[0].landmarks }, { size: s }).transform);
-  const faces = [{ id: project.faces[0].id, image, paste, cache: new Map() }];
-  const rect = footprintRect(picture.width, faces);
+  const scene = new Scene(picture, [project.faces[0]], s);
+  const faceId = project.faces[0].id;
+  const rect = scene.footprint;
   if (!rect) throw new Error('no footprint');
-  const kernel = new PasteKernel(picture, [paste]);
   const yuv = new Uint8Array(yuv420Bytes(picture.width, picture.height));
   const [t2, cpu2] = [performance.now(), process.cpuUsage()];
-  for (const out of outputs) {
-    kernel.composite([out]);
-    rgbToYuv420(kernel.frame, picture.width, picture.height, yuv, rect);
-  }
+  outputs.forEach((output, i) => {
+    scene.render(new Map([[faceId, { aus: aus[i], output }]]));
+    rgbToYuv420(scene.frame, picture.width, picture.height, yuv, rect);
+  });
   const compositeMsPerFrame = (performance.now() - t2) / outputs.length;
   const compositeCpu = (cpuSeconds(cpu2) * result.frames) / outputs.length;
   const pct = (ms: number) => `${((100 * ms) / result.totalMs).toFixed(1)}%`;
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   console.log('| part | CPU s | share |');
   console.log('|---|---:|---:|');
   console.log(`| generation (the rest of the export's own process) | ${generationCpu.toFixed(2)} | ${cpuPct(generationCpu)} |`);
-  console.log(`| compositing + yuv conversion (${compositeMsPerFrame.toFixed(1)} ms a frame alone, ${paste.pixel.length} px) | ${compositeCpu.toFixed(2)} | ${cpuPct(compositeCpu)} |`);
+  console.log(`| compositing + yuv conversion (${compositeMsPerFrame.toFixed(1)} ms a frame alone, ${scene.faces[0].paste.pixel.length} px) | ${compositeCpu.toFixed(2)} | ${cpuPct(compositeCpu)} |`);
   console.log(`| encoding (ffmpeg, libx264 veryfast) | ${ffmpegCpu.toFixed(2)} | ${cpuPct(ffmpegCpu)} |`);
   console.log(`generator alone: ${rawCpu.toFixed(2)} CPU s; compositing + encoding: ${cpuPct(compositeCpu + ffmpegCpu)} of the export's CPU time`);
   fs.rmSync(dir, { recursive: true, force: true });

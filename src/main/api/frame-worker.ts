@@ -3,67 +3,53 @@
 // process serving the window. Main keeps only each photo's metadata.
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
-import { cropFace, decodeImage, detectFaces, estimateAus, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
-import { GeneratorEngine, type GeneratedFrame } from '../infer/generator-engine';
+import { decodeImage, detectFaces, estimateAus, PasteKernel, type RgbImage } from '../face';
+import { GeneratorEngine } from '../infer/generator-engine';
+import { Scene } from '../render/scene';
 import { rpcClient, serveRpc } from '../workers/rpc';
 import type { SessionFace } from './studio-session';
 
 interface Held {
   readonly photo: RgbImage;
   readonly faces: readonly SessionFace[];
-  /** Per model crop size: every face's crop tensor and paste plan, and the kernel that pastes them. */
-  readonly scenes: Map<number, Scene>;
-  /** The render in progress: renders of one photo run one at a time, as they share its kernel's frame. */
+  /** Per model crop size: the scene of every face, and the attention overlay's kernel over it. */
+  readonly scenes: Map<number, PreviewScene>;
+  /** The render in progress: renders of one photo run one at a time, as they share its scene's frame. */
   queue: Promise<unknown>;
 }
 
-interface Scene {
-  readonly images: Map<number, Float32Array>;
-  readonly plans: PastePlan[];
-  readonly kernel: PasteKernel;
+interface PreviewScene {
+  readonly scene: Scene;
   /** The attention overlay's kernel (over black) and its white "color", made when first asked for. */
   overlay: { kernel: PasteKernel; white: Float32Array } | null;
 }
 
-function sceneFor(open: Held, size: number): Scene {
-  let scene = open.scenes.get(size);
-  if (!scene) {
-    const prepared = open.faces.map((face) => ({ face, ...cropFace(open.photo, face, { size }) }));
-    const plans = prepared.map((p) => planPaste(open.photo, p.transform));
-    scene = {
-      images: new Map(prepared.map((p) => [p.face.id, rgbToTensor(p.crop)])),
-      plans,
-      kernel: new PasteKernel(open.photo, plans),
-      overlay: null,
-    };
-    open.scenes.set(size, scene);
+function sceneFor(open: Held, size: number): PreviewScene {
+  let held = open.scenes.get(size);
+  if (!held) {
+    held = { scene: new Scene(open.photo, open.faces, size), overlay: null };
+    open.scenes.set(size, held);
   }
-  return scene;
+  return held;
 }
 
 async function renderFrame(open: Held, args: RenderArgs) {
   const t0 = performance.now();
   const engine = await GeneratorEngine.load(args.model);
-  const scene = sceneFor(open, engine.imageSize);
-  const outputs = new Map<number, GeneratedFrame>();
-  for (const r of args.requests) {
-    const image = scene.images.get(r.faceId);
-    if (!image) throw new StudioError('no-such-face', `the photo has no face ${r.faceId}`);
-    const [out] = await engine.generate(image, [Float32Array.from(r.aus)]);
-    outputs.set(r.faceId, out);
-  }
-  scene.kernel.composite(open.faces.map((f) => outputs.get(f.id) ?? null));
+  const preview = sceneFor(open, engine.imageSize);
+  const { scene } = preview;
+  const renders = await scene.generateFaces(engine, args.requests.map((r) => ({ faceId: r.faceId, aus: Float32Array.from(r.aus) })));
   const size = { width: open.photo.width, height: open.photo.height };
-  const imageUrl = await dataUrl({ ...size, data: scene.kernel.frame }, args.previewSide);
+  const imageUrl = await dataUrl({ ...size, data: scene.render(renders) }, args.previewSide);
   let attentionUrl: string | undefined;
   if (args.attention) {
     // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
     // how much of it the generator repaints.
-    scene.overlay ??= { kernel: new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.plans), white: new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) };
-    const { kernel, white } = scene.overlay;
-    kernel.composite(open.faces.map((f) => {
-      const out = outputs.get(f.id);
-      return out ? { color: white, attention: out.attention } : null;
+    preview.overlay ??= { kernel: new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.faces.map((f) => f.paste)), white: new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) };
+    const { kernel, white } = preview.overlay;
+    kernel.composite(scene.faces.map((f) => {
+      const render = renders.get(f.id);
+      return render ? { color: white, attention: render.output.attention } : null;
     }));
     attentionUrl = await dataUrl({ ...size, data: kernel.frame }, args.previewSide);
   }

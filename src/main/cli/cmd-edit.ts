@@ -1,9 +1,10 @@
 // `ganimation edit`: changes the expression of one or all faces in a full photo and writes the
 // full-resolution result.
 import { emotionAus, EMOTIONS, isEmotion } from '../../shared/emotions';
-import { cropFace, decodeImage, detectFaces, encodeImage, estimateAus, pasteBack, rgbToTensor, type FaceLayer } from '../face';
+import { decodeImage, detectFaces, encodeImage, estimateAus } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { parseDevice } from '../infer/providers';
+import { Scene } from '../render/scene';
 import { UsageError } from './args';
 import { parseAus } from './aus-arg';
 import type { Command } from './command';
@@ -34,17 +35,15 @@ export const editCommand: Command = {
     const which = (flags.face as string | undefined) ?? 'all';
     const chosen = which === 'all' ? faces : faces.filter((f) => String(f.id) === which);
     if (chosen.length === 0) throw new UsageError(`--face ${which}: the photo has faces ${faces.map((f) => f.id).join(', ')}`);
-    const layers: FaceLayer[] = [];
-    for (const face of chosen) {
-      const { crop, transform } = cropFace(photo, face, { size: engine.imageSize });
-      const source = estimateAus(face);
-      const target = flags.preset
-        ? Float32Array.from(emotionAus(flags.preset as (typeof EMOTIONS)[number], (flags.intensity as number | undefined) ?? 1))
-        : parseAus(flags.aus as string, source);
-      const [frame] = await engine.generate(rgbToTensor(crop), [target]);
-      layers.push({ transform, color: frame.color, attention: frame.attention });
-    }
-    await encodeImage(pasteBack(photo, layers), flags.out as string);
-    console.log(`${flags.out}: ${layers.length} face(s) edited`);
+    const preset = flags.preset as (typeof EMOTIONS)[number] | undefined;
+    const requests = chosen.map((face) => ({
+      faceId: face.id,
+      aus: preset ? Float32Array.from(emotionAus(preset, (flags.intensity as number | undefined) ?? 1)) : parseAus(flags.aus as string, estimateAus(face)),
+    }));
+    // The scene the studio previews and exports through, so an edited photo is one of their frames.
+    const scene = new Scene(photo, chosen, engine.imageSize);
+    const frame = scene.render(await scene.generateFaces(engine, requests));
+    await encodeImage({ width: photo.width, height: photo.height, data: frame }, flags.out as string);
+    console.log(`${flags.out}: ${requests.length} face(s) edited`);
   },
 };

@@ -137,6 +137,7 @@ export class PasteKernel {
   /** The output frame (RGB bytes, the photo's size); valid until the kernel is dropped. */
   readonly frame: Uint8Array;
   private readonly photo: Uint8Array;
+  private readonly width: number;
   private readonly placed: PlacedPlan[];
   private readonly memory: WasmMemory;
   private readonly blend: (n: number, pixel: number, tap: number, weights: number, hwc: number, row: number, base: number, out: number) => void;
@@ -160,6 +161,7 @@ export class PasteKernel {
     const buffer = this.memory.buffer;
     this.frame = new Uint8Array(buffer, this.frameAt, photo.data.length);
     this.photo = new Uint8Array(buffer, this.photoAt, photo.data.length);
+    this.width = photo.width;
     this.photo.set(photo.data);
     this.frame.set(photo.data);
     for (const p of layout) {
@@ -186,6 +188,19 @@ export class PasteKernel {
       const { plan } = p;
       this.blend(plan.pixel.length, p.pixel, p.tap, p.weights, p.hwc, 16 * plan.size, k === first ? this.photoAt : this.frameAt, this.frameAt);
     });
+  }
+
+  /**
+   * Replaces a rectangle of the photo that faces blend over (a face region warped at full
+   * resolution), in the frame too; `rgb` holds the rectangle's rows. It holds until replaced again.
+   */
+  rebase(rect: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number }, rgb: Uint8Array): void {
+    const row = 3 * (rect.x1 - rect.x0);
+    for (let y = rect.y0; y < rect.y1; y++) {
+      const line = rgb.subarray(row * (y - rect.y0), row * (y - rect.y0 + 1));
+      this.photo.set(line, 3 * (y * this.width + rect.x0));
+      this.frame.set(line, 3 * (y * this.width + rect.x0));
+    }
   }
 
   /** [a, 127.5 (r + 1), 127.5 (g + 1), 127.5 (b + 1)] per crop pixel, as the blend reads it. */

@@ -17,7 +17,7 @@ import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
 import { newProject } from '../project/new-project';
 import { saveProject } from '../project/project-file';
-import { exportVideo, footprintRect, type ExportOptions, type FacePlan } from './export-video';
+import { exportVideo, type ExportOptions } from './export-video';
 import { resolveFfmpeg } from './ffmpeg-path';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
@@ -123,25 +123,5 @@ describe.skipIf(!have)('exportVideo', () => {
     await expect(exportVideo(project, path.join(tmp, 'portrait.jpg'), engine, { ...options(out), signal: controller.signal, onProgress: (p) => p.framesEncoded === 3 && controller.abort() })).rejects.toThrow(/cancelled/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('partial'))).toEqual([]);
-  });
-});
-
-describe('footprintRect', () => {
-  it('is the bounding box of every pixel the faces may paint, and null without faces', () => {
-    const photo = { width: 160, height: 120 };
-    const faces: FacePlan[] = [
-      { id: 1, image: new Float32Array(0), cache: new Map(), paste: planPaste(photo, { size: 16, centerX: 40, centerY: 30, scale: 2, angle: 0.3 }) },
-      { id: 2, image: new Float32Array(0), cache: new Map(), paste: planPaste(photo, { size: 16, centerX: 150, centerY: 100, scale: 2, angle: 0 }) },
-    ];
-    const rect = footprintRect(photo.width, faces)!;
-    const xy = faces.flatMap((f) => Array.from(f.paste.pixel, (p) => [(p / 3) % photo.width, Math.floor(p / 3 / photo.width)]));
-    expect(rect).toEqual({
-      x0: Math.min(...xy.map((q) => q[0])),
-      y0: Math.min(...xy.map((q) => q[1])),
-      x1: Math.max(...xy.map((q) => q[0])) + 1,
-      y1: Math.max(...xy.map((q) => q[1])) + 1,
-    });
-    expect(rect.x1).toBe(160); // the second face runs off the right edge: clipped to the photo
-    expect(footprintRect(photo.width, [])).toBeNull();
   });
 });

@@ -1,16 +1,16 @@
 // Exports a project as video: frames sampled at the output fps, each face's AU vector per frame,
-// identical vectors generated once, generator calls batched, faces composited into the
-// full-resolution photo through the paste-back plans, frames piped to ffmpeg.
+// identical vectors generated once, generator calls batched, frames composited by the scene (as the
+// preview's are) at full photo resolution, and piped to ffmpeg.
 import { StudioError } from '../../shared/errors';
 import type { Project } from '../../shared/project/schema';
 import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
 import { timelineOf } from '../../shared/project/schema';
-import { cropFace, decodeImage, PasteKernel, planPaste, rgbToTensor, type PastePlan, type RgbImage } from '../face';
-import type { GeneratedFrame } from '../infer/generator-engine';
+import { decodeImage } from '../face';
 import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
 import { inputPixelFormat, type EncodeSettings, type OutputSize, type VideoFormat } from './ffmpeg-args';
-import { rgbToYuv420, yuv420Bytes, type Rect } from './yuv420';
+import { Scene, type FaceRender } from './scene';
+import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
 export interface ExportOptions {
   readonly format: VideoFormat;
@@ -46,21 +46,9 @@ export interface ExportReport {
   readonly encodingMs: number;
 }
 
-export interface FacePlan {
-  readonly id: number;
-  readonly image: Float32Array;
-  readonly paste: PastePlan;
-  readonly cache: Map<string, GeneratedFrame>;
-}
-
 /** Faces with no keyframes render as themselves: they are left untouched rather than regenerated. */
-function animatedFaces(project: Project, photo: RgbImage, engine: FrameGenerator): FacePlan[] {
-  return project.faces
-    .filter((f) => Object.values(f.tracks).some((t) => (t?.length ?? 0) > 0))
-    .map((f) => {
-      const { crop, transform } = cropFace(photo, { landmarks: f.landmarks }, { size: engine.imageSize });
-      return { id: f.id, image: rgbToTensor(crop), paste: planPaste(photo, transform), cache: new Map() };
-    });
+function animatedFaces(project: Project): Project['faces'] {
+  return project.faces.filter((f) => Object.values(f.tracks).some((t) => (t?.length ?? 0) > 0));
 }
 
 /** Output frame buffers handed to ffmpeg before the first is reused (3 MB each at 1080p yuv420p). */
@@ -120,7 +108,8 @@ export async function exportVideo(
   if (photo.width !== project.photo.width || photo.height !== project.photo.height) {
     throw new StudioError('photo-changed', `${photoPath} is ${photo.width}x${photo.height}; the project expects ${project.photo.width}x${project.photo.height}`);
   }
-  const faces = animatedFaces(project, photo, engine);
+  const scene = new Scene(photo, animatedFaces(project), engine.imageSize);
+  const caches = new Map(scene.faces.map((f) => [f.id, new Map<string, FaceRender>()]));
   const timeline = timelineOf(project);
   const [start, end] = options.range ?? [0, project.duration];
   const times = frameTimes(project.duration, options.fps, start, Math.min(end, project.duration));
@@ -135,10 +124,10 @@ export async function exportVideo(
     options.onProgress?.({ stage, framesGenerated: done, framesEncoded: done, totalFrames: times.length, framesPerSecond: rate, etaSeconds: (times.length - done) / Math.max(rate, 1e-9) });
   };
   const chunkSize = options.batchSize * 4;
-  const generation = new ChunkQueue((start) => generateChunk(faces, timeline, times.slice(start, start + chunkSize), engine, options.batchSize));
+  const generation = new ChunkQueue((start) => generateChunk(scene, caches, timeline, times.slice(start, start + chunkSize), engine, options.batchSize));
   try {
     report('preparing', 0);
-    const frames = new FrameWriter(photo, faces, inputPixelFormat(options.format));
+    const frames = new FrameWriter(scene, inputPixelFormat(options.format));
     let frameIndex = 0;
     for (let chunk = 0; chunk < times.length; chunk += chunkSize) {
       // Generation runs a few chunks ahead on onnxruntime's threads, so that it never waits for
@@ -186,24 +175,20 @@ interface FrameSlot {
 }
 
 /**
- * Output frames in the layout ffmpeg reads. Faces are composited into one RGB frame (PasteKernel),
- * and only the rectangle they cover is copied or converted into the output buffer: the rest of
- * each buffer keeps the photo's pixels, written once. Buffers are recycled (fresh 8-bit frames of a
- * large photo cost more than compositing); a buffer is reused only after ffmpeg's stdin has taken
- * it, and several frames in flight keep ffmpeg fed while this thread composites.
+ * Output frames in the layout ffmpeg reads. The scene composites each frame in RGB, and only the
+ * rectangle its faces can change is copied or converted into the output buffer: the rest of each
+ * buffer keeps the photo's pixels, written once. Buffers are recycled (fresh 8-bit frames of a large
+ * photo cost more than compositing); a buffer is reused only after ffmpeg's stdin has taken it, and
+ * several frames in flight keep ffmpeg fed while this thread composites.
  */
 class FrameWriter {
   private readonly slots: FrameSlot[];
-  private readonly kernel: PasteKernel;
-  private readonly rect: Rect | null;
 
   constructor(
-    private readonly photo: RgbImage,
-    private readonly faces: readonly FacePlan[],
+    private readonly scene: Scene,
     private readonly layout: 'yuv420p' | 'rgb24',
   ) {
-    this.kernel = new PasteKernel(photo, faces.map((f) => f.paste));
-    this.rect = footprintRect(photo.width, faces);
+    const { photo } = scene;
     let background = photo.data;
     if (layout === 'yuv420p') {
       background = new Uint8Array(yuv420Bytes(photo.width, photo.height));
@@ -217,16 +202,16 @@ class FrameWriter {
   }
 
   /** Writes one frame's faces into a slot whose earlier frame ffmpeg has taken. */
-  compose(slot: FrameSlot, outputs: Map<number, GeneratedFrame>): void {
-    if (!this.rect) return;
-    this.kernel.composite(this.faces.map((f) => outputs.get(f.id) as GeneratedFrame));
-    const { width, height } = this.photo;
-    const { frame } = this.kernel;
+  compose(slot: FrameSlot, renders: ReadonlyMap<number, FaceRender>): void {
+    const rect = this.scene.footprint;
+    if (!rect) return;
+    const frame = this.scene.render(renders);
+    const { width, height } = this.scene.photo;
     if (this.layout === 'yuv420p') {
-      rgbToYuv420(frame, width, height, slot.data, this.rect);
+      rgbToYuv420(frame, width, height, slot.data, rect);
       return;
     }
-    const { x0, y0, x1, y1 } = this.rect;
+    const { x0, y0, x1, y1 } = rect;
     for (let y = y0; y < y1; y++) slot.data.set(frame.subarray(3 * (y * width + x0), 3 * (y * width + x1)), 3 * (y * width + x0));
   }
 
@@ -235,40 +220,24 @@ class FrameWriter {
   }
 }
 
-/** The photo rectangle that any face's paste can change; null when no face is animated. */
-export function footprintRect(width: number, faces: readonly FacePlan[]): Rect | null {
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const face of faces) {
-    for (const p of face.paste.pixel) {
-      const i = p / 3;
-      const x = i % width;
-      const y = (i - x) / width;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      if (y >= y1) y1 = y + 1;
-    }
-  }
-  return x1 > x0 ? { x0, y0, x1, y1 } : null;
-}
-
-/** Every face's generated output for each frame of a chunk; AU vectors seen before come from the cache. */
-async function generateChunk(faces: FacePlan[], timeline: ReturnType<typeof timelineOf>, times: number[], engine: FrameGenerator, batchSize: number) {
+/** Every face's render for each frame of a chunk; AU vectors seen before come from the face's cache. */
+async function generateChunk(scene: Scene, caches: Map<number, Map<string, FaceRender>>, timeline: ReturnType<typeof timelineOf>, times: number[], engine: FrameGenerator, batchSize: number) {
   const ausPerFrame = times.map((t) => evaluate(timeline, t));
   let generated = 0;
-  for (const face of faces) {
+  for (const face of scene.faces) {
+    const cache = caches.get(face.id) as Map<string, FaceRender>;
     const missing = new Map<string, Float32Array>();
     for (const aus of ausPerFrame) {
       const v = aus.get(face.id) as Float32Array;
       const key = keyOf(v);
-      if (!face.cache.has(key)) missing.set(key, v);
+      if (!cache.has(key)) missing.set(key, v);
     }
     // Bounded memory on long exports: forget results of earlier chunks when the cache is large.
-    if (face.cache.size + missing.size > MAX_CACHED_FRAMES) face.cache.clear();
-    const results = await engine.generate(face.image, [...missing.values()], batchSize);
-    [...missing.keys()].forEach((key, i) => face.cache.set(key, results[i]));
+    if (cache.size + missing.size > MAX_CACHED_FRAMES) cache.clear();
+    const results = await scene.generate(engine, face.id, [...missing.values()], batchSize);
+    [...missing.keys()].forEach((key, i) => cache.set(key, results[i]));
     generated += missing.size;
   }
-  const perFrame = ausPerFrame.map((aus) => new Map(faces.map((f) => [f.id, f.cache.get(keyOf(aus.get(f.id) as Float32Array)) as GeneratedFrame])));
+  const perFrame = ausPerFrame.map((aus) => new Map(scene.faces.map((f) => [f.id, caches.get(f.id)?.get(keyOf(aus.get(f.id) as Float32Array)) as FaceRender])));
   return { perFrame, generated };
 }

@@ -1,0 +1,171 @@
+// One scene per (photo, faces, model crop size): each face's crop transform, generator input, paste
+// plan and geometry, and the paste kernel that composites them into the photo. Preview, export and
+// `ganimation edit` all generate and composite through it, so a frame is made one way everywhere.
+import { StudioError } from '../../shared/errors';
+import { cropFace, PasteKernel, planPaste, rgbToTensor, type CropOutput, type CropTransform, type Face, type PastePlan, type RgbImage } from '../face';
+import type { FrameGenerator } from '../infer/generator-thread';
+import { identityGeometry, type FaceGeometry, type FaceWarp, type WarpedRegion } from './scene-geometry';
+import type { Rect } from './yuv420';
+
+export interface SceneFace {
+  readonly id: number;
+  readonly transform: CropTransform;
+  readonly paste: PastePlan;
+  readonly warp: FaceWarp;
+}
+
+/** One face's part of a frame: its AU vector (length 17, [0, 1]) and the generator's output for it. */
+export interface FaceRender {
+  readonly aus: Float32Array;
+  readonly output: CropOutput;
+}
+
+export class Scene {
+  readonly faces: readonly SceneFace[];
+  /** The photo rectangle that any face can change (paste footprints and warp bounds); null without faces. */
+  readonly footprint: Rect | null;
+  private readonly kernel: PasteKernel;
+  /** Whether any face has a geometry that moves pixels: without one, rendering is the paste alone. */
+  private readonly warps: boolean;
+  /** Per face with warp bounds: the photo's own pixels there, laid back when its warp stops applying. */
+  private readonly unwarped: (Uint8Array | null)[];
+  /** Per face: whether a warped region of it is in the kernel's base now. */
+  private readonly warped: boolean[];
+
+  constructor(
+    readonly photo: RgbImage,
+    faces: readonly (Pick<Face, 'id' | 'landmarks'>)[],
+    /** The model's crop side in pixels. */
+    readonly size: number,
+    geometry: FaceGeometry = identityGeometry,
+  ) {
+    this.faces = faces.map((face) => {
+      const { crop, transform } = cropFace(photo, face, { size });
+      const warp = geometry({ photo, landmarks: face.landmarks, transform, crop: rgbToTensor(crop) });
+      return { id: face.id, transform, paste: planPaste(photo, transform), warp };
+    });
+    this.kernel = new PasteKernel(photo, this.faces.map((f) => f.paste));
+    this.footprint = unionRect(footprintRect(photo.width, this.faces.map((f) => f.paste)), ...this.faces.map((f) => f.warp.bounds));
+    this.unwarped = this.faces.map((f) => (f.warp.bounds ? regionOf(photo, f.warp.bounds) : null));
+    this.warps = this.unwarped.some((u) => u !== null);
+    this.warped = this.faces.map(() => false);
+  }
+
+  /** The last rendered frame, RGB bytes of the photo's size; rewritten by the next render. */
+  get frame(): Uint8Array {
+    return this.kernel.frame;
+  }
+
+  face(id: number): SceneFace {
+    const face = this.faces.find((f) => f.id === id);
+    if (!face) throw new StudioError('no-such-face', `the photo has no face ${id}`);
+    return face;
+  }
+
+  /**
+   * The generator's outputs for one face under each AU vector, in batches of `batchSize`. Without
+   * geometry every vector reads the same crop (one batched call); with it, each vector's crop is
+   * of its own warped photo, and a FrameGenerator takes one crop per call.
+   */
+  async generate(engine: FrameGenerator, faceId: number, ausList: readonly Float32Array[], batchSize?: number): Promise<FaceRender[]> {
+    const { warp } = this.face(faceId);
+    if (ausList.length === 0) return [];
+    if (!warp.bounds) {
+      const outputs = await engine.generate(warp.cropTensor(ausList[0]), ausList, batchSize);
+      return outputs.map((output, i) => ({ aus: ausList[i], output }));
+    }
+    const renders: FaceRender[] = [];
+    for (const aus of ausList) {
+      const [output] = await engine.generate(warp.cropTensor(aus), [aus]);
+      renders.push({ aus, output });
+    }
+    return renders;
+  }
+
+  /** One frame's outputs for the faces asked for, one generator call per face (a preview frame, an edited photo). */
+  async generateFaces(engine: FrameGenerator, requests: readonly { readonly faceId: number; readonly aus: Float32Array }[]): Promise<Map<number, FaceRender>> {
+    const renders = new Map<number, FaceRender>();
+    for (const r of requests) {
+      const [render] = await this.generate(engine, r.faceId, [r.aus]);
+      renders.set(r.faceId, render);
+    }
+    return renders;
+  }
+
+  /**
+   * Composites one frame into `frame` and returns it: each face given is warped to its AUs and
+   * blended as A * warped + (1 - A) * C over the warped photo; a face not given shows the photo.
+   */
+  render(renders: ReadonlyMap<number, FaceRender>): Uint8Array {
+    const perFace = this.faces.map((f) => renders.get(f.id) ?? null);
+    if (this.warps) this.layWarps(perFace);
+    this.kernel.composite(perFace.map((r) => r?.output ?? null));
+    return this.kernel.frame;
+  }
+
+  /** Puts this frame's warped regions into the base the faces blend over. */
+  private layWarps(perFace: readonly (FaceRender | null)[]): void {
+    const regions = this.faces.map((f, k) => {
+      const render = perFace[k];
+      return render && f.warp.bounds ? checkedRegion(f, f.warp.bounds, f.warp.warpedRegion(render.aus)) : null;
+    });
+    // Every earlier region is undone before any is laid: regions of neighbouring faces may overlap.
+    this.faces.forEach((f, k) => {
+      if (!this.warped[k]) return;
+      this.kernel.rebase(f.warp.bounds as Rect, this.unwarped[k] as Uint8Array);
+      this.warped[k] = false;
+    });
+    regions.forEach((region, k) => {
+      if (!region) return;
+      this.kernel.rebase(region.rect, region.rgb);
+      this.warped[k] = true;
+    });
+  }
+}
+
+function checkedRegion(face: SceneFace, bounds: Rect, region: WarpedRegion | null): WarpedRegion | null {
+  if (!region) return null;
+  const { rect, rgb } = region;
+  if (rect.x0 < bounds.x0 || rect.y0 < bounds.y0 || rect.x1 > bounds.x1 || rect.y1 > bounds.y1 || rect.x1 < rect.x0 || rect.y1 < rect.y0) {
+    throw new StudioError('warp-out-of-bounds', `face ${face.id}: the warped region ${JSON.stringify(rect)} is not inside the warp's bounds ${JSON.stringify(bounds)}`);
+  }
+  const want = 3 * (rect.x1 - rect.x0) * (rect.y1 - rect.y0);
+  if (rgb.length !== want) throw new StudioError('warp-out-of-bounds', `face ${face.id}: the warped region holds ${rgb.length} bytes; its rectangle needs ${want}`);
+  return region;
+}
+
+/** The photo's RGB rows under a rectangle. */
+function regionOf(photo: RgbImage, rect: Rect): Uint8Array {
+  const row = 3 * (rect.x1 - rect.x0);
+  const out = new Uint8Array(row * (rect.y1 - rect.y0));
+  for (let y = rect.y0; y < rect.y1; y++) out.set(photo.data.subarray(3 * (y * photo.width + rect.x0), 3 * (y * photo.width + rect.x1)), row * (y - rect.y0));
+  return out;
+}
+
+function unionRect(...rects: (Rect | null)[]): Rect | null {
+  const present = rects.filter((r): r is Rect => r !== null);
+  if (present.length === 0) return null;
+  return {
+    x0: Math.min(...present.map((r) => r.x0)),
+    y0: Math.min(...present.map((r) => r.y0)),
+    x1: Math.max(...present.map((r) => r.x1)),
+    y1: Math.max(...present.map((r) => r.y1)),
+  };
+}
+
+/** The photo rectangle that any of these pastes can change; null when they cover nothing. */
+export function footprintRect(width: number, plans: readonly PastePlan[]): Rect | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const plan of plans) {
+    for (const p of plan.pixel) {
+      const i = p / 3;
+      const x = i % width;
+      const y = (i - x) / width;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : null;
+}
