@@ -6,10 +6,11 @@ import type { Device, ProviderReport } from './providers';
 import { GeneratorEngine, type GeneratedFrame } from './generator-engine';
 import { rpcClient, serveRpc, type RpcClient } from '../workers/rpc';
 
-/** What export needs of a generator: the crop size and batched generation for one crop. */
+/** What export needs of a generator: the crop size, batched generation for one crop, and for a crop per AU vector (geometry on). */
 export interface FrameGenerator {
   readonly imageSize: number;
   generate(image: Float32Array, ausList: readonly Float32Array[], batchSize?: number): Promise<GeneratedFrame[]>;
+  generateBatch(images: readonly Float32Array[], ausList: readonly Float32Array[], batchSize?: number): Promise<GeneratedFrame[]>;
 }
 
 let engine: GeneratorEngine | null = null;
@@ -23,6 +24,10 @@ const methods = {
   async generate(args: { image: Float32Array; ausList: readonly Float32Array[]; batchSize: number }) {
     if (!engine) throw new Error('generator thread: generate before load');
     return engine.generate(args.image, args.ausList, args.batchSize);
+  },
+  async generateBatch(args: { images: readonly Float32Array[]; ausList: readonly Float32Array[]; batchSize: number }) {
+    if (!engine) throw new Error('generator thread: generate before load');
+    return engine.generateBatch(args.images, args.ausList, args.batchSize);
   },
 };
 
@@ -49,6 +54,10 @@ export class GeneratorThread implements FrameGenerator {
 
   generate(image: Float32Array, ausList: readonly Float32Array[], batchSize = 8): Promise<GeneratedFrame[]> {
     return this.client.call('generate', { image, ausList, batchSize });
+  }
+
+  generateBatch(images: readonly Float32Array[], ausList: readonly Float32Array[], batchSize = 8): Promise<GeneratedFrame[]> {
+    return this.client.call('generateBatch', { images, ausList, batchSize });
   }
 
   /** Ends the thread (and its session). */

@@ -51,6 +51,12 @@ class EchoGenerator implements FrameGenerator {
     const attention = new Float32Array(this.imageSize * this.imageSize).fill(this.attention);
     return ausList.map(() => ({ color: image, attention, composite: image }));
   }
+  async generateBatch(images: readonly Float32Array[], ausList: readonly Float32Array[]): Promise<GeneratedFrame[]> {
+    this.batches.push(images.length);
+    return (await Promise.all(images.map((image, i) => this.generate(image, [ausList[i]])))).flat();
+  }
+  /** Crops per generateBatch call. */
+  readonly batches: number[] = [];
 }
 
 const aus = (au12: number) => Float32Array.from({ length: 17 }, (_, k) => (k === 8 ? au12 : 0.1));
@@ -144,6 +150,7 @@ describe('Scene with a geometry', () => {
     const scene = new Scene(photo, faces, SIZE, shiftGeometry);
     const engine = new EchoGenerator(SIZE);
     await scene.generate(engine, 0, [aus(0), aus(1)]);
+    expect(engine.batches).toEqual([2]);
     expect(engine.calls.map((c) => c.ausList.length)).toEqual([1, 1]);
     expect(engine.calls[0].image).not.toEqual(engine.calls[1].image);
     expect(scene.footprint).toEqual(footprintRect(photo.width, scene.faces.map((f) => f.paste)));

@@ -64,22 +64,15 @@ export class Scene {
 
   /**
    * The generator's outputs for one face under each AU vector, in batches of `batchSize`. Without
-   * geometry every vector reads the same crop (one batched call); with it, each vector's crop is
-   * of its own warped photo, and a FrameGenerator takes one crop per call.
+   * geometry every vector reads the same crop; with it, each vector's crop is of its own warped photo.
    */
   async generate(engine: FrameGenerator, faceId: number, ausList: readonly Float32Array[], batchSize?: number): Promise<FaceRender[]> {
     const { warp } = this.face(faceId);
     if (ausList.length === 0) return [];
-    if (!warp.bounds) {
-      const outputs = await engine.generate(warp.cropTensor(ausList[0]), ausList, batchSize);
-      return outputs.map((output, i) => ({ aus: ausList[i], output }));
-    }
-    const renders: FaceRender[] = [];
-    for (const aus of ausList) {
-      const [output] = await engine.generate(warp.cropTensor(aus), [aus]);
-      renders.push({ aus, output });
-    }
-    return renders;
+    const outputs = warp.bounds
+      ? await engine.generateBatch(ausList.map((aus) => warp.cropTensor(aus)), ausList, batchSize)
+      : await engine.generate(warp.cropTensor(ausList[0]), ausList, batchSize);
+    return outputs.map((output, i) => ({ aus: ausList[i], output }));
   }
 
   /** One frame's outputs for the faces asked for, one generator call per face (a preview frame, an edited photo). */
