@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { configureModels, configureStorage, openPhoto, renderFrame } from '../src/main/api/studio-session';
+import { createStudio, invoke } from '../src/main/api/studio';
 import { frameEngine } from '../src/main/api/frame-worker';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
 import { PRESETS } from '../src/main/model/config';
@@ -97,22 +97,22 @@ async function main(): Promise<void> {
     await engine.generate(image, [new Float32Array(17).map((_, k) => (k === 8 ? (i % 10) / 10 : 0.2))], 1);
     if (i >= 2) nodeTimes.push(performance.now() - t0);
   }
-  configureModels([model]);
-  configureStorage(tmp);
+  const studio = createStudio({ dataDir: tmp, modelsDir: path.join(tmp, 'models'), models: [model] });
   const face = await sharp(PORTRAIT).resize(1080, 1080).toBuffer();
   const photo = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#5a6170' } }).composite([{ input: face, left: 420, top: 0 }]).jpeg({ quality: 92 }).toBuffer();
-  const opened = await openPhoto('bench.jpg', photo.toString('base64'));
+  const opened = await invoke(studio, 'photo.open', { name: 'bench.jpg', dataBase64: photo.toString('base64') });
   const roundTrip: Record<number, number> = {};
   for (const side of [1280, 720]) {
     const times: number[] = [];
     for (let i = 0; i < REPEATS + 2; i++) {
       const aus = opened.faces[0].sourceAus.map((v, k) => (k === 8 ? (i % 10) / 10 : v));
       const t0 = performance.now();
-      await renderFrame(opened.photoId, [{ faceId: opened.faces[0].id, aus }], { previewSide: side });
+      await invoke(studio, 'frame.render', { photoId: opened.photoId, faces: [{ faceId: opened.faces[0].id, aus }], previewSide: side });
       if (i >= 2) times.push(performance.now() - t0);
     }
     roundTrip[side] = median(times);
   }
+  await studio.dispose();
   await frameEngine.close();
 
   // The page.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { configureModels, configureStorage, openPhoto, renderFrame } from '../src/main/api/studio-session';
+import { createStudio, invoke } from '../src/main/api/studio';
 import { frameEngine } from '../src/main/api/frame-worker';
 import { PRESETS } from '../src/main/model/config';
 import { generatorParamSpecs } from '../src/main/model/generator';
@@ -22,12 +22,11 @@ async function main(): Promise<void> {
   const model = path.join(tmp, 'light.onnx');
   const cfg = PRESETS.light.generator;
   writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(cfg), 1), cfg, { provenance: { trainedBy: 'bench' } }));
-  configureModels([model]);
-  configureStorage(tmp);
+  const studio = createStudio({ dataDir: tmp, modelsDir: path.join(tmp, 'models'), models: [model] });
   // A 1080p photo: the 256 px portrait enlarged to a 1080 px tall face region on a wide canvas.
   const face = await sharp(PORTRAIT).resize(1080, 1080).toBuffer();
   const photo = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#5a6170' } }).composite([{ input: face, left: 420, top: 0 }]).jpeg({ quality: 92 }).toBuffer();
-  const opened = await openPhoto('bench.jpg', photo.toString('base64'));
+  const opened = await invoke(studio, 'photo.open', { name: 'bench.jpg', dataBase64: photo.toString('base64') });
   if (opened.faces.length !== 1) throw new Error(`expected one face, found ${opened.faces.length}`);
   const rows: string[] = [];
   for (const previewSide of [0, 1280, 720]) {
@@ -36,7 +35,7 @@ async function main(): Promise<void> {
       // A different pose every time, as when scrubbing.
       const aus = opened.faces[0].sourceAus.map((v, k) => (k === 8 ? (i % 10) / 10 : v));
       const t0 = performance.now();
-      await renderFrame(opened.photoId, [{ faceId: opened.faces[0].id, aus }], previewSide ? { previewSide } : {});
+      await invoke(studio, 'frame.render', { photoId: opened.photoId, faces: [{ faceId: opened.faces[0].id, aus }], ...(previewSide ? { previewSide } : {}) });
       if (i >= 2) times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
@@ -45,6 +44,7 @@ async function main(): Promise<void> {
   }
   console.log(`Preview frame, light preset, 1920x1080 photo, one face, ${os.cpus().length} CPU threads (median of ${REPEATS})\n`);
   console.log(['| preview size | ms per frame | frames/s |', '|---|---:|---:|', ...rows].join('\n'));
+  await studio.dispose();
   await frameEngine.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -1,17 +1,12 @@
 // The Electron shell: one window with a locked-down renderer, IPC handlers generated from the shared
 // operation table, and nothing else. The only file under src/main that imports electron.
-import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebFrameMain } from 'electron';
 import { channelOf, EVENT_CHANNEL, OPERATION_NAMES } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { APP_ORIGIN, APP_SCHEME, appResponse } from './app-protocol';
-import { subscribe } from './api/events';
-import { dispatch } from './api/handlers';
-import { setRevealHook, setSaveDialogHook } from './api/export-jobs';
-import { configureDataRoots, setFolderDialogHook } from './api/training-jobs';
-import { configureModels, configureSample, configureStorage } from './api/studio-session';
+import { createStudio, type Studio } from './api/studio';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_DIR = join(HERE, '../renderer');
@@ -49,12 +44,27 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
-/** The bundled model first, then the user's imported ones. */
-function registerModels(): void {
-  const userModels = join(app.getPath('userData'), 'models');
-  fs.mkdirSync(userModels, { recursive: true });
-  const imported = fs.readdirSync(userModels).filter((f) => f.endsWith('.onnx')).map((f) => join(userModels, f));
-  configureModels([join(app.getAppPath(), 'resources/models/default.onnx'), ...imported], { importDir: userModels });
+/** The desktop studio: the bundled model first, then the user's own; the system's dialogs. */
+function desktopStudio(): Studio {
+  return createStudio({
+    dataDir: join(app.getPath('userData'), 'studio'),
+    modelsDir: join(app.getPath('userData'), 'models'),
+    models: [join(app.getAppPath(), 'resources/models/default.onnx')],
+    samplePhoto: join(app.getAppPath(), 'resources/samples/portrait.jpg'),
+    // The desktop user names training folders themselves; any readable folder is allowed.
+    dataRoots: null,
+    host: {
+      revealFile: (file) => shell.showItemInFolder(file),
+      chooseSavePath: async (suggested) => {
+        const r = await dialog.showSaveDialog({ title: 'Export animation', defaultPath: suggested });
+        return r.canceled || !r.filePath ? null : r.filePath;
+      },
+      chooseFolder: async () => {
+        const r = await dialog.showOpenDialog({ title: 'Folder of face photos', properties: ['openDirectory'] });
+        return r.canceled ? null : (r.filePaths[0] ?? null);
+      },
+    },
+  });
 }
 
 app.enableSandbox();
@@ -69,29 +79,16 @@ void app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
-  registerModels();
-  configureStorage(join(app.getPath('userData'), 'studio'));
-  configureSample(join(app.getAppPath(), 'resources/samples/portrait.jpg'));
-  setRevealHook((file) => shell.showItemInFolder(file));
-  setSaveDialogHook(async (suggested) => {
-    const r = await dialog.showSaveDialog({ title: 'Export animation', defaultPath: suggested });
-    return r.canceled || !r.filePath ? null : r.filePath;
-  });
-  // The desktop user names training folders themselves; any readable folder is allowed.
-  configureDataRoots(null);
-  setFolderDialogHook(async () => {
-    const r = await dialog.showOpenDialog({ title: 'Folder of face photos', properties: ['openDirectory'] });
-    return r.canceled ? null : (r.filePaths[0] ?? null);
-  });
+  const studio = desktopStudio();
   for (const name of OPERATION_NAMES) {
     ipcMain.handle(channelOf(name), (event, args: unknown) =>
       isStudioPage(event.senderFrame)
-        ? dispatch(name, args)
+        ? studio.dispatch(name, args)
         : { ok: false, error: { code: 'forbidden', message: `${name}: only the studio page may call the studio` } },
     );
   }
   // Job events go to every studio window (the web server sends the same over its WebSocket).
-  subscribe((event) => {
+  studio.subscribe((event) => {
     for (const window of BrowserWindow.getAllWindows()) if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
   });
   createWindow();

@@ -4,6 +4,9 @@
 import { AU_ORDER } from './aus';
 import { StudioError } from './errors';
 
+/** OpenFace's AU intensities run from 0 to this; the studio's AUs are these divided by it, in [0, 1]. */
+export const OPENFACE_INTENSITY_MAX = 5;
+
 export interface OpenFaceRow {
   /** 1-based line in the file. */
   readonly line: number;
@@ -32,7 +35,7 @@ export function parseOpenFaceCsv(text: string, source: string): { header: string
     auColumns.forEach((col, k) => {
       const v = Number(values[col]);
       if (values[col] === '' || !Number.isFinite(v)) throw new StudioError('csv-row', `${source} line ${n + 1}: ${header[col]} is "${values[col]}", not a number`);
-      aus[k] = Math.min(1, Math.max(0, v / 5));
+      aus[k] = Math.min(1, Math.max(0, v / OPENFACE_INTENSITY_MAX));
     });
     rows.push({ line: n + 1, cells: Object.fromEntries(header.map((h, i) => [h, values[i]])), aus });
   }

@@ -1,52 +1,65 @@
-// Implementations of the shared operation table, Electron-free: the IPC shell and the web-mode
-// server are two transports over this one table. Arguments are validated here, at the boundary.
+// The shared operation table implemented over one studio's parts, Electron-free: the IPC shell and
+// the web-mode server are two transports over it. Arguments are validated here, at the boundary.
 import { OPERATIONS, type ArgsOf, type OperationName, type ResultOf } from '../../shared/api';
 import { toErrorInfo, type Result } from '../../shared/errors';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import packageJson from '../../../package.json';
-import { cancelExport, chooseExportPath, exportStatus, revealExport, startExport } from './export-jobs';
-import { uploadAudio } from './studio-audio';
-import { chooseTrainingFolder, startTraining, stopTraining, trainSample, trainStatus } from './training-jobs';
-import { autosaveStudioProject, listStudioProjects, openStudioProject, saveStudioProject } from './studio-projects';
-import { importModel, listModels, openPhoto, openSamplePhoto, removeModel, renderFrame, useModel } from './studio-session';
+import type { ExportJobs } from './export-jobs';
+import type { AudioTracks } from './studio-audio';
+import type { ModelLibrary } from './studio-models';
+import type { StudioProjects } from './studio-projects';
+import type { PhotoSession } from './studio-session';
+import type { TrainingJobs } from './training-jobs';
 
-type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
+export type Handlers = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
-export const handlers: Handlers = {
-  'app.info': async () => ({
-    name: packageJson.name,
-    version: packageJson.version,
-    platform: `${process.platform}-${process.arch}`,
-    versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}) },
-    host: process.versions.electron ? 'electron' : 'web',
-  }),
-  'ffmpeg.info': async () => resolveFfmpeg(),
-  'photo.open': ({ name, dataBase64 }) => openPhoto(name, dataBase64),
-  'photo.openSample': () => openSamplePhoto(),
-  'frame.render': ({ photoId, faces, attention, previewSide }) => renderFrame(photoId, faces, { attention: attention ?? false, previewSide }),
-  'models.list': async () => listModels(),
-  'models.import': async ({ name, dataBase64 }) => importModel(name, dataBase64),
-  'models.use': async ({ id }) => useModel(id),
-  'models.remove': async ({ id }) => removeModel(id),
-  'project.save': async ({ photoId, name, timeline, output }) => saveStudioProject(photoId, name, timeline, output),
-  'project.autosave': async ({ photoId, name, timeline, output }) => autosaveStudioProject(photoId, name, timeline, output),
-  'project.list': async () => listStudioProjects(),
-  'project.open': ({ name }) => openStudioProject(name),
-  'audio.upload': ({ name, dataBase64 }) => uploadAudio(name, dataBase64),
-  'export.choosePath': ({ fileName, format }) => chooseExportPath(fileName, format),
-  'export.start': async (args) => startExport(args),
-  'export.status': async ({ jobId }) => exportStatus(jobId),
-  'export.cancel': async ({ jobId }) => cancelExport(jobId),
-  'export.reveal': async ({ jobId }) => revealExport(jobId),
-  'train.start': async (settings) => startTraining(settings),
-  'train.chooseFolder': () => chooseTrainingFolder(),
-  'train.status': async ({ runId }) => trainStatus(runId),
-  'train.stop': async ({ runId }) => stopTraining(runId),
-  'train.sample': async ({ runId }) => trainSample(runId),
-};
+/** What the operations act on: one studio's state, each part the owner of one kind. */
+export interface StudioParts {
+  readonly photos: PhotoSession;
+  readonly models: ModelLibrary;
+  readonly projects: StudioProjects;
+  readonly audio: AudioTracks;
+  readonly exports: ExportJobs;
+  readonly training: TrainingJobs;
+}
 
-/** Validates raw arguments against the operation's schema, runs it, and wraps the outcome. */
-export async function dispatch(name: string, rawArgs: unknown): Promise<Result<unknown>> {
+export function createHandlers({ photos, models, projects, audio, exports, training }: StudioParts): Handlers {
+  return {
+    'app.info': async () => ({
+      name: packageJson.name,
+      version: packageJson.version,
+      platform: `${process.platform}-${process.arch}`,
+      versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}) },
+      host: process.versions.electron ? 'electron' : 'web',
+    }),
+    'ffmpeg.info': async () => resolveFfmpeg(),
+    'photo.open': ({ name, dataBase64 }) => photos.openPhoto(name, dataBase64),
+    'photo.openSample': () => photos.openSamplePhoto(),
+    'frame.render': ({ photoId, faces, attention, previewSide }) => photos.renderFrame(photoId, faces, { attention: attention ?? false, previewSide }),
+    'models.list': async () => models.list(),
+    'models.import': async ({ name, dataBase64 }) => models.importModel(name, dataBase64),
+    'models.use': async ({ id }) => models.useModel(id),
+    'models.remove': async ({ id }) => models.removeModel(id),
+    'project.save': async ({ photoId, name, timeline, output }) => projects.save(photoId, name, timeline, output),
+    'project.autosave': async ({ photoId, name, timeline, output }) => projects.autosave(photoId, name, timeline, output),
+    'project.list': async () => projects.list(),
+    'project.open': ({ name }) => projects.open(name),
+    'audio.upload': ({ name, dataBase64 }) => audio.upload(name, dataBase64),
+    'export.choosePath': ({ fileName, format }) => exports.choosePath(fileName, format),
+    'export.start': async (args) => exports.start(args),
+    'export.status': async ({ jobId }) => exports.status(jobId),
+    'export.cancel': async ({ jobId }) => exports.cancel(jobId),
+    'export.reveal': async ({ jobId }) => exports.reveal(jobId),
+    'train.start': async (settings) => training.start(settings),
+    'train.chooseFolder': () => training.chooseFolder(),
+    'train.status': async ({ runId }) => training.status(runId),
+    'train.stop': async ({ runId }) => training.stop(runId),
+    'train.sample': async ({ runId }) => training.sample(runId),
+  };
+}
+
+/** Validates raw arguments against the operation's schema, runs its handler, and wraps the outcome. */
+export async function dispatchTo(handlers: Handlers, name: string, rawArgs: unknown): Promise<Result<unknown>> {
   if (!(name in OPERATIONS)) return { ok: false, error: { code: 'unknown-operation', message: `unknown operation "${name}"` } };
   const key = name as OperationName;
   const parsed = OPERATIONS[key].args.safeParse(rawArgs ?? {});

@@ -1,5 +1,5 @@
-// Projects in the studio's projects folder: saved atomically as versioned JSON beside an autosave
-// sidecar, listed newest first, and reopened with their photo (checked by hash) and timeline.
+// One studio's projects, in its projects folder: saved atomically as versioned JSON beside an
+// autosave sidecar, listed newest first, and reopened with their photo (checked by hash) and timeline.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OpenedProject, ProjectEntry } from '../../shared/api';
@@ -8,11 +8,10 @@ import { CURRENT_SCHEMA_VERSION, timelineOf, type OutputSettings, type Project }
 import type { Timeline } from '../../shared/timeline/model';
 import { autosavePath, autosaveProject, loadProject, photoPathOf, recoverAutosave, saveProject } from '../project/project-file';
 import { boxFlags } from '../face/detector';
-import { openPhotoOf, openPhotoWithFaces, storageDir, type OpenPhoto } from './studio-session';
+import type { OpenPhoto, PhotoSession } from './studio-session';
+import type { StudioStorage } from './studio-storage';
 
 const EXTENSION = '.ganimation.json';
-
-const fileOf = (name: string): string => path.join(storageDir('projects'), `${name}${EXTENSION}`);
 
 /** The project for an open photo and a timeline: faces keep their ids, landmarks and source AUs. */
 export function projectOf(open: OpenPhoto, projectFile: string, timeline: Timeline, output: OutputSettings): Project {
@@ -37,19 +36,52 @@ export function projectOf(open: OpenPhoto, projectFile: string, timeline: Timeli
   };
 }
 
-export function saveStudioProject(photoId: string, name: string, timeline: Timeline, output: OutputSettings): ProjectEntry {
-  const open = openPhotoOf(photoId);
-  const file = fileOf(name);
-  saveProject(file, projectOf(open, file, timeline, output));
-  return entryOf(file, open.name);
-}
+export class StudioProjects {
+  constructor(
+    private readonly storage: StudioStorage,
+    private readonly photos: PhotoSession,
+  ) {}
 
-/** Writes the edits beside the project file; a later save removes it, an open offers it back. */
-export function autosaveStudioProject(photoId: string, name: string, timeline: Timeline, output: OutputSettings): { savedAt: string } {
-  const open = openPhotoOf(photoId);
-  const file = fileOf(name);
-  autosaveProject(file, projectOf(open, file, timeline, output));
-  return { savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() };
+  save(photoId: string, name: string, timeline: Timeline, output: OutputSettings): ProjectEntry {
+    const open = this.photos.openPhotoOf(photoId);
+    const file = this.fileOf(name);
+    saveProject(file, projectOf(open, file, timeline, output));
+    return entryOf(file, open.name);
+  }
+
+  /** Writes the edits beside the project file; a later save removes it, an open offers it back. */
+  autosave(photoId: string, name: string, timeline: Timeline, output: OutputSettings): { savedAt: string } {
+    const open = this.photos.openPhotoOf(photoId);
+    const file = this.fileOf(name);
+    autosaveProject(file, projectOf(open, file, timeline, output));
+    return { savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() };
+  }
+
+  list(): ProjectEntry[] {
+    const dir = this.storage.dir('projects');
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(EXTENSION))
+      .map((f) => entryOf(path.join(dir, f)))
+      .sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+  }
+
+  async open(name: string): Promise<OpenedProject> {
+    const file = this.fileOf(name);
+    if (!fs.existsSync(file)) throw new StudioError('no-such-project', `there is no project "${name}" in ${path.dirname(file)}`);
+    // Refuses a missing or changed photo with a message that names it.
+    const project = loadProject(file);
+    const photoPath = photoPathOf(file, project);
+    const faces = project.faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: f.sourceAus, ...boxFlags(f.box, project.photo) }));
+    const photo = await this.photos.openPhotoWithFaces(path.basename(photoPath), photoPath, project.photo.sha256, faces);
+    const autosaved = recoverAutosave(file);
+    const recovered = autosaved ? { timeline: timelineOf(autosaved), output: autosaved.output, savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() } : undefined;
+    return { project: entryOf(file, photo.name), photo, timeline: timelineOf(project), output: project.output, ...(recovered ? { recovered } : {}) };
+  }
+
+  private fileOf(name: string): string {
+    return path.join(this.storage.dir('projects'), `${name}${EXTENSION}`);
+  }
 }
 
 function entryOf(file: string, photoName?: string): ProjectEntry {
@@ -63,26 +95,4 @@ function entryOf(file: string, photoName?: string): ProjectEntry {
     }
   }
   return { name, path: file, photoName: photo, savedAt: fs.statSync(file).mtime.toISOString() };
-}
-
-export function listStudioProjects(): ProjectEntry[] {
-  const dir = storageDir('projects');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(EXTENSION))
-    .map((f) => entryOf(path.join(dir, f)))
-    .sort((a, b) => b.savedAt.localeCompare(a.savedAt));
-}
-
-export async function openStudioProject(name: string): Promise<OpenedProject> {
-  const file = fileOf(name);
-  if (!fs.existsSync(file)) throw new StudioError('no-such-project', `there is no project "${name}" in ${path.dirname(file)}`);
-  // Refuses a missing or changed photo with a message that names it.
-  const project = loadProject(file);
-  const photoPath = photoPathOf(file, project);
-  const faces = project.faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks, sourceAus: f.sourceAus, ...boxFlags(f.box, project.photo) }));
-  const photo = await openPhotoWithFaces(path.basename(photoPath), photoPath, project.photo.sha256, faces);
-  const autosaved = recoverAutosave(file);
-  const recovered = autosaved ? { timeline: timelineOf(autosaved), output: autosaved.output, savedAt: fs.statSync(autosavePath(file)).mtime.toISOString() } : undefined;
-  return { project: entryOf(file, photo.name), photo, timeline: timelineOf(project), output: project.output, ...(recovered ? { recovered } : {}) };
 }

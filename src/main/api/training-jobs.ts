@@ -1,6 +1,6 @@
-// Training runs started from the studio: the dataset is built and the model trained in a worker
-// thread; the panel follows it through 'train.progress' events (progress, loss curves, the latest
-// sample grid). A finished run is exported into the models folder and offered in the model list.
+// One studio's training runs: the dataset is built and the model trained in a worker process; the
+// panel follows it through 'train.progress' events (progress, loss curves, the latest sample grid).
+// A finished run is exported into the models folder and offered in the model list.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,9 +9,10 @@ import { StudioError, toErrorInfo } from '../../shared/errors';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
 import { resolveTrainConfig } from '../train/train-config';
-import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
-import { throttledPublisher } from './events';
-import { addModel, modelsFolder, storageDir } from './studio-session';
+import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
+import type { EventBus } from './events';
+import type { ModelLibrary } from './studio-models';
+import type { StudioStorage } from './studio-storage';
 
 interface Run {
   status: TrainStatus;
@@ -22,40 +23,134 @@ interface Run {
   readonly terms: Map<string, number[]>;
   sampleFile: string | null;
   readonly announce: (status: () => TrainStatus, urgent?: boolean) => void;
+  /** Settles when the run has ended (done, stopped or failed) and its end was announced. */
+  finished: Promise<void>;
 }
 
-const runs = new Map<string, Run>();
-/** Loss points sent per series: enough for a chart, small enough to poll every second. */
+/** Loss points sent per series: enough for a chart, small enough to send twice a second. */
 const CHART_POINTS = 400;
 
-/** Folders the studio may read training photos from; null: any (the desktop app, where the user picks them). */
-let dataRoots: string[] | null = null;
-export function configureDataRoots(roots: readonly string[] | null): void {
-  dataRoots = roots ? roots.map((r) => path.resolve(r)) : null;
+export interface TrainingJobsDeps {
+  readonly storage: StudioStorage;
+  readonly models: ModelLibrary;
+  readonly bus: EventBus;
+  /** Folders the studio may read training photos from; null: any (the desktop app, where the user picks them). */
+  readonly dataRoots: readonly string[] | null;
+  /** The host's folder picker (desktop); null when cancelled. */
+  readonly chooseFolder?: () => Promise<string | null>;
 }
 
-/** Host hook the Electron shell sets: a folder picker. */
-let folderDialogHook: (() => Promise<string | null>) | null = null;
-export function setFolderDialogHook(hook: () => Promise<string | null>): void {
-  folderDialogHook = hook;
-}
+export class TrainingJobs {
+  private readonly runs = new Map<string, Run>();
+  private readonly dataRoots: readonly string[] | null;
 
-/** Asks the user for a folder of photos (desktop only); null when cancelled. */
-export async function chooseTrainingFolder(): Promise<{ folder: string } | null> {
-  if (!folderDialogHook) throw new StudioError('not-supported', 'this studio cannot show a folder dialog; type the folder path (web mode: a folder under --data-root)');
-  const folder = await folderDialogHook();
-  return folder ? { folder } : null;
-}
-
-function checkFolder(folder: string): string {
-  const resolved = path.resolve(folder);
-  if (dataRoots && !dataRoots.some((root) => resolved === root || resolved.startsWith(root + path.sep))) {
-    throw new StudioError('folder-not-allowed', dataRoots.length
-      ? `${folder} is outside the folders this studio may read (${dataRoots.join(', ')}); start it with --data-root to allow another`
-      : 'this studio was started without --data-root, so it may not read training folders');
+  constructor(private readonly deps: TrainingJobsDeps) {
+    this.dataRoots = deps.dataRoots ? deps.dataRoots.map((r) => path.resolve(r)) : null;
   }
-  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new StudioError('no-such-folder', `training folder ${folder} does not exist or is not a folder`);
-  return resolved;
+
+  /** Asks the user for a folder of photos (desktop only); null when cancelled. */
+  async chooseFolder(): Promise<{ folder: string } | null> {
+    const dialog = this.deps.chooseFolder;
+    if (!dialog) throw new StudioError('not-supported', 'this studio cannot show a folder dialog; type the folder path (web mode: a folder under --data-root)');
+    const folder = await dialog();
+    return folder ? { folder } : null;
+  }
+
+  start(settings: TrainSettings): TrainStatus {
+    const folder = this.checkFolder(settings.folder);
+    if ([...this.runs.values()].some((r) => r.status.state === 'running')) throw new StudioError('busy', 'a training run is already in progress; stop it first');
+    const runDir = path.join(this.deps.storage.dir('runs'), settings.name);
+    const hasCheckpoint = fs.existsSync(path.join(runDir, 'checkpoints'));
+    if (settings.resume && !hasCheckpoint) throw new StudioError('no-checkpoint', `there is no run "${settings.name}" to resume`);
+    if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
+    const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
+    const source = { folder, aligned: settings.aligned };
+    const cacheDir = runCacheDir(runDir, source);
+    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }] };
+    const runId = crypto.randomUUID();
+    const run: Run = {
+      runDir,
+      controller: new AbortController(),
+      steps: [],
+      terms: new Map(),
+      sampleFile: null,
+      announce: this.deps.bus.throttled('train.progress', 500),
+      status: {
+        runId, name: settings.name, state: 'running', phase: 'dataset',
+        dataset: { done: 0, total: 0, faces: null, skipped: [] },
+        step: 0, totalSteps: settings.steps, epoch: 0, imagesPerSecond: 0, etaSeconds: 0,
+        losses: { steps: [], terms: {} }, sampleStep: null, modelId: null,
+      },
+      finished: Promise.resolve(),
+    };
+    this.runs.set(runId, run);
+    run.finished = this.run(run, job, settings.name, folder);
+    return run.status;
+  }
+
+  status(runId: string): TrainStatus {
+    const run = this.runOf(runId);
+    return { ...run.status, losses: thinned(run) };
+  }
+
+  /** Stops after the current step (or image, while building the dataset); a checkpoint is written, so the run can be resumed. */
+  stop(runId: string): TrainStatus {
+    const run = this.runOf(runId);
+    if (run.status.state === 'running') run.controller.abort();
+    return this.status(runId);
+  }
+
+  sample(runId: string): { step: number; imageUrl: string } | null {
+    const run = this.runOf(runId);
+    if (!run.sampleFile || run.status.sampleStep === null || !fs.existsSync(run.sampleFile)) return null;
+    return { step: run.status.sampleStep, imageUrl: `data:image/png;base64,${fs.readFileSync(run.sampleFile).toString('base64')}` };
+  }
+
+  /** Stops every running run and waits until each has ended (with its checkpoint). */
+  async dispose(): Promise<void> {
+    const runs = [...this.runs.values()];
+    for (const run of runs) if (run.status.state === 'running') run.controller.abort();
+    await Promise.all(runs.map((run) => run.finished));
+  }
+
+  /** Trains in the worker, then exports the generator into the models folder and offers it. */
+  private run(run: Run, job: WorkerJob, name: string, folder: string): Promise<void> {
+    const aborted = () => run.controller.signal.aborted;
+    return runTrainingInWorker(job, (e) => onEvent(run, e), run.controller.signal)
+      .then(() => {
+        if (aborted()) {
+          run.status = { ...run.status, state: 'stopped' };
+          return;
+        }
+        run.status = { ...run.status, phase: 'exporting' };
+        announce(run, true);
+        const model = path.join(this.deps.models.modelsFolder(), `${name.replace(/\s+/g, '-')}.onnx`);
+        exportRun(run.runDir, model, { dataNote: `trained in the studio on ${folder}` });
+        run.status = { ...run.status, state: 'done', phase: 'done', modelId: this.deps.models.addModel(model) };
+      })
+      .catch((err) => {
+        run.status = { ...run.status, state: aborted() ? 'stopped' : 'failed', ...(aborted() ? {} : { error: toErrorInfo(err) }) };
+      })
+      .finally(() => announce(run, true));
+  }
+
+  private checkFolder(folder: string): string {
+    const resolved = path.resolve(folder);
+    const roots = this.dataRoots;
+    if (roots && !roots.some((root) => resolved === root || resolved.startsWith(root + path.sep))) {
+      throw new StudioError('folder-not-allowed', roots.length
+        ? `${folder} is outside the folders this studio may read (${roots.join(', ')}); start it with --data-root to allow another`
+        : 'this studio was started without --data-root, so it may not read training folders');
+    }
+    if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) throw new StudioError('no-such-folder', `training folder ${folder} does not exist or is not a folder`);
+    return resolved;
+  }
+
+  private runOf(runId: string): Run {
+    const run = this.runs.get(runId);
+    if (!run) throw new StudioError('no-such-run', `no training run ${runId}`);
+    return run;
+  }
 }
 
 function thinned(run: Run): TrainStatus['losses'] {
@@ -81,12 +176,7 @@ function onEvent(run: Run, e: WorkerEvent): void {
       run.status = { ...s, dataset: { ...s.dataset, done: s.dataset.total, faces: e.faces, skipped: e.skipped } };
       break;
     case 'progress':
-      run.steps.push(e.step);
-      for (const [k, v] of Object.entries(e.losses)) {
-        const series = run.terms.get(k) ?? run.terms.set(k, new Array(run.steps.length - 1).fill(null)).get(k)!;
-        series.push(v);
-      }
-      for (const series of run.terms.values()) if (series.length < run.steps.length) series.push(series.at(-1) ?? NaN);
+      recordLosses(run, e.step, e.losses);
       run.status = { ...s, phase: 'training', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds };
       break;
     case 'sample':
@@ -99,69 +189,12 @@ function onEvent(run: Run, e: WorkerEvent): void {
   announce(run, e.type === 'sample' || e.type === 'dataset-done' || run.status.phase !== phase);
 }
 
-export function startTraining(settings: TrainSettings): TrainStatus {
-  const folder = checkFolder(settings.folder);
-  if ([...runs.values()].some((r) => r.status.state === 'running')) throw new StudioError('busy', 'a training run is already in progress; stop it first');
-  const runDir = path.join(storageDir('runs'), settings.name);
-  const hasCheckpoint = fs.existsSync(path.join(runDir, 'checkpoints'));
-  if (settings.resume && !hasCheckpoint) throw new StudioError('no-checkpoint', `there is no run "${settings.name}" to resume`);
-  if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
-  const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
-  const source = { folder, aligned: settings.aligned };
-  const cacheDir = runCacheDir(runDir, source);
-  const runId = crypto.randomUUID();
-  const run: Run = {
-    runDir,
-    controller: new AbortController(),
-    steps: [],
-    terms: new Map(),
-    sampleFile: null,
-    announce: throttledPublisher('train.progress', 500),
-    status: {
-      runId, name: settings.name, state: 'running', phase: 'dataset',
-      dataset: { done: 0, total: 0, faces: null, skipped: [] },
-      step: 0, totalSteps: settings.steps, epoch: 0, imagesPerSecond: 0, etaSeconds: 0,
-      losses: { steps: [], terms: {} }, sampleStep: null, modelId: null,
-    },
-  };
-  runs.set(runId, run);
-  runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }] }, (e) => onEvent(run, e), run.controller.signal)
-    .then(() => {
-      if (run.controller.signal.aborted) {
-        run.status = { ...run.status, state: 'stopped' };
-        return;
-      }
-      run.status = { ...run.status, phase: 'exporting' };
-      announce(run, true);
-      const model = path.join(modelsFolder(), `${settings.name.replace(/\s+/g, '-')}.onnx`);
-      exportRun(runDir, model, { dataNote: `trained in the studio on ${folder}` });
-      run.status = { ...run.status, state: 'done', phase: 'done', modelId: addModel(model) };
-    })
-    .catch((err) => (run.status = { ...run.status, state: run.controller.signal.aborted ? 'stopped' : 'failed', ...(run.controller.signal.aborted ? {} : { error: toErrorInfo(err) }) }))
-    .finally(() => announce(run, true));
-  return run.status;
-}
-
-function runOf(runId: string): Run {
-  const run = runs.get(runId);
-  if (!run) throw new StudioError('no-such-run', `no training run ${runId}`);
-  return run;
-}
-
-export const trainStatus = (runId: string): TrainStatus => {
-  const run = runOf(runId);
-  return { ...run.status, losses: thinned(run) };
-};
-
-/** Stops after the current step (or image, while building the dataset); a checkpoint is written, so the run can be resumed. */
-export function stopTraining(runId: string): TrainStatus {
-  const run = runOf(runId);
-  if (run.status.state === 'running') run.controller.abort();
-  return trainStatus(runId);
-}
-
-export function trainSample(runId: string): { step: number; imageUrl: string } | null {
-  const run = runOf(runId);
-  if (!run.sampleFile || run.status.sampleStep === null || !fs.existsSync(run.sampleFile)) return null;
-  return { step: run.status.sampleStep, imageUrl: `data:image/png;base64,${fs.readFileSync(run.sampleFile).toString('base64')}` };
+/** Appends one step's losses; a term first seen late is padded with nulls, one missing this step repeats its last value. */
+function recordLosses(run: Run, step: number, losses: Readonly<Record<string, number>>): void {
+  run.steps.push(step);
+  for (const [k, v] of Object.entries(losses)) {
+    const series = run.terms.get(k) ?? run.terms.set(k, new Array(run.steps.length - 1).fill(null)).get(k)!;
+    series.push(v);
+  }
+  for (const series of run.terms.values()) if (series.length < run.steps.length) series.push(series.at(-1) ?? NaN);
 }

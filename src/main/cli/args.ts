@@ -1,5 +1,5 @@
 // A small command-line parser: declared flags per command, typed values, unknown flags and missing
-// values are usage errors that name the flag.
+// or malformed values are usage errors that name the flag. Used by `ganimation` and by web mode.
 
 export interface FlagSpec {
   readonly type: 'string' | 'number' | 'boolean';
@@ -7,10 +7,14 @@ export interface FlagSpec {
   readonly description: string;
   readonly required?: boolean;
   readonly placeholder?: string;
+  /** The only values a string flag accepts; another is a usage error that lists them. */
+  readonly choices?: readonly string[];
+  /** The flag may be given more than once; its value is then the list, in order (string flags only). */
+  readonly repeatable?: boolean;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
-export type ParsedFlags = Record<string, string | number | boolean | undefined>;
+export type ParsedFlags = Record<string, string | number | boolean | string[] | undefined>;
 
 export class UsageError extends Error {
   readonly code = 'usage';
@@ -41,11 +45,9 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): Parsed {
     }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`option --${name} needs a value`);
-    if (spec.type === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n)) throw new UsageError(`option --${name} needs a number, got "${value}"`);
-      flags[name] = n;
-    } else flags[name] = value;
+    const parsed = parseValue(name, spec, value);
+    if (spec.repeatable) flags[name] = [...((flags[name] as string[] | undefined) ?? []), String(parsed)];
+    else flags[name] = parsed;
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.required && flags[name] === undefined) throw new UsageError(`option --${name} is required`);
@@ -53,11 +55,23 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): Parsed {
   return { positional, flags };
 }
 
+function parseValue(name: string, spec: FlagSpec, value: string): string | number {
+  if (spec.type === 'number') {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new UsageError(`option --${name} needs a number, got "${value}"`);
+    return n;
+  }
+  if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`option --${name} must be one of ${spec.choices.join(', ')}, got "${value}"`);
+  return value;
+}
+
 export function formatFlags(specs: FlagSpecs): string {
   return Object.entries(specs)
     .map(([name, s]) => {
-      const left = `${s.alias ? `-${s.alias}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.placeholder ?? s.type}>`}`;
-      return `  ${left.padEnd(34)} ${s.description}${s.required ? ' (required)' : ''}`;
+      const value = s.choices ? s.choices.join('|') : (s.placeholder ?? s.type);
+      const left = `${s.alias ? `-${s.alias}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${value}>`}`;
+      const notes = [s.required ? 'required' : '', s.repeatable ? 'repeatable' : ''].filter(Boolean);
+      return `  ${left.padEnd(34)} ${s.description}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     })
     .join('\n');
 }

@@ -4,25 +4,24 @@ import { GraphError, type Node, type Value } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';
 import * as S from './ops-shape';
-import { unbroadcast, type GradRule } from './grad-rules';
+import { unbroadcast, when, type GradRule } from './grad-rules';
 
-const when = (need: boolean, f: () => Value): Value | null => (need ? f() : null);
-
-/** Above this many im2col elements, per-tap products beat building the whole matrix (memory traffic). */
+/** Above this many im2col elements, one Conv beats building the whole matrix (memory traffic). */
 const IM2COL_LIMIT = 16 * 1024 * 1024;
 
 /**
  * dW[o, c, i, j] = sum over n, y, x of dy[n, o, y, x] * xPadded[n, c, y*s + i*d, x*s + j*d].
  * Each kernel tap is a strided slice of the channel-major input, multiplied by dy with a Gemm
- * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. Small
- * layers stack the taps into one im2col and one Gemm; large ones run one Gemm per tap.
+ * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. Layers
+ * whose im2col would exceed `im2colLimit` elements take one Conv over swapped axes instead (both
+ * ways are exact; the limit only picks the faster one, and tests set it to compare them).
  */
-export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams): Value {
+export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, im2colLimit = IM2COL_LIMIT): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
   const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
   const im2colSize = (x.shape[1] as number) * p.kernel[0] * p.kernel[1] * batch * outH * outW;
-  if (im2colSize > IM2COL_LIMIT || process.env.WG === 'conv') return convWeightGradByConv(x, dy, p);
+  if (im2colSize > im2colLimit) return convWeightGradByConv(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
   const taps: Value[] = [];

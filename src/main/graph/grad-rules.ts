@@ -28,7 +28,8 @@ export function unbroadcast(g: Value, target: Shape): Value {
 const x0 = (n: Node): Value => n.inputs[0] as Value;
 const x1 = (n: Node): Value => n.inputs[1] as Value;
 const y0 = (n: Node): Value => n.outputs[0];
-const when = (need: boolean, f: () => Value): Value | null => (need ? f() : null);
+/** A gradient only where it was asked for: `needs[i]` false gives null without building anything. */
+export const when = (need: boolean, f: () => Value): Value | null => (need ? f() : null);
 
 /** Gradient of a reduction: put the reduced axes back as size 1, then broadcast to the input. */
 function reduceGrad(node: Node, gy: Value): Value {
@@ -155,7 +156,6 @@ export const shapeAndElementwiseRules: Record<string, GradRule> = {
     ];
   },
   Cast: (n, gy) => [E.cast(gy, x0(n).dtype)],
-  Sign: () => [null],
   ReduceSum: (n, gy) => [reduceGrad(n, gy)],
   ReduceMean: (n, gy) => {
     const count = numel(x0(n).shape) / numel(y0(n).shape);
@@ -178,4 +178,4 @@ export const shapeAndElementwiseRules: Record<string, GradRule> = {
 };
 
 /** Ops whose outputs carry no gradient (comparisons, shapes, constants). */
-export const NON_DIFFERENTIABLE = new Set(['Greater', 'Less', 'Equal', 'GreaterOrEqual', 'LessOrEqual', 'Shape', 'ConstantOfShape', 'Sign']);
+export const NON_DIFFERENTIABLE = new Set(['Greater', 'Less', 'Equal', 'Shape', 'ConstantOfShape', 'Sign']);

@@ -54,8 +54,6 @@ export const pow = (a: Operand, b: Operand): Value => binary('Pow', a, b);
 export const greater = (a: Operand, b: Operand): Value => binary('Greater', a, b, 'bool');
 export const less = (a: Operand, b: Operand): Value => binary('Less', a, b, 'bool');
 export const equal = (a: Operand, b: Operand): Value => binary('Equal', a, b, 'bool');
-export const greaterOrEqual = (a: Operand, b: Operand): Value => binary('GreaterOrEqual', a, b, 'bool');
-export const lessOrEqual = (a: Operand, b: Operand): Value => binary('LessOrEqual', a, b, 'bool');
 
 export const neg = (x: Value): Value => unary('Neg', x);
 export const abs = (x: Value): Value => unary('Abs', x);
@@ -122,10 +120,4 @@ export const onnxDtypeCode = (dtype: DType): number => ONNX_DTYPE_CODE[dtype];
 export function cast(x: Value, to: DType): Value {
   if (x.dtype === to) return x;
   return x.graph.addNode('Cast', [x], { to: ONNX_DTYPE_CODE[to] }, [{ dtype: to, shape: x.shape }])[0];
-}
-
-export function dtypeFromOnnxCode(code: number): DType {
-  const entry = Object.entries(ONNX_DTYPE_CODE).find(([, c]) => c === code);
-  if (!entry) throw new GraphError('dtype', `ONNX data type ${code} is not supported by the graph IR`);
-  return entry[0] as DType;
 }

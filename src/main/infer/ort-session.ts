@@ -1,8 +1,12 @@
 // The one module that imports onnxruntime-node: creates sessions from ONNX bytes or files and runs
-// them on plain typed arrays, reporting every input's name, dims and dtype when a run fails.
+// them on plain typed arrays, reporting every input's name, dims and dtype when a run fails; and
+// says which execution providers this build of the runtime has.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { DType } from '../graph/ir';
 
-export type TensorDType = 'float32' | 'float64' | 'int64' | 'bool';
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
 
 /** A tensor in host memory: row-major data and its dims. */
@@ -55,7 +59,7 @@ export function createSession(model: Uint8Array | string, options: SessionOption
     : ort.InferenceSession.create(model, sessionOptions);
 }
 
-const ORT_TYPE: Record<string, 'float32' | 'float64' | 'int64' | 'bool'> = {
+const ORT_TYPE: Record<string, DType> = {
   Float32Array: 'float32',
   Float64Array: 'float64',
   BigInt64Array: 'int64',
@@ -106,4 +110,21 @@ export async function runSession(
     out[name] = { data: t.data as TensorData, dims: [...t.dims] };
   }
   return out;
+}
+
+/** The execution providers this onnxruntime-node build lists for this platform. */
+export function runtimeBackends(): string[] {
+  return ort.listSupportedBackends().map((b) => b.name);
+}
+
+/** onnxruntime-node ships CUDA support as a separate library that its install script may skip. */
+export function cudaLibraryPresent(): boolean {
+  try {
+    const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin');
+    const walk = (dir: string): boolean =>
+      fs.readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.includes('providers_cuda')));
+    return fs.existsSync(bin) && walk(bin);
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,7 @@
 // Execution providers: one frozen preference table per platform, a user override, and the record
 // of what actually ran (with the reason when a preferred provider fell back to CPU).
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../shared/errors';
+import { cudaLibraryPresent, runtimeBackends } from './ort-session';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -37,22 +34,9 @@ export function candidatesFor(device: Device, platform: string = process.platfor
 
 /** Why this onnxruntime-node build cannot use a provider, or null when it may (creation can still fail). */
 export function unavailableReason(provider: string): string | null {
-  const backend = ort.listSupportedBackends().find((b) => b.name === provider);
-  if (!backend) return `onnxruntime-node on ${process.platform} has no ${provider} execution provider`;
+  if (!runtimeBackends().includes(provider)) return `onnxruntime-node on ${process.platform} has no ${provider} execution provider`;
   if (provider === 'cuda' && !cudaLibraryPresent()) {
     return 'the CUDA provider is not installed (run ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js)';
   }
   return null;
-}
-
-/** onnxruntime-node ships CUDA support as a separate library that its install script may skip. */
-function cudaLibraryPresent(): boolean {
-  try {
-    const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin');
-    const walk = (dir: string): boolean =>
-      fs.readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.includes('providers_cuda')));
-    return fs.existsSync(bin) && walk(bin);
-  } catch {
-    return false;
-  }
 }

@@ -1,28 +1,38 @@
 // `npm run web`: serves the built studio on 127.0.0.1 and prints the URL with its access token.
-import fs from 'node:fs';
-import os from 'node:os';
+// Exit codes as the CLI's: 0 after --help or Ctrl+C, 1 on failure, 2 on a usage error. Ctrl+C
+// cancels running exports and stops training runs (with a checkpoint) before the process ends; a
+// second Ctrl+C ends it at once.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configureModels, configureSample, configureStorage } from '../api/studio-session';
-import { configureDataRoots } from '../api/training-jobs';
+import { createStudio } from '../api/studio';
+import { UsageError } from '../cli/args';
 import { startWebServer } from './server';
+import { parseWebOptions, webUsage } from './web-options';
 
-const args = process.argv.slice(2);
-const portFlag = args.indexOf('--port');
-const port = portFlag >= 0 ? Number(args[portFlag + 1]) : 5780;
-const modelFlag = args.indexOf('--model');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const modelsFlag = args.indexOf('--models-dir');
-const importDir = modelsFlag >= 0 ? path.resolve(args[modelsFlag + 1]) : path.join(os.homedir(), '.ganimation-studio', 'models');
-const imported = fs.existsSync(importDir) ? fs.readdirSync(importDir).filter((f) => f.endsWith('.onnx')).map((f) => path.join(importDir, f)) : [];
-configureModels([...(modelFlag >= 0 ? [args[modelFlag + 1]] : []), path.join(root, 'resources/models/default.onnx'), ...imported], { importDir });
-const dataFlag = args.indexOf('--data-dir');
-configureStorage(dataFlag >= 0 ? path.resolve(args[dataFlag + 1]) : path.join(os.homedir(), '.ganimation-studio'));
-configureSample(path.join(root, 'resources/samples/portrait.jpg'));
-// Training folders must lie under a --data-root (repeatable): web mode reads no other folder.
-configureDataRoots(args.flatMap((a, i) => (a === '--data-root' && args[i + 1] ? [path.resolve(args[i + 1])] : [])));
-const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-const server = await startWebServer({ port, rendererDir });
-console.log(`GANimation Studio (web mode): ${server.url}`);
-process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+async function serve(argv: readonly string[]): Promise<number> {
+  const options = parseWebOptions(argv, ROOT);
+  if (!options) {
+    console.log(webUsage());
+    return 0;
+  }
+  const studio = createStudio(options.studio);
+  const server = await startWebServer({ studio, port: options.port, rendererDir: path.join(ROOT, 'out/renderer') });
+  console.log(`GANimation Studio (web mode): ${server.url}`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await server.close();
+  await studio.dispose();
+  return 0;
+}
+
+let code: number;
+try {
+  code = await serve(process.argv.slice(2));
+} catch (err) {
+  console.error(`ganimation web: ${(err as Error).message}`);
+  if (err instanceof UsageError) console.error(`\n${webUsage()}`);
+  code = err instanceof UsageError ? 2 : 1;
+}
+// Ends the process even while a worker thread is still winding down.
+process.exit(code);

@@ -1,21 +1,32 @@
 // Web mode's transport: the token is required on every request and on the events WebSocket, other
-// origins are refused, and an event published in main reaches every connected socket.
+// origins are refused, operations reach the studio's dispatch, and an event the studio publishes
+// reaches every connected socket.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ExportStatus, StudioEvent } from '../../shared/api';
-import { publish } from '../api/events';
+import { EventBus } from '../api/events';
 import { startWebServer, type WebServer } from './server';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-web-'));
 let server: WebServer;
 let base: string;
 
+/** A stand-in studio: answers every operation with its name and arguments, and has one finished export. */
+const bus = new EventBus();
+const exported = path.join(tmp, 'clip.mp4');
+const studio = {
+  dispatch: async (name: string, args: unknown) => ({ ok: true as const, value: { name, args } }),
+  subscribe: bus.subscribe,
+  exportFile: (fileName: string) => (fileName === 'clip.mp4' ? exported : null),
+};
+
 beforeAll(async () => {
   fs.writeFileSync(path.join(tmp, 'index.html'), '<!doctype html><title>studio</title>');
-  server = await startWebServer({ rendererDir: tmp });
+  fs.writeFileSync(exported, Buffer.alloc(1234, 7));
+  server = await startWebServer({ studio, rendererDir: tmp });
   base = new URL(server.url).origin;
 });
 afterAll(async () => {
@@ -42,11 +53,21 @@ describe('web server', () => {
     expect((await fetch(server.url, { headers: { Origin: 'http://evil.example' } })).status).toBe(403);
   });
 
+  it('hands operations to the studio with their arguments, and downloads only its finished exports', async () => {
+    const post = (name: string, body: string) => fetch(`${base}/api/${name}?token=${server.token}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    expect(await (await post('models.use', '{"id":"m"}')).json()).toEqual({ ok: true, value: { name: 'models.use', args: { id: 'm' } } });
+    expect((await post('models.use', '{not json')).status).toBe(400);
+    const download = await fetch(`${base}/exports/clip.mp4?token=${server.token}`);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="clip.mp4"');
+    expect((await download.arrayBuffer()).byteLength).toBe(1234);
+    expect((await fetch(`${base}/exports/other.mp4?token=${server.token}`)).status).toBe(404);
+  });
+
   it('pushes published events to every socket that gave the token', async () => {
     const wsUrl = `${base.replace('http', 'ws')}/events?token=${server.token}`;
     const sockets = (await Promise.all([connect(wsUrl), connect(wsUrl)])) as WebSocket[];
     const received = sockets.map((ws) => new Promise<StudioEvent>((resolve) => ws.once('message', (m) => resolve(JSON.parse(String(m))))));
-    publish('export.progress', status);
+    bus.publish('export.progress', status);
     for (const event of await Promise.all(received)) expect(event).toEqual({ name: 'export.progress', payload: status });
     for (const ws of sockets) ws.close();
   });

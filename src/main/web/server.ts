@@ -9,9 +9,7 @@ import path from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 import { WebSocketServer } from 'ws';
 import { EVENTS_PATH } from '../../shared/api';
-import { exportFile } from '../api/export-jobs';
-import { subscribe } from '../api/events';
-import { dispatch } from '../api/handlers';
+import type { Studio } from '../api/studio';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json', '.mp4': 'video/mp4', '.webm': 'video/webm', '.gif': 'image/gif' };
 /** Photo and model uploads arrive as base64 inside JSON (see MAX_UPLOAD_CHARS in shared/api.ts). */
@@ -24,6 +22,8 @@ export interface WebServer {
 }
 
 export interface WebServerOptions {
+  /** The studio served: its operations, its events and its finished exports. */
+  readonly studio: Pick<Studio, 'dispatch' | 'subscribe' | 'exportFile'>;
   readonly port?: number;
   /** The built renderer (electron-vite's out/renderer). */
   readonly rendererDir: string;
@@ -56,6 +56,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 export function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { studio } = options;
   const token = options.token ?? crypto.randomBytes(18).toString('base64url');
   const root = path.resolve(options.rendererDir);
   if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`no built renderer in ${root}; run 'npx electron-vite build' first`);
@@ -76,14 +77,14 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     if (refused) return send(res, ...refused);
     if (url.pathname.startsWith('/api/') && req.method === 'POST') {
       readBody(req)
-        .then(async (body) => send(res, 200, JSON.stringify(await dispatch(decodeURIComponent(url.pathname.slice(5)), body ? JSON.parse(body) : {})), 'application/json'))
+        .then(async (body) => send(res, 200, JSON.stringify(await studio.dispatch(decodeURIComponent(url.pathname.slice(5)), body ? JSON.parse(body) : {})), 'application/json'))
         .catch((err: Error) => send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: err.message } }), 'application/json'));
       return;
     }
     if (req.method !== 'GET') return send(res, 405, 'method not allowed');
     // Finished exports are downloaded (web mode has no file manager to show them in).
     if (url.pathname.startsWith('/exports/')) {
-      const exported = exportFile(decodeURIComponent(url.pathname.slice('/exports/'.length)));
+      const exported = studio.exportFile(decodeURIComponent(url.pathname.slice('/exports/'.length)));
       if (!exported) return send(res, 404, 'no such export');
       res.writeHead(200, { 'Content-Type': TYPES[path.extname(exported)] ?? 'application/octet-stream', 'Content-Length': fs.statSync(exported).size, 'Content-Disposition': `attachment; filename="${path.basename(exported).replace(/"/g, '')}"` });
       fs.createReadStream(exported).pipe(res);
@@ -104,7 +105,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
     }
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
-  const unsubscribe = subscribe((event) => {
+  const unsubscribe = studio.subscribe((event) => {
     const message = JSON.stringify(event);
     for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message);
   });

@@ -1,0 +1,61 @@
+// The conv weight gradient's two ways (per-tap im2col + Gemm, and one Conv over swapped axes) give
+// the same numbers on onnxruntime whichever the size limit picks, including strided, dilated and
+// asymmetrically padded kernels; Sign passes no gradient.
+import { describe, expect, it } from 'vitest';
+import { backward } from './autodiff';
+import { compile, randomArray, seededRandom } from './gradcheck';
+import { convWeightGrad } from './grad-rules-nn';
+import { Graph } from './ir';
+import * as E from './ops-elementwise';
+import * as N from './ops-nn';
+import * as S from './ops-shape';
+
+const cases: [string, number[], number[], N.ConvOptions][] = [
+  ['3x3 stride 1 pad 1', [2, 3, 6, 6], [4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+  ['4x4 stride 2 pad 1', [2, 3, 8, 8], [4, 3, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+  ['3x3 stride 2 odd size asymmetric pad', [1, 2, 7, 6], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }],
+  ['3x3 dilation 2', [1, 2, 9, 9], [2, 2, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
+];
+
+describe('conv weight gradient', () => {
+  for (const [name, xs, ws, options] of cases) {
+    it(`im2col and Conv agree: ${name}`, async () => {
+      const g = new Graph('weight-grad');
+      const x = g.input('x', 'float32', xs);
+      const conv = N.conv(x, g.input('w', 'float32', ws), null, options);
+      const dy = g.input('dy', 'float32', conv.shape);
+      const p = N.convParams(g.nodes.find((n) => n.op === 'Conv')!);
+      const before = g.nodes.length;
+      g.output('byIm2col', convWeightGrad(x, dy, p, Infinity));
+      const im2colOps = g.nodes.slice(before).map((n) => n.op);
+      g.output('byConv', convWeightGrad(x, dy, p, 0));
+      // Each limit takes its own way: only the second adds a Conv.
+      expect(im2colOps).not.toContain('Conv');
+      expect(g.nodes.slice(before + im2colOps.length).map((n) => n.op)).toContain('Conv');
+      const rand = seededRandom(3);
+      const size = (shape: readonly (number | string)[]) => shape.reduce<number>((a, d) => a * (d as number), 1);
+      const run = await compile(g);
+      const out = await run({
+        x: { data: randomArray('float32', size(xs), () => rand(-1, 1)), dims: xs },
+        w: { data: randomArray('float32', size(ws), () => rand(-1, 1)), dims: ws },
+        dy: { data: randomArray('float32', size(conv.shape), () => rand(-1, 1)), dims: conv.shape as number[] },
+      });
+      const [a, b] = [out.byIm2col.data as Float32Array, out.byConv.data as Float32Array];
+      expect(out.byIm2col.dims).toEqual(ws);
+      expect(out.byConv.dims).toEqual(ws);
+      expect(Math.max(...a.map((v) => Math.abs(v)))).toBeGreaterThan(0.1);
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('Sign', () => {
+  it('is a constant to backward: d/dx (sign(x) * x) is sign(x), through the product only', async () => {
+    const g = new Graph('sign');
+    const x = g.input('x', 'float64', [4]);
+    const [dx] = backward(S.reduceSum(E.mul(E.sign(x), x)), [x]);
+    g.output('dx', dx);
+    const out = await (await compile(g))({ x: { data: Float64Array.from([-2, -0.5, 0.5, 3]), dims: [4] } });
+    expect(Array.from(out.dx.data as Float64Array)).toEqual([-1, -1, 1, 1]);
+  });
+});
