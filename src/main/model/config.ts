@@ -1,11 +1,22 @@
-// Architecture configs of the GANimation generator and critic, and the named presets.
+// Architecture configs of the generator (two families) and the critic, and the named presets.
+import { StudioError } from '../../shared/errors';
 import { AU_ORDER } from '../../shared/aus';
 
 export { AU_ORDER, type AuName } from '../../shared/aus';
 
 export const AU_COUNT = AU_ORDER.length;
 
+/**
+ * ganimation: the published generator, layer for layer (imported .pth checkpoints, the fixtures).
+ * residual: the studio's generator that starts as the identity (attention bias toward "keep",
+ * colour as a residual around the input, resize-then-conv upsampling); see residual-generator.ts.
+ */
+export const GENERATOR_FAMILIES = ['ganimation', 'residual'] as const;
+export type GeneratorFamily = (typeof GENERATOR_FAMILIES)[number];
+
 export interface GeneratorConfig {
+  /** Absent in model files written before the residual family existed: read as 'ganimation'. */
+  readonly family?: GeneratorFamily;
   /** Side of the square face crop in pixels. */
   readonly imageSize: number;
   /** Channels of the first conv; doubled by each of the two downsampling convs. */
@@ -14,6 +25,8 @@ export interface GeneratorConfig {
   readonly repeatNum: number;
   readonly cDim: number;
 }
+
+export const generatorFamily = (cfg: GeneratorConfig): GeneratorFamily => cfg.family ?? 'ganimation';
 
 export interface CriticConfig {
   readonly imageSize: number;
@@ -30,37 +43,79 @@ export interface ModelPreset {
   readonly critic: CriticConfig;
 }
 
-export type PresetName = 'paper' | 'light' | 'tiny';
+export const PRESET_NAMES = ['paper', 'light', 'tiny', 'studio', 'studio-tiny'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
  * paper: the published architecture (G 8,471,296 and D 44,860,352 parameters, ~21 GFLOPs per G
  * forward at 128 px). light: half the width and 4 residual blocks at 96 px, about 1/7 of the paper
  * G's FLOPs, so CPU training makes progress and preview runs at interactive rates.
  * tiny: the reference-fixture size, for tests and smoke runs.
+ * studio: the residual family at light's size; bench/infer.ts measured it against wider and deeper
+ * candidates (docs/models.md). studio-tiny: the residual family at the test size.
  */
 export const PRESETS: Readonly<Record<PresetName, ModelPreset>> = Object.freeze({
   paper: {
     name: 'paper',
     description: 'The published GANimation: 128 px, conv_dim 64, 6 residual blocks; critic conv_dim 64, 6 layers.',
-    generator: { imageSize: 128, convDim: 64, repeatNum: 6, cDim: AU_COUNT },
+    generator: { family: 'ganimation', imageSize: 128, convDim: 64, repeatNum: 6, cDim: AU_COUNT },
     critic: { imageSize: 128, convDim: 64, repeatNum: 6, cDim: AU_COUNT },
   },
   light: {
     name: 'light',
     description: 'CPU-friendly: 96 px, conv_dim 32, 4 residual blocks; critic conv_dim 32, 5 layers.',
-    generator: { imageSize: 96, convDim: 32, repeatNum: 4, cDim: AU_COUNT },
+    generator: { family: 'ganimation', imageSize: 96, convDim: 32, repeatNum: 4, cDim: AU_COUNT },
     critic: { imageSize: 96, convDim: 32, repeatNum: 5, cDim: AU_COUNT },
   },
   tiny: {
     name: 'tiny',
     description: 'Test size: 32 px, conv_dim 8, 2 residual blocks; critic conv_dim 8, 3 layers.',
-    generator: { imageSize: 32, convDim: 8, repeatNum: 2, cDim: AU_COUNT },
+    generator: { family: 'ganimation', imageSize: 32, convDim: 8, repeatNum: 2, cDim: AU_COUNT },
+    critic: { imageSize: 32, convDim: 8, repeatNum: 3, cDim: AU_COUNT },
+  },
+  studio: {
+    name: 'studio',
+    description: 'Starts as the identity and repaints only what it must: 96 px, conv_dim 32, 4 residual blocks, resize-conv upsampling; critic conv_dim 32, 5 layers.',
+    generator: { family: 'residual', imageSize: 96, convDim: 32, repeatNum: 4, cDim: AU_COUNT },
+    critic: { imageSize: 96, convDim: 32, repeatNum: 5, cDim: AU_COUNT },
+  },
+  'studio-tiny': {
+    name: 'studio-tiny',
+    description: 'The studio family at test size: 32 px, conv_dim 8, 2 residual blocks; critic conv_dim 8, 3 layers.',
+    generator: { family: 'residual', imageSize: 32, convDim: 8, repeatNum: 2, cDim: AU_COUNT },
     critic: { imageSize: 32, convDim: 8, repeatNum: 3, cDim: AU_COUNT },
   },
 });
 
 export function presetByName(name: string): ModelPreset {
   const preset = (PRESETS as Record<string, ModelPreset>)[name];
-  if (!preset) throw new Error(`unknown preset "${name}"; valid presets: ${Object.keys(PRESETS).join(', ')}`);
+  if (!preset) throw new Error(`unknown preset "${name}"; valid presets: ${PRESET_NAMES.join(', ')}`);
   return preset;
+}
+
+/** One line for model lists and `ganimation info`, e.g. "residual, conv_dim 32, 4 residual blocks". */
+export const describeGenerator = (cfg: GeneratorConfig): string => `${generatorFamily(cfg)}, conv_dim ${cfg.convDim}, ${cfg.repeatNum} residual blocks`;
+
+/**
+ * A generator architecture read from a file (model metadata, a checkpoint), checked field by field
+ * into the fully specified form; `source` names the file in errors.
+ */
+export function parseGeneratorConfig(value: unknown, source: string): Required<GeneratorConfig> {
+  const fail = (problem: string): never => {
+    throw new StudioError('bad-architecture', `${source}: the generator architecture ${problem}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('is not an object');
+  const raw = value as Record<string, unknown>;
+  const family = raw.family ?? 'ganimation';
+  if (!GENERATOR_FAMILIES.includes(family as GeneratorFamily)) {
+    return fail(`has family ${JSON.stringify(family)}, which this version does not know (known: ${GENERATOR_FAMILIES.join(', ')}); a newer GANimation Studio may read it`);
+  }
+  const int = (key: string, min: number): number => {
+    const v = raw[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) return fail(`has ${key} ${JSON.stringify(v)}; an integer >= ${min} is needed`);
+    return v as number;
+  };
+  const cfg = { family: family as GeneratorFamily, imageSize: int('imageSize', 4), convDim: int('convDim', 1), repeatNum: int('repeatNum', 0), cDim: int('cDim', 1) };
+  if (cfg.imageSize % 4 !== 0) fail(`has imageSize ${cfg.imageSize}; two stride-2 stages need a multiple of 4`);
+  return cfg;
 }

@@ -1,7 +1,9 @@
-// The GANimation generator on the graph IR, layer for layer as the original PyTorch code, with its
-// state-dict parameter names, so weights move between this project and original checkpoints as-is.
+// The generator on the graph IR: the published GANimation layer for layer, with its PyTorch
+// state-dict parameter names (weights move between this project and original checkpoints as-is),
+// and the dispatch to the residual family (residual-generator.ts) by the config's family.
 import * as G from '../graph';
-import type { GeneratorConfig } from './config';
+import { generatorFamily, type GeneratorConfig } from './config';
+import { residualForward, residualParamSpecs } from './residual-generator';
 
 /** Layout: image [N, 3, S, S] RGB in [-1, 1]; color [N, 3, S, S] in [-1, 1]; attention [N, 1, S, S] in [0, 1]. */
 export interface GeneratorOutputs {
@@ -15,10 +17,25 @@ export interface ParamSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly role: 'conv' | 'conv-bias' | 'norm-scale' | 'norm-shift';
+  /**
+   * Replaces the role's initialisation (init.ts): 'zero' for a conv that must start silent,
+   * 'keep-logit' for an attention bias that starts at "keep the input pixel".
+   */
+  readonly init?: 'zero' | 'keep-logit';
 }
 
-/** Every generator parameter in state-dict order. */
+/** Instance norm over [N, C, H, W] with per-channel scale and shift [C]. */
+export type NormFn = (x: G.Value, scale: G.Value, shift: G.Value) => G.Value;
+
+/** A family's network from image and AUs to its two heads; the composite is made in one place below. */
+export type HeadsFn = (image: G.Value, aus: G.Value) => Pick<GeneratorOutputs, 'color' | 'attention'>;
+
+/** Every generator parameter in the order the family declares them (state-dict order for ganimation). */
 export function generatorParamSpecs(cfg: GeneratorConfig): ParamSpec[] {
+  return generatorFamily(cfg) === 'residual' ? residualParamSpecs(cfg) : ganimationParamSpecs(cfg);
+}
+
+function ganimationParamSpecs(cfg: GeneratorConfig): ParamSpec[] {
   const specs: ParamSpec[] = [];
   const convW = (index: string, out: number, inCh: number, k: number, transposed = false) => {
     specs.push({ name: `${index}.weight`, shape: transposed ? [inCh, out, k, k] : [out, inCh, k, k], role: 'conv' });
@@ -64,14 +81,30 @@ export interface GeneratorBuildOptions {
    * 'kernel' emits the ONNX op, as PyTorch's exporter does.
    */
   readonly instanceNorm?: 'primitives' | 'kernel';
+  /**
+   * The residual family's resize-then-conv upsampling, as one ConvTranspose with a kernel tied to
+   * the 3x3 weights ('transposed', default: same values and gradients, fewer FLOPs, bench/infer.ts)
+   * or literally as nearest 2x upsampling then a 3x3 conv ('upsample').
+   */
+  readonly resizeConv?: 'transposed' | 'upsample';
 }
 
 /** Declares the generator's parameters in `graph`; `apply` can then be called any number of times (e.g. for the cycle). */
 export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '', options: GeneratorBuildOptions = {}): Generator {
-  const norm = options.instanceNorm === 'kernel' ? G.instanceNorm : G.instanceNormDecomposed;
+  const norm: NormFn = options.instanceNorm === 'kernel' ? G.instanceNorm : G.instanceNormDecomposed;
   const params = new Map<string, G.Value>();
   for (const spec of generatorParamSpecs(cfg)) params.set(spec.name, graph.param(prefix + spec.name, spec.shape));
   const p = (name: string): G.Value => params.get(name) as G.Value;
+  const heads = generatorFamily(cfg) === 'residual' ? residualForward(cfg, p, norm, options.resizeConv) : ganimationForward(cfg, p, norm);
+  function apply(image: G.Value, aus: G.Value): GeneratorOutputs {
+    const { color, attention } = heads(image, aus);
+    const composite = G.add(G.mul(attention, image), G.mul(G.sub(1, attention), color));
+    return { color, attention, composite };
+  }
+  return { config: cfg, params, apply };
+}
+
+function ganimationForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn): HeadsFn {
   const pad = (n: number) => [n, n, n, n];
   const convInRelu = (x: G.Value, index: number, k: number, stride: number, transposed = false, relu = true): G.Value => {
     const w = p(`main.${index}.weight`);
@@ -80,8 +113,7 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
     const normed = norm(y, p(`main.${index + 1}.weight`), p(`main.${index + 1}.bias`));
     return relu ? G.relu(normed) : normed;
   };
-
-  function apply(image: G.Value, aus: G.Value): GeneratorOutputs {
+  return (image, aus) => {
     const auMaps = G.expand(G.unsqueeze(aus, [2, 3]), [1, 1, cfg.imageSize, cfg.imageSize]);
     let h = convInRelu(G.concat([image, auMaps], 1), 0, 7, 1);
     let layer = 3;
@@ -100,9 +132,6 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
     const heads = G.conv(h, G.concat([p('img_reg.0.weight'), p('attetion_reg.0.weight')], 0), null, { pads: pad(3) });
     const color = G.tanh(G.slice(heads, { axes: [1], starts: [0], ends: [3] }));
     const attention = G.sigmoid(G.slice(heads, { axes: [1], starts: [3], ends: [4] }));
-    const composite = G.add(G.mul(attention, image), G.mul(G.sub(1, attention), color));
-    return { color, attention, composite };
-  }
-  return { config: cfg, params, apply };
+    return { color, attention };
+  };
 }
-

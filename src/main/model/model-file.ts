@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import * as G from '../graph';
 import { decodeModel } from '../graph/onnx-decode';
 import { StudioError } from '../../shared/errors';
-import { AU_ORDER, type GeneratorConfig } from './config';
+import { AU_ORDER, describeGenerator, generatorFamily, parseGeneratorConfig, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
 
 export { writeFileAtomic } from '../io/atomic-write';
@@ -22,7 +22,8 @@ export interface ModelProvenance {
 
 export interface ModelInfo {
   readonly formatVersion: number;
-  readonly architecture: GeneratorConfig;
+  /** Fully specified: files written before the residual family read as family 'ganimation'. */
+  readonly architecture: Required<GeneratorConfig>;
   readonly imageSize: number;
   readonly auOrder: readonly string[];
   readonly normalization: string;
@@ -41,8 +42,13 @@ export interface ExportInfo {
 
 /** Builds the inference graph with the weights embedded and serialises it. */
 export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>, cfg: GeneratorConfig, info: ExportInfo): Uint8Array {
+  // Written in full (family included) so that readers never have to guess.
+  const architecture = parseGeneratorConfig(cfg, 'the model to export');
   for (const spec of generatorParamSpecs(cfg)) {
-    if (!weights.has(spec.name)) throw new StudioError('missing-weight', `the weights lack ${spec.name}, which a ${cfg.convDim}/${cfg.repeatNum} generator needs`);
+    const w = weights.get(spec.name);
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    if (!w) throw new StudioError('missing-weight', `the weights lack ${spec.name}, which a ${describeGenerator(cfg)} generator needs`);
+    if (w.length !== count) throw new StudioError('missing-weight', `the weight ${spec.name} has ${w.length} values; a ${describeGenerator(cfg)} generator needs [${spec.shape.join(', ')}] (${count})`);
   }
   const graph = new G.Graph('ganimation_generator');
   // The instance-norm kernel is a little faster than primitives at inference (bench/infer.ts).
@@ -54,7 +60,7 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
   const provenance: ModelProvenance = { ...info.provenance, createdAt: new Date().toISOString() };
   const metadata: Record<string, string> = {
     [KEY('format_version')]: String(MODEL_FORMAT_VERSION),
-    [KEY('architecture')]: JSON.stringify(cfg),
+    [KEY('architecture')]: JSON.stringify(architecture),
     [KEY('image_size')]: String(cfg.imageSize),
     [KEY('au_order')]: AU_ORDER.join(','),
     [KEY('normalization')]: NORMALIZATION,
@@ -63,7 +69,8 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
     [KEY('model_card')]: info.modelCard ?? '',
   };
   if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
-  return G.toOnnx(graph, { params: weights, metadata, docString: 'GANimation generator (Pumarola et al., ECCV 2018)' });
+  const docString = generatorFamily(cfg) === 'residual' ? 'GANimation Studio residual generator (starts as the identity)' : 'GANimation generator (Pumarola et al., ECCV 2018)';
+  return G.toOnnx(graph, { params: weights, metadata, docString });
 }
 
 /** Reads and checks a model's metadata; files that are not GANimation models are refused by name. */
@@ -108,11 +115,14 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
     }
   };
   const auOrder = (props.get(KEY('au_order')) as string).split(',');
+  const architecture = parseGeneratorConfig(parse<unknown>('architecture'), file);
+  const imageSize = Number(props.get(KEY('image_size')));
+  if (imageSize !== architecture.imageSize) throw new StudioError('bad-model-metadata', `${file}: image size ${imageSize} differs from its architecture's ${architecture.imageSize}`);
   if (auOrder.join(',') !== AU_ORDER.join(',')) throw new StudioError('bad-model-metadata', `${file}: AU order ${auOrder.join(' ')} differs from the studio's`);
   return {
     formatVersion: Number(props.get(KEY('format_version'))),
-    architecture: parse<GeneratorConfig>('architecture'),
-    imageSize: Number(props.get(KEY('image_size'))),
+    architecture,
+    imageSize,
     auOrder,
     normalization: props.get(KEY('normalization')) as string,
     provenance: parse<ModelProvenance>('provenance'),
@@ -126,7 +136,7 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
  * The generator weights embedded in a model file, by parameter name, with its architecture: the
  * starting point for training on from a model (e.g. continuing the bundled one).
  */
-export function readGeneratorWeights(file: string): { config: GeneratorConfig; weights: Map<string, Float32Array> } {
+export function readGeneratorWeights(file: string): { config: Required<GeneratorConfig>; weights: Map<string, Float32Array> } {
   const model = decodeOrFail(readModelBytes(file), file);
   const config = infoFromModel(model, file).architecture;
   const graph = model.graph;
