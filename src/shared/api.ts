@@ -63,6 +63,8 @@ export interface RenderedFrame {
   /** Generator plus compositing time. */
   readonly ms: number;
   readonly provider: string;
+  /** What kept the model's geometry from warping a face (it then shows without motion), or a corrupt motion basis. */
+  readonly notices?: readonly string[];
 }
 
 export interface ModelEntry {

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
 import { decodeImage, detectFaces, estimateAus, PasteKernel, type RgbImage } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
+import { geometryOf } from '../render/motion-geometry';
 import { Scene } from '../render/scene';
 import { rpcClient, serveRpc } from '../workers/rpc';
 import type { SessionFace } from './studio-session';
@@ -12,23 +13,28 @@ import type { SessionFace } from './studio-session';
 interface Held {
   readonly photo: RgbImage;
   readonly faces: readonly SessionFace[];
-  /** Per model crop size: the scene of every face, and the attention overlay's kernel over it. */
-  readonly scenes: Map<number, PreviewScene>;
+  /** Per model file: the scene of every face (crop size and geometry are the model's), and the attention overlay's kernel over it. */
+  readonly scenes: Map<string, PreviewScene>;
   /** The render in progress: renders of one photo run one at a time, as they share its scene's frame. */
   queue: Promise<unknown>;
 }
 
 interface PreviewScene {
   readonly scene: Scene;
+  /** Faces the model's geometry could not warp, and why (they show without motion). */
+  readonly notices: string[];
   /** The attention overlay's kernel (over black) and its white "color", made when first asked for. */
   overlay: { kernel: PasteKernel; white: Float32Array } | null;
 }
 
-function sceneFor(open: Held, size: number): PreviewScene {
-  let held = open.scenes.get(size);
+function sceneFor(open: Held, engine: GeneratorEngine): PreviewScene {
+  const key = `${engine.modelPath}|${engine.imageSize}`;
+  let held = open.scenes.get(key);
   if (!held) {
-    held = { scene: new Scene(open.photo, open.faces, size), overlay: null };
-    open.scenes.set(size, held);
+    const notices: string[] = engine.motion.problem ? [engine.motion.problem] : [];
+    const geometry = geometryOf(engine, (faceId, why) => notices.push(`face ${faceId}: ${why}`));
+    held = { scene: new Scene(open.photo, open.faces, engine.imageSize, geometry), notices, overlay: null };
+    open.scenes.set(key, held);
   }
   return held;
 }
@@ -36,7 +42,7 @@ function sceneFor(open: Held, size: number): PreviewScene {
 async function renderFrame(open: Held, args: RenderArgs) {
   const t0 = performance.now();
   const engine = await GeneratorEngine.load(args.model);
-  const preview = sceneFor(open, engine.imageSize);
+  const preview = sceneFor(open, engine);
   const { scene } = preview;
   const renders = await scene.generateFaces(engine, args.requests.map((r) => ({ faceId: r.faceId, aus: Float32Array.from(r.aus) })));
   const size = { width: open.photo.width, height: open.photo.height };
@@ -53,7 +59,8 @@ async function renderFrame(open: Held, args: RenderArgs) {
     }));
     attentionUrl = await dataUrl({ ...size, data: kernel.frame }, args.previewSide);
   }
-  return { imageUrl, ...(attentionUrl ? { attentionUrl } : {}), ms: performance.now() - t0, provider: engine.provider.used };
+  const notices = [...new Set(preview.notices)];
+  return { imageUrl, ...(attentionUrl ? { attentionUrl } : {}), ...(notices.length ? { notices } : {}), ms: performance.now() - t0, provider: engine.provider.used };
 }
 
 interface RenderArgs {

@@ -4,6 +4,7 @@ import { emotionAus, EMOTIONS, isEmotion } from '../../shared/emotions';
 import { decodeImage, detectFaces, encodeImage, estimateAus } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { parseDevice } from '../infer/providers';
+import { geometryOf } from '../render/motion-geometry';
 import { Scene } from '../render/scene';
 import { UsageError } from './args';
 import { parseAus } from './aus-arg';
@@ -41,7 +42,9 @@ export const editCommand: Command = {
       aus: preset ? Float32Array.from(emotionAus(preset, (flags.intensity as number | undefined) ?? 1)) : parseAus(flags.aus as string, estimateAus(face)),
     }));
     // The scene the studio previews and exports through, so an edited photo is one of their frames.
-    const scene = new Scene(photo, chosen, engine.imageSize);
+    if (engine.motion.problem) console.warn(`warning: ${engine.motion.problem}`);
+    const geometry = geometryOf(engine, (faceId, why) => console.warn(`warning: face ${faceId} is not warped: ${why}`));
+    const scene = new Scene(photo, chosen.map((f) => ({ ...f, sourceAus: estimateAus(f) })), engine.imageSize, geometry);
     const frame = scene.render(await scene.generateFaces(engine, requests));
     await encodeImage({ width: photo.width, height: photo.height, data: frame }, flags.out as string);
     console.log(`${flags.out}: ${requests.length} face(s) edited`);

@@ -1,8 +1,13 @@
-// `ganimation eval --model M --data <folder>`: the model's AU control, identity, faithfulness and
-// survival beside the "output = input" baseline, as a table and as JSON.
+// `ganimation eval --model M --data <folder>`: the model's AU control, identity, faithfulness,
+// survival and sharpness kept beside the "output = input" baseline, and on a labelled portrait folder
+// (tw-expressions) its expression transfer, as tables and as JSON.
 import { AU_ORDER, type AuName } from '../../shared/aus';
 import sharp from 'sharp';
-import { evaluateModel, GOAL_AUS, type EvalTable } from '../eval/evaluate-model';
+import { evaluateModel, GOAL_AUS, type EvalReport, type EvalTable } from '../eval/evaluate-model';
+import { hasTransferLabels, labelledPhotoPaths, measureTransfer, parsePerformers, type TransferReport } from '../eval/expression-transfer';
+import { generatorEditor, identityEditor } from '../eval/transfer-editors';
+import type { TransferRow } from '../eval/transfer-motion';
+import { readLabels } from '../face/motion-data';
 import type { RgbImage } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -22,14 +27,58 @@ function table(model: EvalTable, baseline: EvalTable): string {
     ['faithfulness: crop error (0-255)', (t) => fmt(t.faithfulnessError, 2)],
     ['mean attention', (t) => fmt(t.meanAttention)],
     ['survival: face still detected', (t) => fmt(t.survival)],
+    ['sharpness kept: face detail, output / input', (t) => fmt(t.sharpness)],
   ];
   return ['| measure | model | baseline (output = input) |', '|---|---:|---:|', ...rows.map(([name, f]) => `| ${name} | ${f(model)} | ${f(baseline)} |`)].join('\n');
 }
 
+/** One column per expression (and all of them), one block of rows per editor. */
+function transferTable(report: TransferReport): string {
+  const [first] = report.editors;
+  const expressions = Object.keys(first.byExpression);
+  const columns = (editor: TransferReport['editors'][number]): TransferRow[] => [editor.overall, ...expressions.map((e) => editor.byExpression[e])];
+  const measures: [string, (r: TransferRow) => string][] = [
+    ['mean cosine of the landmark motion', (r) => fmt(r.meanCosine)],
+    ['median error ratio (1 = did nothing)', (r) => fmt(r.medianErrorRatio)],
+    ['mean landmark error (inter-ocular units)', (r) => fmt(r.meanErrorIod)],
+    ['faces lost', (r) => String(r.facesLost)],
+    ['sharpness kept', (r) => fmt(r.meanSharpness)],
+  ];
+  return [
+    `| measure | all | ${expressions.join(' | ')} |`,
+    `|---|${'---:|'.repeat(expressions.length + 1)}`,
+    `| pairs | ${columns(first).map((r) => r.pairs).join(' | ')} |`,
+    ...report.editors.flatMap((editor) => measures.map(([name, f]) => `| ${editor.name}: ${name} | ${columns(editor).map(f).join(' | ')} |`)),
+  ].join('\n');
+}
+
+/** Which performers of a labelled folder to use, validated against its labels. */
+function performersOf(folder: string, spec: string | undefined): Set<string> | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    return parsePerformers(spec, readLabels(folder).map((r) => r.performer));
+  } catch (err) {
+    throw new UsageError(`--performers: ${(err as Error).message}`);
+  }
+}
+
+/** The model beside "output = input" on each neutral -> posed pair of the folder. */
+async function transferOf(engine: GeneratorEngine, folder: string, performers: Set<string> | undefined, pairs: number | undefined): Promise<TransferReport> {
+  const editors = [
+    { name: 'model', edit: generatorEditor(engine) },
+    { name: 'output = input', edit: identityEditor },
+  ];
+  const report = await measureTransfer(editors, { folder, performers, limit: pairs, onProgress: (done, total) => progressLine(`eval: expression transfer ${done}/${total} pairs`) });
+  endProgressLine();
+  if (report.pairs === 0) throw new Error(`no neutral -> posed pair in ${folder} to measure expression transfer on`);
+  return report;
+}
+
 export const evalCommand: Command = {
   name: 'eval',
-  summary: "measure a model's AU control, identity, faithfulness and survival on a folder of photos",
-  usage: '--model m.onnx --data <folder> [--aligned] [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets]',
+  summary: "measure a model's AU control, identity, faithfulness, survival, sharpness and expression transfer on a folder of photos",
+  usage:
+    '--model m.onnx --data <folder> [--aligned] [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets] [--performers 17-24] [--pairs 100] [--transfer | --transfer-only | --no-transfer]',
   flags: {
     model: { type: 'string', description: 'model file', required: true, placeholder: 'file' },
     data: { type: 'string', description: 'folder of face photos', required: true, placeholder: 'dir' },
@@ -41,29 +90,54 @@ export const evalCommand: Command = {
     sheet: { type: 'string', description: 'write a contact sheet PNG: per face, input | own AUs | each emotion preset', placeholder: 'png' },
     'sheet-faces': { type: 'number', description: 'faces (rows) on the contact sheet (default 8)' },
     markdown: { type: 'string', description: 'also write the table as Markdown (for a model card)', placeholder: 'file' },
+    transfer: { type: 'boolean', description: 'measure expression transfer (the default when --data has labels.csv with performer and expression columns)' },
+    'transfer-only': { type: 'boolean', description: 'measure expression transfer only, not AU control' },
+    'no-transfer': { type: 'boolean', description: 'skip expression transfer on a labelled folder' },
+    performers: { type: 'string', description: 'performers of a labelled folder to use, e.g. 17-24 (default: all)', placeholder: 'ids' },
+    pairs: { type: 'number', description: 'expression transfer: at most this many neutral -> posed pairs, spread over the performers (default: all)' },
   },
   async run({ flags }) {
     const aus = flags.aus ? (flags.aus as string).split(',').map((a) => a.trim().toUpperCase()) : undefined;
     const unknown = aus?.filter((a) => !(AU_ORDER as readonly string[]).includes(a));
     if (unknown?.length) throw new UsageError(`unknown action units: ${unknown.join(', ')}`);
+    const folder = flags.data as string;
+    const labelled = hasTransferLabels(folder);
+    const transferOnly = !!flags['transfer-only'];
+    if ((flags.transfer || transferOnly || flags.performers !== undefined) && !labelled) {
+      throw new UsageError(`--transfer, --transfer-only and --performers need a folder whose labels.csv has performer and expression columns (tw-expressions); ${folder} has none`);
+    }
+    if (flags['no-transfer'] && (flags.transfer || transferOnly)) throw new UsageError('--no-transfer contradicts --transfer and --transfer-only');
+    const pairs = flags.pairs as number | undefined;
+    if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 1)) throw new UsageError(`--pairs needs a whole number of at least 1, got ${pairs}`);
+    const performers = performersOf(folder, flags.performers as string | undefined);
     const engine = await GeneratorEngine.load(flags.model as string);
-    const report = await evaluateModel(engine, {
-      folder: flags.data as string,
-      limit: (flags.limit as number | undefined) ?? 50,
-      aus: aus as AuName[] | undefined,
-      presets: !flags['no-presets'],
-      aligned: !!flags.aligned,
-      sheetFaces: flags.sheet ? ((flags['sheet-faces'] as number | undefined) ?? 8) : 0,
-      onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
-    });
-    endProgressLine();
-    if (report.faces === 0) throw new Error(`no usable face in ${flags.data}`);
-    console.log(`${report.faces} faces (${report.skipped.length} photos skipped)\n`);
-    const text = table(report.model, report.baseline);
+    let control: EvalReport | null = null;
+    if (!transferOnly) {
+      control = await evaluateModel(engine, {
+        folder,
+        files: labelled ? labelledPhotoPaths(folder, performers) : undefined,
+        limit: (flags.limit as number | undefined) ?? 50,
+        aus: aus as AuName[] | undefined,
+        presets: !flags['no-presets'],
+        aligned: !!flags.aligned,
+        sheetFaces: flags.sheet ? ((flags['sheet-faces'] as number | undefined) ?? 8) : 0,
+        onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
+      });
+      endProgressLine();
+      if (control.faces === 0) throw new Error(`no usable face in ${folder}`);
+    }
+    const transfer = labelled && !flags['no-transfer'] ? await transferOf(engine, folder, performers, pairs) : null;
+    const sections: string[] = [];
+    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder} (${control.skipped.length} photos skipped).\n\n${table(control.model, control.baseline)}`);
+    if (transfer) {
+      const who = `performer${transfer.performers.length > 1 ? 's' : ''} ${transfer.performers.join(', ')}`;
+      sections.push(`Expression transfer on ${transfer.pairs} neutral -> posed pairs of ${who} (${transfer.skipped.length} photos or pairs skipped).\n\n${transferTable(transfer)}`);
+    }
+    const text = sections.join('\n\n');
     console.log(text);
-    const { sheet, ...json } = report;
-    if (flags.out) writeFileAtomic(flags.out as string, Buffer.from(JSON.stringify(json, null, 1)));
-    if (flags.markdown) writeFileAtomic(flags.markdown as string, Buffer.from(`Measured with \`ganimation eval\` on ${report.faces} faces of ${flags.data}.\n\n${text}\n`));
+    const { sheet, ...json } = control ?? {};
+    if (flags.out) writeFileAtomic(flags.out as string, Buffer.from(JSON.stringify({ ...json, ...(transfer ? { transfer } : {}) }, null, 1)));
+    if (flags.markdown) writeFileAtomic(flags.markdown as string, Buffer.from(`${text}\n`));
     if (flags.sheet && sheet) writeFileAtomic(flags.sheet as string, await contactSheet(sheet));
   },
 };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES } from '../model/losses';
 import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
@@ -26,6 +27,18 @@ function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
     ...pick('sampleEvery', 'sample-every'),
     ...pick('checkpointMinutes', 'checkpoint-minutes'),
     ...pick('validationFraction', 'validation-fraction'),
+    ...pick('criticPerGenerator', 'critic-per-generator'),
+    ...pick('adversarialLoss', 'loss'),
+    ...pick('attentionPenalty', 'attention-penalty'),
+    ...pick('emaDecay', 'ema'),
+    ...(flags.geometry === undefined ? {} : { geometry: flags.geometry === 'on' }),
+    ...(flags.reconstruction === undefined && flags.r1 === undefined ? {} : {
+      lossWeights: {
+        ...(base.lossWeights ?? {}),
+        ...(flags.reconstruction === undefined ? {} : { reconstruction: flags.reconstruction as number }),
+        ...(flags.r1 === undefined ? {} : { r1: flags.r1 as number }),
+      } as TrainConfig['lossWeights'],
+    }),
   });
 }
 
@@ -44,13 +57,21 @@ export const trainCommand: Command = {
     'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
     out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
     ...datasetFlags,
-    steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every 5th)' },
+    steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every --critic-per-generator of them)' },
     batch: { type: 'number', description: 'batch size (default 4)' },
     seed: { type: 'number', description: 'random seed (default 1)' },
     'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
     'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
     resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
     'init-from': { type: 'string', description: "start a new run's generator from a model file (e.g. the bundled model); the critic and optimizer start fresh", placeholder: 'onnx' },
+    'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
+    loss: { type: 'string', description: 'adversarial objective (original wgan-gp; the studio recipe non-saturating, with lazy R1)', choices: ADVERSARIAL_LOSSES },
+    'attention-penalty': { type: 'string', description: 'mask term: attention = mean(A) (original), changed-area = mean(1 - A) (studio recipe)', choices: ATTENTION_PENALTIES },
+    ema: { type: 'number', description: 'moving-average decay of the exported generator, 0 off (studio recipe 0.999)' },
+    geometry: { type: 'string', description: 'warp each crop by the motion basis before the generator (studio recipe on)', choices: ['on', 'off'] },
+    reconstruction: { type: 'number', description: 'weight of the zero-edit reconstruction L1 (studio recipe 10, original 0)' },
+    r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
+    motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
   },
   async run({ flags }) {
     const runDir = flags.out as string;
@@ -58,6 +79,8 @@ export const trainCommand: Command = {
     const initFrom = flags['init-from'] as string | undefined;
     if (initFrom && flags.resume) throw new UsageError('--init-from starts a new run; it cannot be combined with --resume');
     if (initFrom && !fs.existsSync(initFrom)) throw new UsageError(`--init-from: no model file ${initFrom}`);
+    const motion = flags.motion as string | undefined;
+    if (motion && !fs.existsSync(motion)) throw new UsageError(`--motion: no file ${motion}`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir);
     const controller = new AbortController();
@@ -75,7 +98,7 @@ export const trainCommand: Command = {
     }
     if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}) }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}) }, (e) => {
       const line = describe(e);
       if (line) progressLine(line);
       if (e.type === 'done') done = e;

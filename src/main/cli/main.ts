@@ -5,6 +5,7 @@ import { datasetCommand } from './cmd-dataset';
 import { editCommand } from './cmd-edit';
 import { evalCommand } from './cmd-eval';
 import { exportModelCommand } from './cmd-export-model';
+import { fitMotionCommand } from './cmd-fit-motion';
 import { generateCommand } from './cmd-generate';
 import { importPthCommand } from './cmd-import-pth';
 import { infoCommand } from './cmd-info';
@@ -12,7 +13,7 @@ import { renderCommand } from './cmd-render';
 import { trainCommand } from './cmd-train';
 import type { Command } from './command';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand, evalCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand, evalCommand, fitMotionCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n');

@@ -1,5 +1,6 @@
 // The evaluation's sampling, and its aligned mode on tight UTKFace crops: every crop is used as the
-// model's input (detection on a padded copy only supplies its AUs), where photo mode misses them.
+// model's input (detection on a padded copy only supplies its AUs), where photo mode misses them;
+// sharpness kept beside the baseline, and an explicit list of photos instead of the folder scan.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,5 +42,12 @@ describe.skipIf(!fs.existsSync(UTK))('evaluateModel on aligned crops', () => {
     expect(report.faces).toBe(2);
     expect(report.model.faithfulnessError).toBeGreaterThan(0);
     expect(report.baseline.identityMean).toBe(0);
+    // Sharpness kept: the baseline's output is its input; a 32 px tiny-preset output is not that sharp.
+    expect(report.baseline.sharpness).toBe(1);
+    expect(report.model.sharpness).toBeGreaterThan(0);
+    expect(report.model.sharpness).not.toBe(1);
+    const [first] = fs.readdirSync(folder).sort();
+    const one = await evaluateModel(engine, { folder, files: [path.join(folder, first)], limit: 2, aus: ['AU12'], presets: false, aligned: true });
+    expect(one.faces).toBe(1);
   }, 120_000);
 });

@@ -1,14 +1,16 @@
 // Measures a generator on a folder of face photos: AU control (Pearson r and MAE between target and
 // re-estimated AUs), identity (face-api descriptor distance), faithfulness (crop change with the
-// face's own AUs, mean attention) and survival (a face is still detected), beside the trivial
-// baseline "output = input".
+// face's own AUs, mean attention), survival (a face is still detected) and sharpness kept (face
+// detail of each output against its input), beside the trivial baseline "output = input".
 import path from 'node:path';
 import sharp from 'sharp';
 import { AU_ORDER, type AuName } from '../../shared/aus';
 import { EMOTIONS, emotionAus } from '../../shared/emotions';
-import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type RgbImage } from '../face';
+import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type RgbImage } from '../face';
+import { geometryOf } from '../render/motion-geometry';
 import type { GeneratorEngine } from '../infer/generator-engine';
 import { scanImages } from '../train/dataset';
+import { sharpnessKept } from './sharpness';
 
 /** The single AUs the evaluation drives, each alone at three intensities. */
 export const CONTROL_AUS: readonly AuName[] = ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU09', 'AU12', 'AU15', 'AU20', 'AU25', 'AU26', 'AU45'];
@@ -18,6 +20,8 @@ export const GOAL_AUS: readonly AuName[] = ['AU01', 'AU02', 'AU04', 'AU06', 'AU1
 
 export interface EvalOptions {
   readonly folder: string;
+  /** These photos instead of every image under `folder` (e.g. the photos of some performers). */
+  readonly files?: readonly string[];
   readonly limit: number;
   /** Only these AUs (default CONTROL_AUS) and no emotion presets: for quick checks. */
   readonly aus?: readonly AuName[];
@@ -41,6 +45,8 @@ export interface EvalTable {
   readonly faithfulnessError: number;
   readonly meanAttention: number;
   readonly survival: number;
+  /** Mean band-pass energy of each output's face region over the input crop's (1 = as sharp; see sharpness.ts). */
+  readonly sharpness: number;
 }
 
 export interface EvalReport {
@@ -66,15 +72,20 @@ interface Accumulator {
   outputs: number;
   faithfulness: number[];
   attention: number[];
+  sharpness: number[];
 }
 
-const newAccumulator = (): Accumulator => ({ samples: [], absErrors: [], distances: [], detected: 0, outputs: 0, faithfulness: [], attention: [] });
+const newAccumulator = (): Accumulator => ({ samples: [], absErrors: [], distances: [], detected: 0, outputs: 0, faithfulness: [], attention: [], sharpness: [] });
+
+/** Side of a crop once framed for the detector, and the border around it. */
+const FRAMED_SIDE = 224;
+const FRAMED_BORDER = 112;
 
 /** A generated crop, enlarged and framed with a border, so the detector sees a face of usual size. */
 async function framed(crop: RgbImage): Promise<RgbImage> {
   const { data, info } = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
-    .resize(224, 224, { kernel: 'cubic' })
-    .extend({ top: 112, bottom: 112, left: 112, right: 112, background: '#808080' })
+    .resize(FRAMED_SIDE, FRAMED_SIDE, { kernel: 'cubic' })
+    .extend({ top: FRAMED_BORDER, bottom: FRAMED_BORDER, left: FRAMED_BORDER, right: FRAMED_BORDER, background: '#808080' })
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
@@ -117,6 +128,7 @@ function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
     faithfulnessError: mean(acc.faithfulness),
     meanAttention: mean(acc.attention),
     survival: acc.outputs ? acc.detected / acc.outputs : NaN,
+    sharpness: mean(acc.sharpness.filter(Number.isFinite)),
   };
 }
 
@@ -151,7 +163,7 @@ function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Arr
 export async function evaluateModel(engine: GeneratorEngine, options: EvalOptions): Promise<EvalReport> {
   const aus = options.aus ?? CONTROL_AUS;
   const targets = targetsFor(aus, options.presets ?? true);
-  const files = spread(scanImages(options.folder), options.limit);
+  const files = spread(options.files ?? scanImages(options.folder), options.limit);
   const sheet: RgbImage[][] = [];
   const model = newAccumulator();
   const baseline = newAccumulator();
@@ -167,11 +179,17 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     }
     faces++;
     const face = found.reduce((a, b) => (b.box.width > a.box.width ? b : a));
-    const crop = options.aligned ? await alignedCrop(photo, engine.imageSize) : cropFace(photo, face, { size: engine.imageSize }).crop;
+    const size = engine.imageSize;
+    const { crop, transform } = options.aligned
+      ? { crop: await alignedCrop(photo, size), transform: alignedTransform(photo, size) }
+      : cropFace(photo, face, { size });
     const input = rgbToTensor(crop);
     const inputDescriptor = await faceDescriptor(await framed(crop));
     const source = estimateAus(face);
-    const outputs = await engine.generate(input, [source, ...targets.map((t) => t.aus)]);
+    // The model's geometry warps each target's input, as the studio's scene does.
+    const warp = geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
+    const ausList = [source, ...targets.map((t) => t.aus)];
+    const outputs = await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList);
     const [own, ...driven] = outputs;
     if (sheet.length < (options.sheetFaces ?? 0)) {
       const presetOutputs = driven.filter((_, k) => targets[k].driven === null).map((o) => tensorToRgb(o.composite, engine.imageSize));
@@ -184,8 +202,13 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     // The baseline's output is the input itself: measured once, compared with every target.
     const [inputFace] = await detectFaces(await framed(crop));
     const inputAus = inputFace ? estimateAus(inputFace) : null;
+    // The face region in crop pixels: the framed detection's landmarks, else the whole crop.
+    const region = inputFace ? inputFace.landmarks.map(([x, y]) => [((x - FRAMED_BORDER) * crop.width) / FRAMED_SIDE, ((y - FRAMED_BORDER) * crop.height) / FRAMED_SIDE] as const) : null;
     for (const [k, t] of targets.entries()) {
-      await measure(model, tensorToRgb(driven[k].composite, engine.imageSize), t.aus, t.driven, inputDescriptor);
+      const output = tensorToRgb(driven[k].composite, engine.imageSize);
+      await measure(model, output, t.aus, t.driven, inputDescriptor);
+      model.sharpness.push(sharpnessKept(crop, output, region));
+      baseline.sharpness.push(1);
       baseline.outputs++;
       if (inputAus) {
         baseline.detected++;
@@ -197,6 +220,11 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
   }
   options.onProgress?.(files.length, files.length);
   return { faces, skipped, model: summarize(model, aus), baseline: summarize(baseline, aus), ...(sheet.length ? { sheet } : {}) };
+}
+
+/** An aligned image's crop as a crop transform (sharp's cover fit: centred, the shorter side filling the crop). */
+function alignedTransform(image: RgbImage, size: number): CropTransform {
+  return { size, centerX: image.width / 2, centerY: image.height / 2, scale: Math.min(image.width, image.height) / size, angle: 0 };
 }
 
 /** `count` files evenly spread over the sorted list, so a limit samples every part of a folder (every performer, say). */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { modelInfoOf, readModelBytes, type ModelInfo } from '../model/model-file';
+import { motionOfModel, type ModelMotion } from './model-motion';
 import { createSession, runSession, type Session } from './ort-session';
 import { candidatesFor, unavailableReason, type Device, type ProviderReport } from './providers';
 
@@ -56,13 +57,18 @@ async function openSession(bytes: Uint8Array, device: Device, spinWait: boolean)
 }
 
 export class GeneratorEngine {
+  /** The model's motion basis (geometry), parsed once. */
+  readonly motion: ModelMotion;
+
   private constructor(
     readonly modelPath: string,
     readonly info: ModelInfo,
     readonly provider: ProviderReport,
     private readonly session: Session,
     private readonly cacheKey: string,
-  ) {}
+  ) {
+    this.motion = motionOfModel(info, modelPath);
+  }
 
   /**
    * Loads a model on the requested device, warmed up by one frame; a file loaded before and not

@@ -4,11 +4,14 @@
 // Export drives the generator through this class so that all three overlap.
 import type { Device, ProviderReport } from './providers';
 import { GeneratorEngine, type GeneratedFrame } from './generator-engine';
+import { motionOfModel, type ModelMotion } from './model-motion';
 import { rpcClient, serveRpc, type RpcClient } from '../workers/rpc';
 
 /** What export needs of a generator: the crop size, batched generation for one crop, and for a crop per AU vector (geometry on). */
 export interface FrameGenerator {
   readonly imageSize: number;
+  /** The model's motion basis; geometry is off without one. */
+  readonly motion: ModelMotion;
   generate(image: Float32Array, ausList: readonly Float32Array[], batchSize?: number): Promise<GeneratedFrame[]>;
   generateBatch(images: readonly Float32Array[], ausList: readonly Float32Array[], batchSize?: number): Promise<GeneratedFrame[]>;
 }
@@ -19,7 +22,7 @@ const methods = {
   async load(args: { modelPath: string; device: Device }) {
     // Export runs this thread beside compositing and ffmpeg: idle threads yield rather than spin.
     engine = await GeneratorEngine.load(args.modelPath, { device: args.device, spinWait: false });
-    return { imageSize: engine.imageSize, provider: engine.provider };
+    return { imageSize: engine.imageSize, provider: engine.provider, motionBasis: engine.info.motionBasis };
   },
   async generate(args: { image: Float32Array; ausList: readonly Float32Array[]; batchSize: number }) {
     if (!engine) throw new Error('generator thread: generate before load');
@@ -38,14 +41,15 @@ export class GeneratorThread implements FrameGenerator {
     private readonly client: RpcClient<typeof methods>,
     readonly imageSize: number,
     readonly provider: ProviderReport,
+    readonly motion: ModelMotion,
   ) {}
 
   /** Starts a thread and loads the model there; errors (unreadable model, no provider) come back as they would from GeneratorEngine.load. */
   static async load(modelPath: string, options: { device?: Device } = {}): Promise<GeneratorThread> {
     const client = rpcClient<typeof methods>(import.meta.url, 'generator-thread');
     try {
-      const { imageSize, provider } = await client.call('load', { modelPath, device: options.device ?? 'auto' });
-      return new GeneratorThread(client, imageSize, provider);
+      const { imageSize, provider, motionBasis } = await client.call('load', { modelPath, device: options.device ?? 'auto' });
+      return new GeneratorThread(client, imageSize, provider, motionOfModel({ motionBasis }, modelPath));
     } catch (err) {
       await client.close();
       throw err;

@@ -31,6 +31,8 @@ export interface ModelInfo {
   readonly metrics: Record<string, unknown>;
   readonly trainingData?: string;
   readonly modelCard: string;
+  /** The landmark motion basis the model warps with (face/motion-model.ts JSON), or null: geometry off. */
+  readonly motionBasis: string | null;
 }
 
 export interface ExportInfo {
@@ -38,6 +40,8 @@ export interface ExportInfo {
   readonly metrics?: Record<string, unknown>;
   readonly trainingData?: string;
   readonly modelCard?: string;
+  /** A serialised motion basis (serializeMotionBasis) to carry; models without one run with geometry off. */
+  readonly motionBasis?: string;
 }
 
 /** Builds the inference graph with the weights embedded and serialises it. */
@@ -69,6 +73,7 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
     [KEY('model_card')]: info.modelCard ?? '',
   };
   if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
+  if (info.motionBasis) metadata[KEY('motion_basis')] = info.motionBasis;
   const docString = generatorFamily(cfg) === 'residual' ? 'GANimation Studio residual generator (starts as the identity)' : 'GANimation generator (Pumarola et al., ECCV 2018)';
   return G.toOnnx(graph, { params: weights, metadata, docString });
 }
@@ -129,6 +134,7 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
     metrics: parse<Record<string, unknown>>('metrics') ?? {},
     trainingData: props.get(KEY('training_data')),
     modelCard: props.get(KEY('model_card')) ?? '',
+    motionBasis: props.get(KEY('motion_basis')) ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import { decodeImage } from '../face';
 import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
 import { inputPixelFormat, type EncodeSettings, type OutputSize, type VideoFormat } from './ffmpeg-args';
+import { geometryOf } from './motion-geometry';
 import { Scene, type FaceRender } from './scene';
 import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
@@ -101,14 +102,15 @@ export async function exportVideo(
   project: Project,
   photoPath: string,
   engine: FrameGenerator,
-  options: ExportOptions & { ffmpegPath: string; signal?: AbortSignal; onProgress?: (p: ExportProgress) => void },
+  options: ExportOptions & { ffmpegPath: string; signal?: AbortSignal; onProgress?: (p: ExportProgress) => void; onNotice?: (message: string) => void },
 ): Promise<ExportReport> {
   const started = performance.now();
   const photo = await decodeImage(photoPath);
   if (photo.width !== project.photo.width || photo.height !== project.photo.height) {
     throw new StudioError('photo-changed', `${photoPath} is ${photo.width}x${photo.height}; the project expects ${project.photo.width}x${project.photo.height}`);
   }
-  const scene = new Scene(photo, animatedFaces(project), engine.imageSize);
+  const scene = new Scene(photo, animatedFaces(project), engine.imageSize, geometryOf(engine, (faceId, why) => options.onNotice?.(`face ${faceId}: ${why}`)));
+  if (engine.motion.problem) options.onNotice?.(engine.motion.problem);
   const caches = new Map(scene.faces.map((f) => [f.id, new Map<string, FaceRender>()]));
   const timeline = timelineOf(project);
   const [start, end] = options.range ?? [0, project.duration];

@@ -26,6 +26,9 @@ export interface FaceWarp {
 
 /** What a geometry is given to warp one face: the photo, the face's landmarks, its crop and that crop as the generator reads it. */
 export interface FaceGeometryInput {
+  readonly id: number;
+  /** The face's own AUs (length 17, [0, 1]): motion is relative to them. */
+  readonly sourceAus?: ArrayLike<number>;
   readonly photo: RgbImage;
   readonly landmarks: Face['landmarks'];
   readonly transform: CropTransform;

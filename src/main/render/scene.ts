@@ -34,14 +34,14 @@ export class Scene {
 
   constructor(
     readonly photo: RgbImage,
-    faces: readonly (Pick<Face, 'id' | 'landmarks'>)[],
+    faces: readonly (Pick<Face, 'id' | 'landmarks'> & { readonly sourceAus?: ArrayLike<number> })[],
     /** The model's crop side in pixels. */
     readonly size: number,
     geometry: FaceGeometry = identityGeometry,
   ) {
     this.faces = faces.map((face) => {
       const { crop, transform } = cropFace(photo, face, { size });
-      const warp = geometry({ photo, landmarks: face.landmarks, transform, crop: rgbToTensor(crop) });
+      const warp = geometry({ id: face.id, sourceAus: face.sourceAus, photo, landmarks: face.landmarks, transform, crop: rgbToTensor(crop) });
       return { id: face.id, transform, paste: planPaste(photo, transform), warp };
     });
     this.kernel = new PasteKernel(photo, this.faces.map((f) => f.paste));

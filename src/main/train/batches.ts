@@ -2,7 +2,9 @@
 // flips, target AUs from another sample plus noise, and GP weights. Its state is a few numbers, so
 // a resumed run draws exactly the batches the interrupted one would have.
 import { Rng } from '../../shared/random';
+import type { MotionBasis } from '../face/motion-model';
 import type { StepBatch } from './step-runner';
+import { cropLandmarks, cropWarp, packTables } from './warp-batch';
 
 export const AU_DIM = 17;
 /** Floats per face in CropSet.landmarks: 68 points, x and y. */
@@ -29,6 +31,8 @@ export interface SamplerOptions {
   readonly seed: number;
   readonly flip: boolean;
   readonly targetNoise: number;
+  /** Geometry: each batch carries warp tables that move its crops by this basis to the target AUs. */
+  readonly motionBasis?: MotionBasis | null;
 }
 
 export class BatchSampler {
@@ -65,9 +69,11 @@ export class BatchSampler {
     const realAus = new Float32Array(batchSize * AU_DIM);
     const targetAus = new Float32Array(batchSize * AU_DIM);
     const alpha = new Float32Array(batchSize);
+    const warps: ReturnType<typeof cropWarp>[] = [];
     for (let b = 0; b < batchSize; b++) {
       const index = this.take();
-      writeCrop(this.crops, index, flip && this.rng.next() < 0.5, real.subarray(b * plane, (b + 1) * plane));
+      const mirror = flip && this.rng.next() < 0.5;
+      writeCrop(this.crops, index, mirror, real.subarray(b * plane, (b + 1) * plane));
       realAus.set(this.crops.aus.subarray(index * AU_DIM, (index + 1) * AU_DIM), b * AU_DIM);
       const other = this.rng.int(this.crops.count);
       for (let k = 0; k < AU_DIM; k++) {
@@ -75,8 +81,11 @@ export class BatchSampler {
         targetAus[b * AU_DIM + k] = v;
       }
       alpha[b] = this.rng.next();
+      const basis = this.options.motionBasis;
+      if (basis) warps.push(cropWarp(size, cropLandmarks(this.crops, index, mirror), basis, realAus.subarray(b * AU_DIM, (b + 1) * AU_DIM), targetAus.subarray(b * AU_DIM, (b + 1) * AU_DIM)));
     }
-    return { real, realAus, targetAus, alpha };
+    if (warps.length === 0) return { real, realAus, targetAus, alpha };
+    return { real, realAus, targetAus, alpha, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) } };
   }
 
   private take(): number {

@@ -5,6 +5,7 @@ import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
+import { runMotionText } from './run-motion';
 
 export interface CardNotes {
   /** Where the data came from and its license. */
@@ -27,6 +28,7 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
     modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation }),
+    ...(ckpt.state.config.geometry ? { motionBasis: runMotionText(runDir) ?? undefined } : {}),
   });
   writeFileAtomic(out, bytes);
   return folder;

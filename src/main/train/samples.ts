@@ -6,7 +6,10 @@ import * as G from '../graph';
 import { createSession, runSession, type Session } from '../infer/ort-session';
 import type { GeneratorConfig } from '../model/config';
 import { defineGenerator, generatorParamSpecs } from '../model/generator';
+import type { MotionBasis } from '../face/motion-model';
+import { applyWarpTable } from '../face/mesh-warp';
 import { AU_DIM, writeCrop, type CropSet } from './batches';
+import { cropLandmarks, cropWarp } from './warp-batch';
 
 /** Named AU targets: single AUs at high intensity and a few expressions (indices follow AU_ORDER). */
 export const SAMPLE_TARGETS: readonly { name: string; aus: Partial<Record<number, number>> }[] = [
@@ -34,8 +37,11 @@ export class SampleRenderer {
     return new SampleRenderer(await createSession(G.toOnnx(graph, { params: 'inputs' })), cfg);
   }
 
-  /** Renders rows of [input | one output per target | attention | color] and writes a PNG. */
-  async write(file: string, weights: ReadonlyMap<string, Float32Array>, faces: CropSet, rows: number): Promise<void> {
+  /**
+   * Renders rows of [input | one output per target | attention | color] and writes a PNG. With a
+   * motion basis each target's input is the crop warped to it, as training and the studio warp it.
+   */
+  async write(file: string, weights: ReadonlyMap<string, Float32Array>, faces: CropSet, rows: number, motionBasis: MotionBasis | null = null): Promise<void> {
     const s = this.cfg.imageSize;
     const plane = 3 * s * s;
     const count = Math.min(rows, faces.count);
@@ -45,8 +51,13 @@ export class SampleRenderer {
     for (let f = 0; f < count; f++) {
       SAMPLE_TARGETS.forEach((t, j) => {
         const i = f * SAMPLE_TARGETS.length + j;
-        writeCrop(faces, f, false, image.subarray(i * plane, (i + 1) * plane));
+        const slot = image.subarray(i * plane, (i + 1) * plane);
+        writeCrop(faces, f, false, slot);
         for (const [k, v] of Object.entries(t.aus)) aus[i * AU_DIM + Number(k)] = v as number;
+        if (motionBasis) {
+          const warp = cropWarp(s, cropLandmarks(faces, f, false), motionBasis, faces.aus.subarray(f * AU_DIM, (f + 1) * AU_DIM), aus.subarray(i * AU_DIM, (i + 1) * AU_DIM));
+          slot.set(applyWarpTable(slot, warp.forward));
+        }
       });
     }
     const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
@@ -70,7 +81,9 @@ export class SampleRenderer {
     const composite = out.composite.data as Float32Array;
     for (let f = 0; f < count; f++) {
       const first = f * SAMPLE_TARGETS.length;
-      put(f, 0, image.subarray(first * plane, (first + 1) * plane), 3, signed);
+      const input = new Float32Array(plane);
+      writeCrop(faces, f, false, input);
+      put(f, 0, input, 3, signed);
       SAMPLE_TARGETS.forEach((_, j) => put(f, j + 1, composite.subarray((first + j) * plane, (first + j + 1) * plane), 3, signed));
       put(f, cols - 2, (out.attention.data as Float32Array).subarray(first * s * s, (first + 1) * s * s), 1, unit);
       put(f, cols - 1, (out.color.data as Float32Array).subarray(first * plane, (first + 1) * plane), 3, signed);

@@ -1,6 +1,6 @@
 // Every training hyperparameter in one place, each with the original GANimation default and a
 // one-line doc; public options are filled once into this fully specified form.
-import { presetByName, type PresetName } from '../model/config';
+import { generatorFamily, presetByName, type PresetName } from '../model/config';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
@@ -27,6 +27,8 @@ export interface TrainConfig {
   readonly attentionPenalty: AttentionPenalty;
   /** Decay of an exponential moving average of the generator weights, which is then the exported model (0: off). */
   readonly emaDecay: number;
+  /** Geometry first: warp each crop by the run's motion basis to the target AUs before the generator (the cycle warps back). */
+  readonly geometry: boolean;
   /** Target AUs = another sample's AUs + U(-n, n) (original: 0.1). */
   readonly targetNoise: number;
   /** 'combined' takes one critic step on main + GP; 'separate' steps GP after main, as the original. */
@@ -59,6 +61,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   r1Every: 16,
   attentionPenalty: 'attention',
   emaDecay: 0,
+  geometry: false,
   targetNoise: 0.1,
   gradientPenaltyStep: 'combined',
   flip: true,
@@ -74,10 +77,27 @@ export class TrainConfigError extends Error {
   readonly code = 'bad-train-config';
 }
 
-/** Fills defaults and validates; the error names the field. */
+/**
+ * The studio's CPU recipe, the defaults for presets of the residual (identity-start) family: geometry
+ * first, one critic step per generator step with a non-saturating loss and lazy R1, the changed-area
+ * penalty, a zero-edit reconstruction term and a moving average of the generator.
+ */
+export const STUDIO_RECIPE: Partial<TrainConfig> = Object.freeze({
+  criticPerGenerator: 1,
+  adversarialLoss: 'non-saturating',
+  r1Every: 16,
+  attentionPenalty: 'changed-area',
+  emaDecay: 0.999,
+  geometry: true,
+  lossWeights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 10, r1: 1 },
+});
+
+/** Fills defaults (the original's, or the studio recipe for the residual family's presets) and validates; the error names the field. */
 export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
+  const family = generatorFamily(presetByName(options.preset ?? DEFAULT_TRAIN_CONFIG.preset).generator);
+  const base: TrainConfig = family === 'residual' ? { ...DEFAULT_TRAIN_CONFIG, ...STUDIO_RECIPE } : DEFAULT_TRAIN_CONFIG;
   // Loss weights merge key by key, so a checkpoint from before a term existed gets its default.
-  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...options, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, ...options.lossWeights } };
+  const cfg: TrainConfig = { ...base, ...options, lossWeights: { ...base.lossWeights, ...options.lossWeights } };
   presetByName(cfg.preset);
   const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints', 'r1Every'] as const;
   for (const key of positiveInt) {

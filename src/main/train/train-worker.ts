@@ -3,10 +3,12 @@
 // training had begun. A process rather than a thread, for its allocator settings (see
 // TRAINING_PROCESS_ENV: 0.6 s of every paper critic step went to page faults) and so that a run's
 // gigabytes go back to the system when it ends.
-import { readGeneratorWeights } from '../model/model-file';
+import fs from 'node:fs';
+import { readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob, TRAINING_PROCESS_ENV } from '../workers/worker-job';
 import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
+import { runMotionText, setRunMotion } from './run-motion';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
 
@@ -18,6 +20,11 @@ export interface WorkerJob {
   readonly resume: boolean;
   /** A model file whose generator weights a new run starts from. */
   readonly initGeneratorFrom?: string;
+  /**
+   * Where a geometry-first run without a motion basis gets one: a basis file (ganimation fit-motion)
+   * or a model file that carries one; default: the model the generator starts from.
+   */
+  readonly motionFrom?: string;
   /** Build (or update) these caches first, in the same order as cacheDirs. */
   readonly build?: readonly { source: DatasetSource; cacheDir: string }[];
 }
@@ -46,7 +53,17 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
     emit({ type: 'dataset-done', faces, trainFaces, skipped: manifests.flatMap((m) => m.skipped) });
     if (trainFaces === 0) throw new Error(`no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')}`);
   }
+  if (job.config.geometry) giveRunMotion(job);
   const data = loadDataset(job.cacheDirs);
   const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
   await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, initGenerator, signal, onEvent: emit });
 });
+
+/** Stores the run's motion basis from job.motionFrom (or the starting model) when the run has none yet. */
+function giveRunMotion(job: WorkerJob): void {
+  const from = job.motionFrom ?? job.initGeneratorFrom;
+  if (!from || (runMotionText(job.runDir) !== null && !job.motionFrom)) return;
+  const text = from.toLowerCase().endsWith('.onnx') ? readModelInfo(from).motionBasis : fs.readFileSync(from, 'utf8');
+  if (text === null) throw new Error(`${from} carries no motion basis; give a basis file (ganimation fit-motion makes one)`);
+  setRunMotion(job.runDir, text, from);
+}

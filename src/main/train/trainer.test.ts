@@ -9,8 +9,12 @@ import type { CropSet } from './batches';
 import { latestCheckpoint, listCheckpoints } from './checkpoint';
 import { resolveTrainConfig } from './train-config';
 import { PRESETS } from '../model/config';
-import { exportGeneratorModel, readGeneratorWeights, writeFileAtomic } from '../model/model-file';
+import { exportGeneratorModel, readGeneratorWeights, readModelInfo, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
+import { CANONICAL_FACE } from '../face/mesh';
+import { serializeMotionBasis } from '../face/motion-model';
+import { exportRun } from './export-run';
+import { runMotionText, setRunMotion } from './run-motion';
 import { train, type TrainEvent } from './trainer';
 
 const TINY = path.resolve(__dirname, '../../../../shared/fixtures/ganimation-tiny');
@@ -92,5 +96,27 @@ describe('trainer', () => {
     expect(run.generator.get(name)).toEqual(ema.get(name)!.data);
     expect(ema.get(name)!.data).not.toEqual(trained.get(name)!.data);
     expect(() => resolveTrainConfig({ adversarialLoss: 'lsgan' as never })).toThrow(/adversarialLoss must be one of wgan-gp, non-saturating, hinge/);
+  });
+
+  it('trains geometry first: crops warped by the run\'s motion basis, and the exported model carries it', async () => {
+    const dir = tmp();
+    const size = 32;
+    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
+    const withMarks = (set: CropSet): CropSet => ({ ...set, landmarks: landmarks.subarray(0, set.count * 136) });
+    const linear = new Float32Array(17 * 136);
+    linear[8 * 136 + 2 * 48] = -0.2;
+    linear[8 * 136 + 2 * 54] = 0.2;
+    const geometry = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 3, sampleEvery: 3, validateEvery: 3, checkpointMinutes: 0 });
+    expect(geometry.geometry).toBe(true);
+    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toThrow(/needs a motion basis/);
+    setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toThrow(/landmarks of every crop/);
+    const events: TrainEvent[] = [];
+    await train({ runDir: dir, config: geometry, train: withMarks(data.train), validation: withMarks(data.validation), manifestHash: 'test', resume: false, onEvent: (e) => events.push(e) });
+    const last = events.filter((e) => e.type === 'progress').pop();
+    for (const key of ['G/cyc', 'G/rec', 'D/fake']) expect(Number.isFinite(last?.type === 'progress' ? last.losses[key] : NaN), key).toBe(true);
+    const model = path.join(dir, 'model.onnx');
+    exportRun(dir, model);
+    expect(readModelInfo(model).motionBasis).toBe(runMotionText(dir));
   });
 });

@@ -10,6 +10,7 @@ import { initWeights } from '../model/init';
 import { adamStep, newAdamState, type AdamState } from './adam';
 import { BatchSampler, type CropSet } from './batches';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
+import { readRunMotion } from './run-motion';
 import { SampleRenderer } from './samples';
 import { StepRunner, type StepBatch, type Weights } from './step-runner';
 import { criticPartsFor, learningRateAt, lossOptionsOf, type TrainConfig } from './train-config';
@@ -89,10 +90,15 @@ function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpe
 export async function train(run: TrainRun): Promise<{ generator: Weights; state: TrainState }> {
   const cfg = run.config;
   const preset = presetByName(cfg.preset);
+  const motionBasis = cfg.geometry ? readRunMotion(run.runDir) : null;
+  if (cfg.geometry && !motionBasis) throw new Error(`geometry-first training needs a motion basis in ${run.runDir}: give one (ganimation fit-motion makes it) or start from a model that carries one`);
+  if (motionBasis && !(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
+    throw new Error('geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
+  }
   const nets = startOrResume(run);
-  const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise }, nets.state.sampler ?? undefined);
-  const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise }) : null;
-  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg) }, criticPartsFor(cfg));
+  const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
+  const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
+  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis }, criticPartsFor(cfg));
   const samples = await SampleRenderer.create(preset.generator);
   const ckptDir = path.join(run.runDir, 'checkpoints');
   const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
@@ -116,7 +122,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   };
   const writeSample = async () => {
     const file = path.join(run.runDir, 'samples', `step-${String(step).padStart(7, '0')}.png`);
-    await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4);
+    await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4, motionBasis);
     emit({ type: 'sample', step, file });
   };
 

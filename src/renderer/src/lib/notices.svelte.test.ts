@@ -17,4 +17,15 @@ describe('Notices', () => {
     notices.say('Engines ready');
     expect(notices.status).toBe('Engines ready');
   });
+
+  it('shows a standing warning once while it is listed, and again once dismissed', () => {
+    const notices = new Notices();
+    notices.warn('face 0: not warped');
+    notices.fail({ message: 'other' });
+    notices.warn('face 0: not warped');
+    expect(notices.list.map((n) => n.message)).toEqual(['face 0: not warped', 'other']);
+    notices.dismiss(notices.list[0].id);
+    notices.warn('face 0: not warped');
+    expect(notices.list.map((n) => n.message)).toEqual(['other', 'face 0: not warped']);
+  });
 });

@@ -26,6 +26,12 @@ export class Notices {
     this.list = [...this.list.slice(-(MAX_NOTICES - 1)), notice];
   }
 
+  /** A standing condition (a face the model cannot warp): shown once while it is in the list. */
+  warn(message: string): void {
+    if (this.list.some((n) => n.message === message)) return;
+    this.fail({ message });
+  }
+
   dismiss(id: number): void {
     this.list = this.list.filter((n) => n.id !== id);
   }

@@ -214,6 +214,7 @@ export class Preview {
       return null;
     }
     this.provider = r.value.provider;
+    for (const message of r.value.notices ?? []) notices.warn(message);
     notices.say(`Frame rendered in ${Math.round(r.value.ms)} ms on ${r.value.provider}`);
     const frame = { imageUrl: r.value.imageUrl, attentionUrl: r.value.attentionUrl ?? null };
     this.#cache.set(key, frame);

@@ -1,0 +1,104 @@
+// `ganimation fit-motion --data <folder> --performers 01-16 -o basis.json`: fits the landmark motion model
+// on a labelled folder, measures it on performers it was not fitted on, and writes the basis atomically.
+import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write';
+import { GOAL_AUS } from '../eval/evaluate-model';
+import { controlScore } from '../face/motion-control';
+import { readLabelledFolder, type LabelledFace } from '../face/motion-data';
+import { DEFAULT_SHAPE, TERM_SETS, type ShapeOptions, type TermSet } from '../face/motion-fit';
+import { serializeMotionBasis, type MotionScore } from '../face/motion-model';
+import { buildPairs, NEUTRAL, type NeutralChoice } from '../face/motion-pairs';
+import { fitMotionModel, performerFolds, type CrossValidation } from '../face/motion-validate';
+import { UsageError } from './args';
+import { endProgressLine, progressLine, type Command } from './command';
+
+/** "01-16", "1,3,5-7": performer ids as labels.csv spells them (a range keeps its first end's zero padding). */
+export function parsePerformers(spec: string, flag: string): string[] {
+  const out: string[] = [];
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (!range) {
+      if (!/^[\w.-]+$/.test(part)) throw new UsageError(`--${flag}: "${part}" is not a performer id or a range like 01-16`);
+      out.push(part);
+      continue;
+    }
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (to < from) throw new UsageError(`--${flag}: range ${part} runs backwards`);
+    for (let i = from; i <= to; i++) out.push(String(i).padStart(range[1].length, '0'));
+  }
+  if (out.length === 0) throw new UsageError(`--${flag} names no performer`);
+  return [...new Set(out)];
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '  -  ');
+
+function scoreTable(rows: readonly [string, MotionScore][]): string {
+  const head = `${'expression'.padEnd(12)} ${'pairs'.padStart(5)}  ratio mean  median  cosine mean  median  |pred|/|real|`;
+  const lines = rows.map(([name, s]) => `${name.padEnd(12)} ${String(s.pairs).padStart(5)}  ${f3(s.errorRatioMean).padStart(10)}  ${f3(s.errorRatioMedian).padStart(6)}  ${f3(s.cosineMean).padStart(11)}  ${f3(s.cosineMedian).padStart(6)}  ${f3(s.magnitudeMedian).padStart(13)}`);
+  return [head, ...lines].join('\n');
+}
+
+/** Slider control read back from landmarks alone, each fold's basis on its own held-out neutral faces. */
+function controlLine(held: CrossValidation, faces: readonly LabelledFace[]): string {
+  const cases = held.folds.map((fold) => ({ basis: fold.basis, neutrals: faces.filter((f) => f.expression === NEUTRAL && fold.heldOut.includes(f.performer)) }));
+  const c = controlScore(cases, GOAL_AUS);
+  const perAu = Object.entries(c.r).map(([au, r]) => `${au} ${r.toFixed(2)}`);
+  return `slider control (each AU alone, read back from the moved landmarks): mean r ${c.meanR.toFixed(3)} (${perAu.join(', ')}), other AUs moved ${c.leak.toFixed(3)}`;
+}
+
+function shapeFrom(flags: Record<string, unknown>): ShapeOptions {
+  const terms = (flags.terms as string | undefined) ?? DEFAULT_SHAPE.terms;
+  if (!(TERM_SETS as readonly string[]).includes(terms)) throw new UsageError(`--terms must be one of ${TERM_SETS.join(', ')}, got "${terms}"`);
+  const on = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true);
+  return { terms: terms as TermSet, regions: on(flags.regions, DEFAULT_SHAPE.regions), symmetric: on(flags.symmetric, DEFAULT_SHAPE.symmetric) };
+}
+
+export const fitMotionCommand: Command = {
+  name: 'fit-motion',
+  summary: 'fit the landmark motion model on a labelled folder and report its held-out error',
+  usage: '--data <folder> --performers 01-16 [--holdout 13-16 | --folds k] -o basis.json',
+  flags: {
+    data: { type: 'string', description: 'folder with labels.csv (file, performer, expression) and faces.jsonl.gz (else faces are detected)', required: true, placeholder: 'dir' },
+    performers: { type: 'string', description: 'performers to use, e.g. 01-16 (all fitting and tuning stays inside them)', required: true, placeholder: 'ids' },
+    holdout: { type: 'string', description: 'measure on these performers (of --performers), fitted on the rest', placeholder: 'ids' },
+    folds: { type: 'number', description: 'measure by k-fold cross-validation over performers (default: one performer out)', placeholder: 'k' },
+    terms: { type: 'string', description: `terms beside the linear AUs: ${TERM_SETS.join(', ')} (default ${DEFAULT_SHAPE.terms})`, placeholder: 'set' },
+    regions: { type: 'boolean', description: 'let each face region move only with its own FACS AUs' },
+    symmetric: { type: 'boolean', description: `mirror-symmetric basis (default ${DEFAULT_SHAPE.symmetric ? 'on' : 'off'}; --symmetric=false turns it off)` },
+    neutral: { type: 'string', description: "'each' neutral photo of a performer (default) or only the 'first'", placeholder: 'each|first' },
+    out: { type: 'string', alias: 'o', description: 'where to write the basis (JSON)', required: true, placeholder: 'file' },
+  },
+  async run({ flags }) {
+    if (flags.holdout !== undefined && flags.folds !== undefined) throw new UsageError('give --holdout or --folds, not both');
+    const k = flags.folds as number | undefined;
+    if (k !== undefined && !(Number.isInteger(k) && k >= 2)) throw new UsageError(`--folds needs a whole number of at least 2, got ${k}`);
+    const neutral = ((flags.neutral as string | undefined) ?? 'each') as NeutralChoice;
+    if (neutral !== 'each' && neutral !== 'first') throw new UsageError(`--neutral must be each or first, got "${String(flags.neutral)}"`);
+    const shape = shapeFrom(flags);
+    const folder = flags.data as string;
+    const performers = parsePerformers(flags.performers as string, 'performers');
+    const holdout = flags.holdout === undefined ? null : parsePerformers(flags.holdout as string, 'holdout');
+    const outside = (holdout ?? []).filter((p) => !performers.includes(p));
+    if (outside.length) throw new UsageError(`--holdout ${outside.join(', ')} not among --performers: held-out performers must be ones you allowed`);
+    const read = await readLabelledFolder(folder, new Set(performers), (done, total) => done % 50 === 0 && progressLine(`fit-motion: reading ${done}/${total} photos`));
+    endProgressLine();
+    const { pairs, skipped, performers: usable } = buildPairs(read.faces, neutral);
+    const absent = performers.filter((p) => !read.performers.includes(p));
+    for (const s of [...read.skipped, ...skipped]) console.error(`  skipped ${s.file}: ${s.reason}`);
+    if (absent.length) console.error(`  performers not in ${path.join(folder, 'labels.csv')}: ${absent.join(', ')}`);
+    if (usable.length < 3) throw new Error(`fit-motion needs pairs of at least three performers, got ${usable.length} (${usable.join(', ') || 'none'})`);
+    const folds = holdout ? [holdout] : performerFolds(usable, (flags.folds as number | undefined) ?? usable.length);
+    console.log(`fit-motion: ${pairs.length} pairs of ${usable.length} performers (${usable.join(' ')}), ${read.skipped.length + skipped.length} skipped; terms ${shape.terms}, regions ${shape.regions ? 'on' : 'off'}, symmetric ${shape.symmetric ? 'on' : 'off'}`);
+    const started = Date.now();
+    const fit = fitMotionModel(pairs, folds, shape, { neutral, data: path.basename(path.resolve(folder)) });
+    const held = fit.heldOut;
+    const heldPerformers = held.folds.flatMap((f) => f.heldOut);
+    console.log(`\nheld out: ${heldPerformers.join(' ')} (${held.folds.length} fold${held.folds.length === 1 ? '' : 's'}, each tuned and fitted without them); scored on brows 17-26, eyes 36-47, mouth 48-67`);
+    console.log(scoreTable([...held.byExpression, ['all', held.score]]));
+    console.log(controlLine(held, read.faces));
+    console.log(`\nbasis: fitted on all ${fit.basis.fit?.performers.length} performers, lambda ${fit.choice.lambda}, gain ${fit.choice.gain} (leave-one-performer-out inside them: ratio median ${f3(fit.choice.score.errorRatioMedian)}, cosine mean ${f3(fit.choice.score.cosineMean)}); ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const out = flags.out as string;
+    writeFileAtomic(out, new TextEncoder().encode(serializeMotionBasis(fit.basis)));
+    console.log(`wrote ${out}`);
+  },
+};

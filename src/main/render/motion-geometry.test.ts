@@ -1,0 +1,69 @@
+// Geometry from a motion basis on a real portrait: the face's own AUs move nothing (bit for bit),
+// other AUs warp the face region inside its bounds and the crop the same way, and a face that cannot
+// be warped falls back to no warp with a notice.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../face';
+import { readDetections } from '../face/precomputed';
+import type { MotionBasis } from '../face/motion-model';
+import { motionGeometry } from './motion-geometry';
+import { Scene } from './scene';
+
+const DATA = path.resolve(__dirname, '../../../../shared/data/tw-expressions');
+const have = fs.existsSync(path.join(DATA, 'faces.jsonl.gz'));
+if (!have) console.warn(`skipping motion-geometry tests: ${DATA} not found`);
+
+const AU12 = 8;
+/** AU12 pulls the mouth corners (48, 54) out and up by 0.15 inter-ocular units per unit. */
+function smileBasis(): MotionBasis {
+  const linear = new Float32Array(17 * 136);
+  const row = AU12 * 136;
+  linear[row + 2 * 48] = -0.15;
+  linear[row + 2 * 48 + 1] = -0.1;
+  linear[row + 2 * 54] = 0.15;
+  linear[row + 2 * 54 + 1] = -0.1;
+  return { linear, terms: [] };
+}
+
+const own = Float32Array.from({ length: 17 }, () => 0.1);
+const smiling = Float32Array.from(own, (v, k) => (k === AU12 ? 1 : v));
+
+describe.skipIf(!have)('motionGeometry', () => {
+  it('moves nothing for the face\'s own AUs and warps the face region and the crop for others', async () => {
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];
+    const notices: string[] = [];
+    const scene = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(smileBasis(), (_id, why) => notices.push(why)));
+    const { warp } = scene.faces[0];
+    expect(notices).toEqual([]);
+    expect(warp.bounds).not.toBeNull();
+    expect(warp.warpedRegion(own)).toBeNull();
+    const crop = warp.cropTensor(own);
+    expect(warp.cropTensor(own)).toEqual(crop);
+
+    const region = warp.warpedRegion(smiling)!;
+    const b = warp.bounds!;
+    expect(region.rect).toEqual(b);
+    // The corners moved, so pixels near them changed; the region's border (the anchor ring's edge) did not.
+    const at = (x: number, y: number) => 3 * ((y - b.y0) * (b.x1 - b.x0) + (x - b.x0));
+    const [cx, cy] = face.landmarks[48].map(Math.round);
+    let changedNearCorner = 0;
+    for (let y = cy - 4; y <= cy + 4; y++) for (let x = cx - 4; x <= cx + 4; x++) changedNearCorner += region.rgb[at(x, y)] !== photo.data[3 * (y * photo.width + x)] ? 1 : 0;
+    expect(changedNearCorner).toBeGreaterThan(10);
+    for (let x = b.x0; x < b.x1; x++) expect(region.rgb[at(x, b.y0)]).toBe(photo.data[3 * (b.y0 * photo.width + x)]);
+    const warpedCrop = warp.cropTensor(smiling);
+    expect(warpedCrop).not.toEqual(crop);
+    expect(warpedCrop.length).toBe(crop.length);
+  });
+
+  it('falls back to no warp, with a notice, for a face whose landmarks leave the photo', async () => {
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];
+    const outside = { ...face, landmarks: face.landmarks.map(([x, y], i) => (i === 8 ? [x, photo.height + 30] as const : [x, y] as const)) };
+    const notices: string[] = [];
+    const scene = new Scene(photo, [{ ...outside, sourceAus: own }], 96, motionGeometry(smileBasis(), (id, why) => notices.push(`${id}: ${why}`)));
+    expect(scene.faces[0].warp.bounds).toBeNull();
+    expect(notices).toEqual([expect.stringMatching(/^0: landmark 8 .* lies outside the 256x256 photo/)]);
+  });
+});

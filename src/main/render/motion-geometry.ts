@@ -1,0 +1,105 @@
+// Geometry from a landmark motion basis: per AU vector, the face's landmarks move where the basis
+// puts them, the photo's face region is warped at full resolution over the landmark mesh (anchors
+// fixed on the crop square, so the background never moves), and the generator reads the crop warped
+// the same way at crop size (the warp the training step graphs apply, so both see one geometry).
+import { StudioError } from '../../shared/errors';
+import { photoToCrop, type RgbImage } from '../face';
+import type { Point } from '../face/face-frame';
+import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
+import { applyWarpTable, meshBounds, warpPhoto, warpTable, type WarpRegion } from '../face/mesh-warp';
+import { moveLandmarks, type MotionBasis } from '../face/motion-model';
+import type { ModelMotion } from '../infer/model-motion';
+import { identityGeometry, type FaceGeometry, type FaceGeometryInput, type FaceWarp, type WarpedRegion } from './scene-geometry';
+
+/** Where one AU vector puts a face: mesh points in the photo and in the crop, and how much of the motion the fold guard kept. */
+interface Placement {
+  readonly key: string;
+  readonly photoPoints: Float64Array;
+  readonly cropPoints: Float64Array;
+  /** 1 when the whole motion was kept; less when it would have folded the mesh. */
+  readonly scale: number;
+}
+
+const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
+
+/** Why a face is not warped, when it is not; the scene shows it as the photo's own geometry. */
+export type GeometryNotice = (faceId: number, reason: string) => void;
+
+/**
+ * A FaceGeometry that moves each face by `basis`. A face whose landmarks cannot be warped (outside
+ * the photo, not finite) falls back to no warp, and `onNotice` says why.
+ */
+export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice): FaceGeometry {
+  return (face) => {
+    try {
+      return new MotionWarp(basis, face, onNotice);
+    } catch (err) {
+      if (!(err instanceof StudioError)) throw err;
+      onNotice?.(face.id, err.message);
+      return identityGeometry(face);
+    }
+  };
+}
+
+/** The geometry a generator's model carries: its motion basis, or none (the original GANimation, a corrupt basis). */
+export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice): FaceGeometry {
+  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice) : identityGeometry;
+}
+
+class MotionWarp implements FaceWarp {
+  readonly bounds: WarpedRegion['rect'];
+  private readonly photoSource: Float64Array;
+  private readonly cropSource: Float64Array;
+  private readonly sourceAus: Float32Array;
+  /** The last placement and warped region: preview and export ask for the same AUs twice in a row (crop, then region). */
+  private last: Placement | null = null;
+  private readonly region: WarpRegion;
+
+  constructor(
+    private readonly basis: MotionBasis,
+    private readonly face: FaceGeometryInput,
+    private readonly onNotice?: GeometryNotice,
+  ) {
+    if (!face.sourceAus) throw new StudioError('warp-no-source-aus', `face ${face.id} has no source AUs to move from`);
+    this.sourceAus = Float32Array.from(face.sourceAus);
+    const { photo, transform } = face;
+    this.photoSource = meshPointsInPhoto(FACE_MESH, face.landmarks, transform);
+    this.cropSource = meshPointsInCrop(FACE_MESH, face.landmarks.map(([x, y]) => photoToCrop(transform, x, y)), transform.size);
+    checkWarpPoints(FACE_MESH, this.photoSource, this.photoSource, photo.width, photo.height);
+    this.bounds = meshBounds(this.photoSource, photo.width, photo.height);
+    const { x0, y0, x1, y1 } = this.bounds;
+    this.region = { rect: this.bounds, rgb: new Uint8Array(3 * (x1 - x0) * (y1 - y0)) };
+  }
+
+  private place(aus: Float32Array): Placement {
+    const key = keyOf(aus);
+    if (this.last?.key === key) return this.last;
+    const { photo, transform } = this.face;
+    let moved = moveLandmarks(this.face.landmarks as readonly Point[], this.basis, this.sourceAus, aus);
+    let target = meshPointsInPhoto(FACE_MESH, moved, transform);
+    try {
+      checkWarpPoints(FACE_MESH, this.photoSource, target, photo.width, photo.height);
+    } catch (err) {
+      // Motion that would carry a landmark out of the photo: this frame keeps the face's own geometry.
+      if (!(err instanceof StudioError)) throw err;
+      this.onNotice?.(this.face.id, err.message);
+      moved = this.face.landmarks as readonly Point[] as Point[];
+      target = this.photoSource;
+    }
+    const guard = foldGuard(FACE_MESH, this.photoSource, target);
+    const cropTarget = meshPointsInCrop(FACE_MESH, moved.map(([x, y]) => photoToCrop(transform, x, y)), transform.size);
+    this.last = { key, photoPoints: guard.points, cropPoints: scaleDisplacement(this.cropSource, cropTarget, guard.scale), scale: guard.scale };
+    return this.last;
+  }
+
+  warpedRegion(aus: Float32Array): WarpedRegion | null {
+    const placement = this.place(aus);
+    const { changed } = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region);
+    return changed ? this.region : null;
+  }
+
+  cropTensor(aus: Float32Array): Float32Array {
+    const placement = this.place(aus);
+    return applyWarpTable(this.face.crop, warpTable(this.face.transform.size, this.cropSource, placement.cropPoints, FACE_MESH));
+  }
+}

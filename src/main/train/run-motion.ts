@@ -1,0 +1,33 @@
+// A run's motion basis: the landmark motion its geometry-first training warps with, kept in the run
+// folder (so a resumed run warps the same way) and carried into the model it exports.
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../../shared/errors';
+import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
+import { writeFileAtomic } from '../io/atomic-write';
+
+export const RUN_MOTION_FILE = 'motion-basis.json';
+
+/** The run's basis as stored (serialised JSON), or null when the run has none. */
+export function runMotionText(runDir: string): string | null {
+  const file = path.join(runDir, RUN_MOTION_FILE);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+export function readRunMotion(runDir: string): MotionBasis | null {
+  const text = runMotionText(runDir);
+  return text === null ? null : parseMotionBasis(text, path.join(runDir, RUN_MOTION_FILE));
+}
+
+/**
+ * Gives a run its basis (checked first). A run that already has a different one keeps it and this
+ * refuses: its checkpoints were trained with that geometry.
+ */
+export function setRunMotion(runDir: string, text: string, origin: string): void {
+  parseMotionBasis(text, origin);
+  const current = runMotionText(runDir);
+  if (current !== null && current !== text) {
+    throw new StudioError('motion-basis-differs', `${runDir} already trains with another motion basis (${RUN_MOTION_FILE}); start a new run folder to use ${origin}`);
+  }
+  if (current === null) writeFileAtomic(path.join(runDir, RUN_MOTION_FILE), Buffer.from(text));
+}
