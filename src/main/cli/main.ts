@@ -6,6 +6,7 @@ import { editCommand } from './cmd-edit';
 import { evalCommand } from './cmd-eval';
 import { exportModelCommand } from './cmd-export-model';
 import { fitMotionCommand } from './cmd-fit-motion';
+import { geometryModelCommand } from './cmd-geometry-model';
 import { generateCommand } from './cmd-generate';
 import { importPthCommand } from './cmd-import-pth';
 import { infoCommand } from './cmd-info';
@@ -13,7 +14,7 @@ import { renderCommand } from './cmd-render';
 import { trainCommand } from './cmd-train';
 import type { Command } from './command';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand, evalCommand, fitMotionCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, editCommand, generateCommand, infoCommand, importPthCommand, renderCommand, datasetCommand, trainCommand, exportModelCommand, evalCommand, fitMotionCommand, geometryModelCommand];
 
 function help(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n');
