@@ -45,7 +45,8 @@ function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
 function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
-  return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} gp ${l['D/gp']?.toFixed(3)} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
+  const regulariser = 'D/gp' in l ? `gp ${l['D/gp'].toFixed(3)}` : 'D/r1' in l ? `r1 ${l['D/r1'].toFixed(3)}` : '';
+  return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} ${regulariser} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
 }
 
 export const trainCommand: Command = {
