@@ -11,14 +11,12 @@ import { timelineOf, type Project } from '../src/shared/project/schema';
 import { decodeImage } from '../src/main/face';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
 import { GeneratorThread } from '../src/main/infer/generator-thread';
-import { PRESETS } from '../src/main/model/config';
-import { generatorParamSpecs } from '../src/main/model/generator';
-import { initWeights } from '../src/main/model/init';
-import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
 import { newProject } from '../src/main/project/new-project';
 import { exportVideo } from '../src/main/render/export-video';
 import { resolveFfmpeg } from '../src/main/render/ffmpeg-path';
+import { geometryOf } from '../src/main/render/motion-geometry';
 import { Scene } from '../src/main/render/scene';
+import { benchModel } from './bench-model';
 import { rgbToYuv420, yuv420Bytes } from '../src/main/render/yuv420';
 
 const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
@@ -41,9 +39,7 @@ async function main(): Promise<void> {
   const photo = path.join(dir, 'photo.jpg');
   const face = await sharp(PORTRAIT).resize(540, 540).toBuffer();
   await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#3a4150' } }).composite([{ input: face, left: 690, top: 270 }]).jpeg({ quality: 92 }).toFile(photo);
-  const preset = PRESETS.light;
-  const modelFile = path.join(dir, 'light.onnx');
-  writeFileAtomic(modelFile, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'benchmark (random weights)' } }));
+  const { file: modelFile, label, imageSize } = benchModel(dir);
   // As the studio and the CLI export: the generator in a thread of its own.
   const generator = await GeneratorThread.load(modelFile, { device: 'cpu' });
   let project = { ...(await newProject(photo, path.join(dir, 'p.json'))), duration: 10, fps: 30 };
@@ -62,7 +58,7 @@ async function main(): Promise<void> {
   await generator.close();
   // The generator's raw throughput: the same engine, called directly, nothing else running.
   const engine = await GeneratorEngine.load(modelFile, { device: 'cpu' });
-  const s = preset.generator.imageSize;
+  const s = imageSize;
   const image = new Float32Array(3 * s * s);
   const aus = Array.from({ length: result.generated }, (_, i) => Float32Array.from({ length: 17 }, (_, k) => (k === 8 ? i / result.generated : 0)));
   const [t0, cpu1] = [performance.now(), process.cpuUsage()];
@@ -72,7 +68,7 @@ async function main(): Promise<void> {
   // Compositing alone, as export does it per frame: the scene blends the faces at full resolution
   // into an RGB frame, then the rectangle they cover is converted to the yuv420p that ffmpeg reads.
   const picture = await decodeImage(photo);
-  const scene = new Scene(picture, [project.faces[0]], s);
+  const scene = new Scene(picture, [project.faces[0]], s, geometryOf(engine));
   const faceId = project.faces[0].id;
   const rect = scene.footprint;
   if (!rect) throw new Error('no footprint');
@@ -85,7 +81,7 @@ async function main(): Promise<void> {
   const compositeMsPerFrame = (performance.now() - t2) / outputs.length;
   const compositeCpu = (cpuSeconds(cpu2) * result.frames) / outputs.length;
   const pct = (ms: number) => `${((100 * ms) / result.totalMs).toFixed(1)}%`;
-  console.log(`Export: 10 s at 30 fps, 1920x1080 photo, one 540 px face, light preset (${s} px), MP4, onnxruntime-node CPU, ${os.cpus().length} cores`);
+  console.log(`Export: 10 s at 30 fps, 1920x1080 photo, one 540 px face, ${label} (${s} px), MP4, onnxruntime-node CPU, ${os.cpus().length} cores`);
   console.log('| part | s | share |');
   console.log('|---|---:|---:|');
   console.log(`| total | ${(result.totalMs / 1000).toFixed(2)} | 100% |`);

@@ -8,10 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createStudio, invoke } from '../src/main/api/studio';
 import { frameEngine } from '../src/main/api/frame-worker';
-import { PRESETS } from '../src/main/model/config';
-import { generatorParamSpecs } from '../src/main/model/generator';
-import { initWeights } from '../src/main/model/init';
-import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
+import { benchModel } from './bench-model';
 
 const PORTRAIT = path.resolve(import.meta.dirname, '../../shared/data/tw-expressions/images/0101a02.jpg');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
@@ -19,9 +16,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
 async function main(): Promise<void> {
   if (!fs.existsSync(PORTRAIT)) throw new Error(`${PORTRAIT} is missing: the benchmark needs ../shared`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-bench-preview-'));
-  const model = path.join(tmp, 'light.onnx');
-  const cfg = PRESETS.light.generator;
-  writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(cfg), 1), cfg, { provenance: { trainedBy: 'bench' } }));
+  const { file: model, label } = benchModel(tmp);
   const studio = createStudio({ dataDir: tmp, modelsDir: path.join(tmp, 'models'), models: [model] });
   // A 1080p photo: the 256 px portrait enlarged to a 1080 px tall face region on a wide canvas.
   const face = await sharp(PORTRAIT).resize(1080, 1080).toBuffer();
@@ -31,19 +26,24 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const previewSide of [0, 1280, 720]) {
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     for (let i = 0; i < REPEATS + 2; i++) {
       // A different pose every time, as when scrubbing.
       const aus = opened.faces[0].sourceAus.map((v, k) => (k === 8 ? (i % 10) / 10 : v));
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await invoke(studio, 'frame.render', { photoId: opened.photoId, faces: [{ faceId: opened.faces[0].id, aus }], ...(previewSide ? { previewSide } : {}) });
-      if (i >= 2) times.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      if (i >= 2) {
+        times.push(performance.now() - t0);
+        cpuTimes.push((cpu.user + cpu.system) / 1000);
+      }
     }
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    rows.push(`| ${previewSide ? `${previewSide} px` : 'full (1920x1080)'} | ${median.toFixed(0)} | ${(1000 / median).toFixed(1)} |`);
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    rows.push(`| ${previewSide ? `${previewSide} px` : 'full (1920x1080)'} | ${median(times).toFixed(0)} | ${median(cpuTimes).toFixed(0)} | ${(1000 / median(times)).toFixed(1)} |`);
   }
-  console.log(`Preview frame, light preset, 1920x1080 photo, one face, ${os.cpus().length} CPU threads (median of ${REPEATS})\n`);
-  console.log(['| preview size | ms per frame | frames/s |', '|---|---:|---:|', ...rows].join('\n'));
+  console.log(`Preview frame, ${label}, 1920x1080 photo, one face, ${os.cpus().length} CPU threads (median of ${REPEATS})\n`);
+  console.log(['| preview size | ms per frame | CPU ms per frame | frames/s |', '|---|---:|---:|---:|', ...rows].join('\n'));
   await studio.dispose();
   await frameEngine.close();
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,18 @@
+// The model the preview and export benchmarks run: the light preset without geometry (random
+// weights: the time does not depend on them), or, with BENCH_MOTION=<basis.json>, the studio preset
+// at its identity start with that motion basis, so the full-resolution warp runs on every frame.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PRESETS } from '../src/main/model/config';
+import { generatorParamSpecs } from '../src/main/model/generator';
+import { initWeights } from '../src/main/model/init';
+import { exportGeneratorModel, writeFileAtomic } from '../src/main/model/model-file';
+
+export function benchModel(dir: string): { file: string; label: string; imageSize: number } {
+  const motion = process.env.BENCH_MOTION;
+  const preset = motion ? PRESETS.studio : PRESETS.light;
+  const file = path.join(dir, `${preset.name}.onnx`);
+  const motionBasis = motion ? fs.readFileSync(motion, 'utf8') : undefined;
+  writeFileAtomic(file, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'benchmark' }, ...(motionBasis ? { motionBasis } : {}) }));
+  return { file, label: motion ? `studio preset with geometry (${path.basename(motion)})` : 'light preset, no geometry', imageSize: preset.generator.imageSize };
+}
