@@ -8,7 +8,8 @@ import type { TrainSettings, TrainStatus } from '../../shared/api';
 import { StudioError, toErrorInfo } from '../../shared/errors';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
-import { resolveTrainConfig } from '../train/train-config';
+import { readModelInfo } from '../model/model-file';
+import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
 import type { EventBus } from './events';
 import type { ModelLibrary } from './studio-models';
@@ -66,7 +67,7 @@ export class TrainingJobs {
     const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);
-    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }] };
+    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], ...this.motionFor(config, settings.resume) };
     const runId = crypto.randomUUID();
     const run: Run = {
       runDir,
@@ -114,6 +115,19 @@ export class TrainingJobs {
   }
 
   /** Trains in the worker, then exports the generator into the models folder and offers it. */
+  /**
+   * Geometry-first presets warp with a motion basis: a new run takes the active model's (the run
+   * then moves faces as that model does); without one there is nothing to warp with.
+   */
+  private motionFor(config: TrainConfig, resume: boolean): Pick<WorkerJob, 'motionFrom'> {
+    if (!config.geometry || resume) return {};
+    const active = this.deps.models.activePath();
+    if (!readModelInfo(active).motionBasis) {
+      throw new StudioError('no-motion-basis', `the ${config.preset} preset trains geometry first and needs a landmark motion basis, which the active model does not carry: use a geometry-first model first (ganimation geometry-model makes one), or train the light preset`);
+    }
+    return { motionFrom: active };
+  }
+
   private run(run: Run, job: WorkerJob, name: string, folder: string): Promise<void> {
     const aborted = () => run.controller.signal.aborted;
     return runTrainingInWorker(job, (e) => onEvent(run, e), run.controller.signal)
