@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { backward, Graph, conv, type Value } from '../src/main/graph';
 import { toOnnx } from '../src/main/graph/to-onnx';
-import { createSession, runSession, type HostTensor } from '../src/main/infer/ort-session';
+import type { HostTensor } from '../src/main/infer/ort-session';
+import { medianRunMs } from './session-timing';
 import { randomArray, seededRandom } from '../src/main/graph/gradcheck';
 
 const BATCH = 4;
@@ -28,21 +29,7 @@ function build(part: Part): Graph {
   return g;
 }
 
-async function timeMs(part: Part, feeds: Record<string, HostTensor>): Promise<number> {
-  const session = await createSession(toOnnx(build(part), { params: 'inputs' }));
-  const wanted = session.inputNames;
-  const subset = Object.fromEntries(Object.entries(feeds).filter(([k]) => wanted.includes(k)));
-  for (let i = 0; i < 3; i++) await runSession(session, subset);
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const t0 = performance.now();
-    await runSession(session, subset);
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+const timeMs = (part: Part, feeds: Record<string, HostTensor>): Promise<number> => medianRunMs(toOnnx(build(part), { params: 'inputs' }), feeds, { warmups: 3, repeats: REPEATS });
 
 async function main(): Promise<void> {
   const rand = seededRandom(1);

@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { backward, Graph } from '../src/main/graph';
 import { toOnnx } from '../src/main/graph/to-onnx';
-import { createSession, runSession, type HostTensor } from '../src/main/infer/ort-session';
+import type { HostTensor } from '../src/main/infer/ort-session';
+import { medianRunMs } from './session-timing';
 import { randomArray, seededRandom } from '../src/main/graph/gradcheck';
 import { WARP_TAPS, warpImage } from '../src/main/model/warp-graph';
 
@@ -61,20 +62,8 @@ function feedsFor(size: number): Record<string, HostTensor> {
   };
 }
 
-async function timeMs(part: Part, size: number, feeds: Record<string, HostTensor>): Promise<number> {
-  const session = await createSession(toOnnx(build(part, size), { params: 'inputs' }), { memoryPattern: false });
-  const subset = Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k)));
-  for (let i = 0; i < 5; i++) await runSession(session, subset);
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const t0 = performance.now();
-    await runSession(session, subset);
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+const timeMs = (part: Part, size: number, feeds: Record<string, HostTensor>): Promise<number> =>
+  medianRunMs(toOnnx(build(part, size), { params: 'inputs' }), feeds, { warmups: 5, repeats: REPEATS, session: { memoryPattern: false } });
 
 async function main(): Promise<void> {
   console.log(`warpImage, batch ${BATCH}, ${CHANNELS} channels; onnxruntime-node CPU, ${os.cpus().length} cores; median of ${REPEATS} ms`);

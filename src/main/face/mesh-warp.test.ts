@@ -1,6 +1,7 @@
 // The mesh warp on generated photos: identity bit for bit, landmarks landing where asked, nothing
 // moving outside the mesh, regions, and the crop-size sampling table against the full-resolution warp.
 import { describe, expect, it } from 'vitest';
+import { movedPoints as moved } from '../testing';
 import { Rng } from '../../shared/random';
 import { errorOf } from '../testing';
 import { cropTransform, photoToCrop } from './crop';
@@ -35,15 +36,6 @@ function differingBytes(a: Uint8Array, b: Uint8Array): number {
   return n;
 }
 
-/** `points` with landmark i moved by (dx, dy). */
-function moved(points: Float64Array, moves: [number, number, number][]): Float64Array {
-  const out = Float64Array.from(points);
-  for (const [i, dx, dy] of moves) {
-    out[2 * i] += dx;
-    out[2 * i + 1] += dy;
-  }
-  return out;
-}
 
 /** A smile-like move in pixels of a face 256 px wide: mouth corners out and up, lips after them, chin down. */
 const smile = (p: Float64Array, k = 1) =>

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { movedPoints as moved } from '../testing';
 import { errorOf } from '../testing';
 import { cropTransform, photoToCrop } from './crop';
 import { CANONICAL_FACE, checkWarpPoints, doubleArea, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, MIN_AREA_FRACTION, RING_INSET, scaleDisplacement } from './mesh';
@@ -27,15 +28,6 @@ function leastAreaRatio(a: Float64Array, b: Float64Array): number {
   return least;
 }
 
-/** `points` with landmark i moved by (dx, dy). */
-function moved(points: Float64Array, moves: [number, number, number][]): Float64Array {
-  const out = Float64Array.from(points);
-  for (const [i, dx, dy] of moves) {
-    out[2 * i] += dx;
-    out[2 * i + 1] += dy;
-  }
-  return out;
-}
 
 describe('FACE_MESH', () => {
   it('is one triangulation over all 88 points whose boundary is exactly the anchor ring', () => {
