@@ -1,9 +1,8 @@
 // The mesh warp on generated photos: identity bit for bit, landmarks landing where asked, nothing
 // moving outside the mesh, regions, and the crop-size sampling table against the full-resolution warp.
 import { describe, expect, it } from 'vitest';
-import { movedPoints as moved } from '../testing';
 import { Rng } from '../../shared/random';
-import { errorOf } from '../testing';
+import { errorOf, movedPoints as moved } from '../testing';
 import { cropTransform, photoToCrop } from './crop';
 import type { RgbImage } from './image-io';
 import { CANONICAL_FACE, FACE_MESH, meshPointsInCrop, meshPointsInPhoto, RING_INSET } from './mesh';

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { movedPoints as moved } from '../testing';
-import { errorOf } from '../testing';
+import { errorOf, movedPoints as moved } from '../testing';
 import { cropTransform, photoToCrop } from './crop';
 import { CANONICAL_FACE, checkWarpPoints, doubleArea, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, MIN_AREA_FRACTION, RING_INSET, scaleDisplacement } from './mesh';
 import { largestFace, readDetections } from './precomputed';
