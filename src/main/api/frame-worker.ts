@@ -27,31 +27,47 @@ interface PreviewScene {
   overlay: { kernel: PasteKernel; white: Float32Array } | null;
 }
 
-function sceneFor(open: Held, engine: GeneratorEngine): PreviewScene {
-  const key = `${engine.modelPath}|${engine.imageSize}`;
+/**
+ * The scene a preview renders, per model and preview size. A preview smaller than the photo is
+ * made on the photo scaled to that size (faces scaled with it): the frame is shown at that size
+ * anyway, and the warp, the paste-back and the JPEG then cost what that size costs.
+ */
+async function sceneFor(open: Held, engine: GeneratorEngine, previewSide: number | undefined): Promise<PreviewScene> {
+  const scale = previewSide && Math.max(open.photo.width, open.photo.height) > previewSide ? previewSide / Math.max(open.photo.width, open.photo.height) : 1;
+  const key = `${engine.modelPath}|${engine.imageSize}|${scale}`;
   let held = open.scenes.get(key);
   if (!held) {
     const notices: string[] = engine.motion.problem ? [engine.motion.problem] : [];
     const geometry = geometryOf(engine, (faceId, why) => notices.push(`face ${faceId}: ${why}`));
-    held = { scene: new Scene(open.photo, open.faces, engine.imageSize, geometry), notices, overlay: null };
+    const photo = scale === 1 ? open.photo : await scaled(open.photo, scale);
+    const faces = scale === 1 ? open.faces : open.faces.map((f) => ({ ...f, landmarks: f.landmarks.map(([x, y]) => [x * (photo.width / open.photo.width), y * (photo.height / open.photo.height)] as const) }));
+    held = { scene: new Scene(photo, faces, engine.imageSize, geometry), notices, overlay: null };
     open.scenes.set(key, held);
   }
   return held;
 }
 
+/** The photo resized by `scale` (sharp's default filter, as the preview's JPEG was scaled before). */
+async function scaled(photo: RgbImage, scale: number): Promise<RgbImage> {
+  const width = Math.max(1, Math.round(photo.width * scale));
+  const height = Math.max(1, Math.round(photo.height * scale));
+  const data = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  return { width, height, data: new Uint8Array(data) };
+}
+
 async function renderFrame(open: Held, args: RenderArgs) {
   const t0 = performance.now();
   const engine = await GeneratorEngine.load(args.model);
-  const preview = sceneFor(open, engine);
+  const preview = await sceneFor(open, engine, args.previewSide);
   const { scene } = preview;
   const renders = await scene.generateFaces(engine, args.requests.map((r) => ({ faceId: r.faceId, aus: Float32Array.from(r.aus) })));
-  const size = { width: open.photo.width, height: open.photo.height };
+  const size = { width: scene.photo.width, height: scene.photo.height };
   const imageUrl = await dataUrl({ ...size, data: scene.render(renders) }, args.previewSide);
   let attentionUrl: string | undefined;
   if (args.attention) {
     // Attention overlay: pasting a white "color" over black with the real masks gives, per pixel,
     // how much of it the generator repaints.
-    preview.overlay ??= { kernel: new PasteKernel({ ...size, data: new Uint8Array(open.photo.data.length) }, scene.faces.map((f) => f.paste)), white: new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) };
+    preview.overlay ??= { kernel: new PasteKernel({ ...size, data: new Uint8Array(scene.photo.data.length) }, scene.faces.map((f) => f.paste)), white: new Float32Array(3 * engine.imageSize * engine.imageSize).fill(1) };
     const { kernel, white } = preview.overlay;
     kernel.composite(scene.faces.map((f) => {
       const render = renders.get(f.id);
