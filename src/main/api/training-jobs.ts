@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TrainSettings, TrainStatus } from '../../shared/api';
 import { StudioError, toErrorInfo } from '../../shared/errors';
+import { readModelInfo } from '../model/model-file';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
 import { resolveTrainConfig } from '../train/train-config';
@@ -64,9 +65,11 @@ export class TrainingJobs {
     if (settings.resume && !hasCheckpoint) throw new StudioError('no-checkpoint', `there is no run "${settings.name}" to resume`);
     if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
     const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
+    // A resumed run keeps the motion basis it was started with.
+    const motionFrom = config.geometry && !settings.resume ? this.motionSource(settings.preset) : undefined;
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);
-    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }] };
+    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], ...(motionFrom ? { motionFrom } : {}) };
     const runId = crypto.randomUUID();
     const run: Run = {
       runDir,
@@ -132,6 +135,13 @@ export class TrainingJobs {
         run.status = { ...run.status, state: aborted() ? 'stopped' : 'failed', ...(aborted() ? {} : { error: toErrorInfo(err) }) };
       })
       .finally(() => announce(run, true));
+  }
+
+  /** Where a geometry-first run gets its motion basis: the model in use, when it carries one; refused before any photo is read otherwise. */
+  private motionSource(preset: string): string {
+    const model = this.deps.models.activePath();
+    if (readModelInfo(model).motionBasis !== null) return model;
+    throw new StudioError('no-motion-basis', `the ${preset} preset trains geometry first and needs a landmark motion basis, which the model in use does not carry; use a model that has one (ganimation fit-motion and geometry-model make them) or a preset of the original family, such as light`);
   }
 
   private checkFolder(folder: string): string {

@@ -2,19 +2,19 @@
 // identical vectors generated once, generator calls batched, frames composited by the scene (as the
 // preview's are) at full photo resolution, and piped to ffmpeg.
 import { StudioError } from '../../shared/errors';
-import type { Project } from '../../shared/project/schema';
+import type { ExportFormat, OutputSize, Project } from '../../shared/project/schema';
 import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
 import { timelineOf } from '../../shared/project/schema';
 import { decodeImage } from '../face';
 import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder } from './encoder';
-import { inputPixelFormat, type EncodeSettings, type OutputSize, type VideoFormat } from './ffmpeg-args';
+import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { geometryOf } from './motion-geometry';
 import { Scene, type FaceRender } from './scene';
 import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
 export interface ExportOptions {
-  readonly format: VideoFormat;
+  readonly format: ExportFormat;
   readonly outputPath: string;
   readonly size: OutputSize;
   readonly fps: number;

@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AU_DIM, LANDMARK_VALUES, type CropSet } from './batches';
+import { AU_COUNT } from '../../shared/aus';
+import { LANDMARK_VALUES, type CropSet } from './batches';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const MANIFEST = 'manifest.json';
@@ -223,12 +224,12 @@ export function loadDataset(cacheDirs: string | readonly string[]): { train: Cro
   const pick = (split: ManifestItem['split']): CropSet => {
     const chosen = caches.flatMap((c) => c.manifest.items.flatMap((item, i) => (item.split === split ? [{ c, item, i }] : [])));
     const pixels = new Uint8Array(chosen.length * bytes);
-    const aus = new Float32Array(chosen.length * AU_DIM);
+    const aus = new Float32Array(chosen.length * AU_COUNT);
     const withLandmarks = chosen.every(({ item }) => item.landmarks?.length === LANDMARK_VALUES);
     const landmarks = withLandmarks ? new Float32Array(chosen.length * LANDMARK_VALUES) : null;
     chosen.forEach(({ c, item, i }, dst) => {
       pixels.set(c.pixels.subarray(i * bytes, (i + 1) * bytes), dst * bytes);
-      aus.set(item.aus, dst * AU_DIM);
+      aus.set(item.aus, dst * AU_COUNT);
       if (landmarks) landmarks.set(item.landmarks as number[], dst * LANDMARK_VALUES);
     });
     return { size, count: chosen.length, pixels, aus, landmarks };
