@@ -2,6 +2,7 @@
 // flips, target AUs from another sample plus noise, and GP weights. Its state is a few numbers, so
 // a resumed run draws exactly the batches the interrupted one would have.
 import { AU_COUNT } from '../../shared/aus';
+import { StudioError } from '../../shared/errors';
 import { Rng } from '../../shared/random';
 import type { MotionBasis } from '../face/motion-model';
 import type { StepBatch } from './step-runner';
@@ -46,7 +47,7 @@ export class BatchSampler {
     private readonly options: SamplerOptions,
     state?: SamplerState,
   ) {
-    if (crops.count < 1) throw new Error('the training set is empty');
+    if (crops.count < 1) throw new StudioError('no-training-faces', 'the training set is empty: the dataset has no usable face outside its validation share (add photos, or lower --validation-fraction)');
     this.rng = state ? Rng.fromState(state.rng) : new Rng(options.seed ^ 0x5eed);
     this.epoch = state?.epoch ?? 0;
     this.cursor = state?.cursor ?? 0;

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AU_COUNT } from '../../shared/aus';
+import { StudioError } from '../../shared/errors';
 import { LANDMARK_VALUES, type CropSet } from './batches';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -63,7 +64,7 @@ export function runCacheDirs(runDir: string): string[] {
 }
 
 export function scanImages(folder: string): string[] {
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Error(`dataset folder ${folder} does not exist or is not a folder`);
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new StudioError('no-such-folder', `dataset folder ${folder} does not exist or is not a folder`);
   const found: string[] = [];
   // Symbolic links are followed; real paths already visited are skipped, so link cycles end.
   const visited = new Set<string>();
@@ -131,7 +132,7 @@ export async function buildDataset(options: BuildOptions): Promise<Manifest> {
     }
     if (options.signal?.aborted) {
       flush();
-      throw new Error('dataset building was cancelled (the faces done so far are saved and reused next time)');
+      throw new StudioError('cancelled', 'dataset building was cancelled (the faces done so far are saved and reused next time)');
     }
     options.onProgress?.({ stage: 'processing', done, total: files.length, file });
     const relative = path.relative(options.folder, file);
@@ -210,13 +211,13 @@ function loadCrops(cacheDir: string, manifest: Manifest): { pixels: Uint8Array }
  */
 export function loadDataset(cacheDirs: string | readonly string[]): { train: CropSet; validation: CropSet; manifestHash: string; manifests: Manifest[] } {
   const dirs = typeof cacheDirs === 'string' ? [cacheDirs] : cacheDirs;
-  if (dirs.length === 0) throw new Error('no dataset cache given');
+  if (dirs.length === 0) throw new StudioError('no-dataset-cache', 'no dataset cache given: build one first (ganimation dataset <folder> -o <cache>)');
   const caches = dirs.map((cacheDir) => {
     const manifest = readManifest(cacheDir);
-    if (!manifest) throw new Error(`no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
+    if (!manifest) throw new StudioError('no-dataset-cache', `no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
     const loaded = loadCrops(cacheDir, manifest);
-    if (!loaded) throw new Error(`dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); rebuild it`);
-    if (manifest.size !== readManifest(dirs[0])!.size) throw new Error(`dataset cache ${cacheDir} has ${manifest.size} px crops, ${dirs[0]} has ${readManifest(dirs[0])!.size} px`);
+    if (!loaded) throw new StudioError('dataset-damaged', `dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); delete the folder and build it again`);
+    if (manifest.size !== readManifest(dirs[0])!.size) throw new StudioError('dataset-sizes-differ', `dataset cache ${cacheDir} has ${manifest.size} px crops, ${dirs[0]} has ${readManifest(dirs[0])!.size} px: build every cache of a run for the same preset`);
     return { manifest, pixels: loaded.pixels };
   });
   const size = caches[0].manifest.size;

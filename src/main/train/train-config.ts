@@ -1,5 +1,6 @@
 // Every training hyperparameter in one place, each with the original GANimation default and a
 // one-line doc; public options are filled once into this fully specified form.
+import { StudioError } from '../../shared/errors';
 import type { PresetName } from '../../shared/presets';
 import { generatorFamily, presetByName } from '../model/config';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
@@ -74,8 +75,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   seed: 1,
 });
 
-export class TrainConfigError extends Error {
-  readonly code = 'bad-train-config';
+/** A training option out of range; the message names the field. */
+export class TrainConfigError extends StudioError {
+  constructor(message: string) {
+    super('bad-train-config', message);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StudioError } from '../../shared/errors';
 import { presetByName } from '../model/config';
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
@@ -64,7 +65,7 @@ function startOrResume(run: TrainRun): Nets {
   if (latest) {
     const ckpt = loadCheckpoint(latest);
     if (ckpt.state.manifestHash !== run.manifestHash) {
-      throw new Error(`cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs)`);
+      throw new StudioError('resume-dataset-differs', `cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs); resume with the data it was trained on, or start a new run folder`);
     }
     const ema = run.config.emaDecay > 0 ? (ckpt.generatorEma ?? copyOf(ckpt.generator)) : null;
     return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state, ema };
@@ -80,7 +81,7 @@ function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpe
   for (const spec of specs) {
     const w = weights.get(spec.name);
     const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (!w || w.length !== count) throw new Error(`the starting generator does not fit the ${presetName} preset: ${spec.name} should have ${count} values, has ${w?.length ?? 'none'}`);
+    if (!w || w.length !== count) throw new StudioError('init-model-mismatch', `the starting generator does not fit the ${presetName} preset: ${spec.name} should have ${count} values, has ${w?.length ?? 'none'}; start from a model of that preset, or train the preset the model was made with`);
     out.set(spec.name, new Float32Array(w));
   }
   return out;
@@ -91,9 +92,9 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const cfg = run.config;
   const preset = presetByName(cfg.preset);
   const motionBasis = cfg.geometry ? readRunMotion(run.runDir) : null;
-  if (cfg.geometry && !motionBasis) throw new Error(`geometry-first training needs a motion basis in ${run.runDir}: give one (ganimation fit-motion makes it) or start from a model that carries one`);
+  if (cfg.geometry && !motionBasis) throw new StudioError('no-motion-basis', `geometry-first training needs a motion basis in ${run.runDir}: give one (--motion basis.json; ganimation fit-motion makes it), start from a model that carries one (--init-from), or train without geometry (--geometry off)`);
   if (motionBasis && !(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
-    throw new Error('geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
+    throw new StudioError('dataset-without-landmarks', 'geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
   }
   const nets = startOrResume(run);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
