@@ -104,24 +104,55 @@ export function readManifest(cacheDir: string): Manifest | null {
   }
 }
 
+type Skip = Manifest['skipped'][number];
+
+/** A previous cache of the same crop size and recipe, with intact crops: its faces are reused by content hash. */
+interface ReusableCache {
+  readonly manifest: Manifest;
+  readonly indexOf: ReadonlyMap<string, number>;
+  crop(index: number): Uint8Array;
+}
+
+function reusableCache(options: BuildOptions): ReusableCache | null {
+  const previous = readManifest(options.cacheDir);
+  if (!previous || previous.size !== options.size || previous.recipe !== options.recipe) return null;
+  const old = loadCrops(options.cacheDir, previous);
+  if (!old) return null;
+  const cropBytes = options.size * options.size * 3;
+  return { manifest: previous, indexOf: new Map(previous.items.map((item, i) => [item.sha256, i])), crop: (i) => old.pixels.subarray(i * cropBytes, (i + 1) * cropBytes) };
+}
+
+/** A file's bytes, or why it is skipped (unreadable, empty); `relative` names it in the manifest. */
+function readImageFile(file: string, relative: string): { bytes: Buffer } | { skip: Skip } {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    return { skip: { file: relative, reason: 'unreadable', detail: (err as Error).message } };
+  }
+  return bytes.length === 0 ? { skip: { file: relative, reason: 'empty', detail: 'the file is empty (0 bytes)' } } : { bytes };
+}
+
+/** The manifest entry of a face the face step cropped; landmarks kept to 0.01 px. */
+function itemOf(relative: string, sha256: string, result: Extract<FaceStepResult, { ok: true }>, validationFraction: number): ManifestItem {
+  const landmarks = result.landmarks ? { landmarks: Array.from(result.landmarks, (v) => Math.round(v * 100) / 100) } : {};
+  return { file: relative, sha256, aus: Array.from(result.aus), ...landmarks, split: splitOf(sha256, validationFraction) };
+}
+
 export async function buildDataset(options: BuildOptions): Promise<Manifest> {
   options.onProgress?.({ stage: 'scanning', done: 0, total: 0 });
   const files = scanImages(options.folder);
-  const previous = readManifest(options.cacheDir);
-  const reusable = previous && previous.size === options.size && previous.recipe === options.recipe ? previous : null;
-  const oldCrops = reusable ? loadCrops(options.cacheDir, reusable) : null;
-  const oldIndex = new Map(reusable?.items.map((item, i) => [item.sha256, i]) ?? []);
-  const cropBytes = options.size * options.size * 3;
+  const reusable = reusableCache(options);
   const items: ManifestItem[] = [];
   const crops: Uint8Array[] = [];
-  const skipped: Manifest['skipped'] = [];
+  const skipped: Skip[] = [];
   const seen = new Set<string>();
   // A partial save keeps the previous cache's entries not reached yet, so nothing computed is lost.
   const flush = () => {
-    const pending = reusable ? reusable.items.flatMap((item, i) => (seen.has(item.sha256) ? [] : [i])) : [];
-    writeCache(options.cacheDir, { version: CACHE_VERSION, size: options.size, recipe: options.recipe, items: [...items, ...pending.map((i) => reusable!.items[i])], skipped }, [
+    const pending = reusable ? reusable.manifest.items.flatMap((item, i) => (seen.has(item.sha256) ? [] : [i])) : [];
+    writeCache(options.cacheDir, { version: CACHE_VERSION, size: options.size, recipe: options.recipe, items: [...items, ...pending.map((i) => reusable!.manifest.items[i])], skipped }, [
       ...crops,
-      ...pending.map((i) => oldCrops!.pixels.subarray(i * cropBytes, (i + 1) * cropBytes)),
+      ...pending.map((i) => reusable!.crop(i)),
     ]);
   };
   let lastFlush = performance.now();
@@ -136,36 +167,29 @@ export async function buildDataset(options: BuildOptions): Promise<Manifest> {
     }
     options.onProgress?.({ stage: 'processing', done, total: files.length, file });
     const relative = path.relative(options.folder, file);
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (err) {
-      skipped.push({ file: relative, reason: 'unreadable', detail: (err as Error).message });
+    const read = readImageFile(file, relative);
+    if ('skip' in read) {
+      skipped.push(read.skip);
       continue;
     }
-    if (bytes.length === 0) {
-      skipped.push({ file: relative, reason: 'empty', detail: 'the file is empty (0 bytes)' });
-      continue;
-    }
-    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    const sha256 = crypto.createHash('sha256').update(read.bytes).digest('hex');
     if (seen.has(sha256)) {
       skipped.push({ file: relative, reason: 'duplicate', detail: 'same content as another file in the folder' });
       continue;
     }
     seen.add(sha256);
-    const old = oldIndex.get(sha256);
-    if (old !== undefined && oldCrops) {
-      items.push({ ...reusable!.items[old], file: relative });
-      crops.push(oldCrops.pixels.subarray(old * cropBytes, (old + 1) * cropBytes));
+    const old = reusable?.indexOf.get(sha256);
+    if (reusable && old !== undefined) {
+      items.push({ ...reusable.manifest.items[old], file: relative });
+      crops.push(reusable.crop(old));
       continue;
     }
-    const result = await options.faceStep(file, bytes);
+    const result = await options.faceStep(file, read.bytes);
     if (!result.ok) {
       skipped.push({ file: relative, reason: result.reason, detail: result.detail });
       continue;
     }
-    const landmarks = result.landmarks ? { landmarks: Array.from(result.landmarks, (v) => Math.round(v * 100) / 100) } : {};
-    items.push({ file: relative, sha256, aus: Array.from(result.aus), ...landmarks, split: splitOf(sha256, options.validationFraction) });
+    items.push(itemOf(relative, sha256, result, options.validationFraction));
     crops.push(result.crop);
   }
   options.onProgress?.({ stage: 'processing', done: files.length, total: files.length });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
+import type { MotionBasis } from '../face/motion-model';
 import { presetByName } from '../model/config';
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
@@ -87,15 +88,34 @@ function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpe
   return out;
 }
 
+/** The motion basis a geometry-first run warps its crops by, once the run has one and its crops their landmarks; null without geometry. */
+function runMotionOf(run: TrainRun): MotionBasis | null {
+  if (!run.config.geometry) return null;
+  const motionBasis = readRunMotion(run.runDir);
+  if (!motionBasis) throw new StudioError('no-motion-basis', `geometry-first training needs a motion basis in ${run.runDir}: give one (--motion basis.json; ganimation fit-motion makes it), start from a model that carries one (--init-from), or train without geometry (--geometry off)`);
+  if (!(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
+    throw new StudioError('dataset-without-landmarks', 'geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
+  }
+  return motionBasis;
+}
+
+/** The run's log.jsonl: every event appended as one timestamped line, then passed on. */
+function runLog(runDir: string, onEvent?: (event: TrainEvent) => void): { emit: (event: TrainEvent) => void; close: () => Promise<void> } {
+  const log = fs.createWriteStream(path.join(runDir, 'log.jsonl'), { flags: 'a' });
+  return {
+    emit(event) {
+      log.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      onEvent?.(event);
+    },
+    close: () => new Promise<void>((resolve) => log.end(resolve)),
+  };
+}
+
 /** Runs (or resumes) training to `config.steps`; returns the final generator weights. */
 export async function train(run: TrainRun): Promise<{ generator: Weights; state: TrainState }> {
   const cfg = run.config;
   const preset = presetByName(cfg.preset);
-  const motionBasis = cfg.geometry ? readRunMotion(run.runDir) : null;
-  if (cfg.geometry && !motionBasis) throw new StudioError('no-motion-basis', `geometry-first training needs a motion basis in ${run.runDir}: give one (--motion basis.json; ganimation fit-motion makes it), start from a model that carries one (--init-from), or train without geometry (--geometry off)`);
-  if (motionBasis && !(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
-    throw new StudioError('dataset-without-landmarks', 'geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
-  }
+  const motionBasis = runMotionOf(run);
   const nets = startOrResume(run);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
   const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
@@ -104,11 +124,8 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const ckptDir = path.join(run.runDir, 'checkpoints');
   const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
   fs.mkdirSync(path.join(run.runDir, 'samples'), { recursive: true });
-  const log = fs.createWriteStream(path.join(run.runDir, 'log.jsonl'), { flags: 'a' });
-  const emit = (event: TrainEvent) => {
-    log.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-    run.onEvent?.(event);
-  };
+  const log = runLog(run.runDir, run.onEvent);
+  const { emit } = log;
 
   const { elapsedMs } = nets.state;
   let { step, generatorSteps, losses } = nets.state;
@@ -136,10 +153,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
       losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr, step)) };
       // 3. generator, every criticPerGenerator critic steps
       if ((step + 1) % cfg.criticPerGenerator === 0) {
-        const result = await runner.runGenerator(nets.g, nets.d, batch);
-        adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
-        if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
-        losses = { ...losses, ...result.losses, 'G/total': sumOf(result.losses) };
+        losses = { ...losses, ...(await generatorStep(runner, nets, batch, cfg, lr)) };
         generatorSteps++;
       }
       step++;
@@ -158,8 +172,16 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   } finally {
     await runner.dispose();
     await samples.dispose();
-    await new Promise((resolve) => log.end(resolve));
+    await log.close();
   }
+}
+
+/** One generator step, then the moving average; its losses and G/total. */
+async function generatorStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number): Promise<Record<string, number>> {
+  const result = await runner.runGenerator(nets.g, nets.d, batch);
+  adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
+  if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
+  return { ...result.losses, 'G/total': sumOf(result.losses) };
 }
 
 async function criticStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number, step: number): Promise<Record<string, number>> {
