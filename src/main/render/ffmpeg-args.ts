@@ -22,7 +22,8 @@ export function outputDimensions(s: Pick<EncodeSettings, 'width' | 'height' | 'o
   const scale = Math.min(1, target / s.height);
   let w = Math.round(s.width * scale);
   let h = Math.round(s.height * scale);
-  if (s.format === 'mp4' || s.format === 'webm') {
+  // yuv420p stores chroma per 2x2 block, so its frames need even sides.
+  if (inputPixelFormat(s.format) === 'yuv420p') {
     w -= w % 2;
     h -= h % 2;
   }
