@@ -4,7 +4,8 @@
 // Prints two tables; BENCH_TABLE=residual prints only the second.
 import os from 'node:os';
 import * as G from '../src/main/graph';
-import { AU_COUNT, PRESETS, type GeneratorConfig } from '../src/main/model/config';
+import { AU_COUNT } from '../src/shared/aus';
+import { PRESETS, type GeneratorConfig } from '../src/main/model/config';
 import { defineGenerator, generatorParamSpecs, type GeneratorBuildOptions } from '../src/main/model/generator';
 import { initWeights, parameterCount } from '../src/main/model/init';
 import { countFlops } from '../src/main/model/stats';

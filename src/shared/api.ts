@@ -2,8 +2,10 @@
 // and the web-mode transport are all generated from it, so channel names are never retyped and
 // every payload is validated against the same schema in main.
 import { z } from 'zod';
+import { AU_COUNT } from './aus';
 import type { Result, StudioErrorInfo } from './errors';
-import { outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
+import { PRESET_NAMES } from './presets';
+import { EXPORT_FORMATS, outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
 import type { Timeline } from './timeline/model';
 
 export interface AppInfo {
@@ -117,7 +119,7 @@ export interface ExportStatus {
   readonly error?: StudioErrorInfo;
 }
 
-/** A training run started from the studio, as polled by the training panel. */
+/** A training run started from the studio, as main pushes it to the training panel ('train.progress'). */
 export interface TrainStatus {
   readonly runId: string;
   readonly name: string;
@@ -138,29 +140,34 @@ export interface TrainStatus {
   readonly error?: StudioErrorInfo;
 }
 
-export interface TrainSettings {
-  readonly name: string;
+const trainSettingsSchema = z.object({
+  /** The run's name: its folder under runs/ and the trained model's name. */
+  name: z.string().trim().min(1).max(80).regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, dots and dashes only'),
   /** Folder of face photos (faces are detected and cropped). */
-  readonly folder: string;
+  folder: z.string().min(1).max(4096),
   /** Treat every image as an already-aligned face crop. */
-  readonly aligned: boolean;
-  readonly preset: 'light' | 'paper' | 'tiny';
-  /** Critic steps; the generator steps every 5th. */
-  readonly steps: number;
-  readonly batchSize: number;
+  aligned: z.boolean(),
+  preset: z.enum(PRESET_NAMES),
+  /** Critic steps; the generator steps once every criticPerGenerator of them (the preset's recipe: 5 original, 1 studio). */
+  steps: z.number().int().min(1).max(10_000_000),
+  batchSize: z.number().int().min(1).max(256),
   /** Continue the run of this name from its latest checkpoint. */
-  readonly resume: boolean;
-}
+  resume: z.boolean(),
+}).strict();
+export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
-interface Operation<A, R> {
-  readonly args: z.ZodType<A>;
+interface Operation<S extends z.ZodType, R> {
+  /** The arguments' schema; their type is what it parses to (ArgsOf). */
+  readonly args: S;
   /** Phantom: carries the result type only. */
   readonly result?: R;
 }
 
-const op = <A, R>(args: z.ZodType<A>): Operation<A, R> => ({ args });
+/** An operation from its argument schema and its result type: `op(schema).returns<Result>()`. */
+const op = <S extends z.ZodType>(args: S) => ({ returns: <R>(): Operation<S, R> => ({ args }) });
+const none = z.object({}).strict();
 
-const aus = z.array(z.number().min(0).max(1)).length(17);
+const aus = z.array(z.number().min(0).max(1)).length(AU_COUNT);
 /** 60 MB of base64 is a 45 MB photo, above the decoder's 50 MP limit for typical JPEGs. */
 const MAX_UPLOAD_CHARS = 60_000_000;
 
@@ -173,69 +180,49 @@ const projectName = z
   .max(120)
   .refine((n) => !/[/\\:*?"<>|]/.test(n) && [...n].every((c) => c.charCodeAt(0) >= 32), 'may not contain / \\ : * ? " < > | or control characters');
 const exportFileName = z.string().min(1).max(160).regex(/^[\w][\w .()-]*$/, 'use letters, digits, spaces, dots, dashes and brackets only');
+/** What project.save and project.autosave write: the photo, the project's name, its timeline and output settings. */
+const projectWrite = z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict();
 
 export const OPERATIONS = {
-  'app.info': op<Record<string, never>, AppInfo>(z.object({}).strict()),
-  'ffmpeg.info': op<Record<string, never>, FfmpegInfo>(z.object({}).strict()),
-  'photo.open': op<{ name: string; dataBase64: string }, OpenedPhoto>(
-    z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
-  ),
+  'app.info': op(none).returns<AppInfo>(),
+  'ffmpeg.info': op(none).returns<FfmpegInfo>(),
+  'photo.open': op(z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict()).returns<OpenedPhoto>(),
   /** The bundled sample portrait (the first run opens it), as photo.open would give it. */
-  'photo.openSample': op<Record<string, never>, OpenedPhoto>(z.object({}).strict()),
+  'photo.openSample': op(none).returns<OpenedPhoto>(),
   /** previewSide: the longest side of the returned image in pixels (a faster preview); full size without it. */
-  'frame.render': op<{ photoId: string; faces: { faceId: number; aus: number[] }[]; attention?: boolean; previewSide?: number }, RenderedFrame>(
+  'frame.render': op(
     z.object({ photoId: z.string().min(1), faces: z.array(z.object({ faceId: z.number().int().min(0), aus }).strict()).max(64), attention: z.boolean().optional(), previewSide: z.number().int().min(64).max(16384).optional() }).strict(),
-  ),
-  'models.list': op<Record<string, never>, ModelEntry[]>(z.object({}).strict()),
-  'models.import': op<{ name: string; dataBase64: string }, ModelEntry[]>(
+  ).returns<RenderedFrame>(),
+  'models.list': op(none).returns<ModelEntry[]>(),
+  'models.import': op(
     z.object({ name: z.string().regex(/\.(onnx|pth)$/i, 'must be a .onnx model or a .pth checkpoint').max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
-  ),
-  'models.use': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
-  'models.remove': op<{ id: string }, ModelEntry[]>(z.object({ id: z.string().min(1) }).strict()),
-  'project.save': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, ProjectEntry>(
-    z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
-  ),
-  'project.autosave': op<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }, { savedAt: string }>(
-    z.object({ photoId, name: projectName, timeline: timelineSchema, output: outputSettingsSchema }).strict() as unknown as z.ZodType<{ photoId: string; name: string; timeline: Timeline; output: OutputSettings }>,
-  ),
-  'project.list': op<Record<string, never>, ProjectEntry[]>(z.object({}).strict()),
-  'project.open': op<{ name: string }, OpenedProject>(z.object({ name: projectName }).strict()),
+  ).returns<ModelEntry[]>(),
+  'models.use': op(z.object({ id: z.string().min(1) }).strict()).returns<ModelEntry[]>(),
+  'models.remove': op(z.object({ id: z.string().min(1) }).strict()).returns<ModelEntry[]>(),
+  'project.save': op(projectWrite).returns<ProjectEntry>(),
+  'project.autosave': op(projectWrite).returns<{ savedAt: string }>(),
+  'project.list': op(none).returns<ProjectEntry[]>(),
+  'project.open': op(z.object({ name: projectName }).strict()).returns<OpenedProject>(),
   /** Stores an audio file for exports once ffmpeg has found an audio stream in it. */
-  'audio.upload': op<{ name: string; dataBase64: string }, AudioTrack>(
-    z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict(),
-  ),
-  'export.choosePath': op<{ fileName: string; format: OutputSettings['format'] }, { path: string } | null>(
-    z.object({ fileName: exportFileName, format: z.enum(['mp4', 'webm', 'gif', 'png']) }).strict(),
-  ),
+  'audio.upload': op(z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(1).max(MAX_UPLOAD_CHARS) }).strict()).returns<AudioTrack>(),
+  'export.choosePath': op(z.object({ fileName: exportFileName, format: z.enum(EXPORT_FORMATS) }).strict()).returns<{ path: string } | null>(),
   /** Without outputPath the file goes to the studio's exports folder; with it, to a path chosen in export.choosePath. */
-  'export.start': op<{ photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string }, ExportStatus>(
-    z.object({ photoId, timeline: timelineSchema, output: outputSettingsSchema, fps: z.number().positive().max(120), fileName: exportFileName, outputPath: z.string().min(1).max(4096).optional() }).strict() as unknown as z.ZodType<{
-      photoId: string; timeline: Timeline; output: OutputSettings; fps: number; fileName: string; outputPath?: string;
-    }>,
-  ),
-  'export.status': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
-  'export.cancel': op<{ jobId: string }, ExportStatus>(z.object({ jobId: z.string().min(1) }).strict()),
-  'train.start': op<TrainSettings, TrainStatus>(
-    z.object({
-      name: z.string().trim().min(1).max(80).regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, dots and dashes only'),
-      folder: z.string().min(1).max(4096),
-      aligned: z.boolean(),
-      preset: z.enum(['light', 'paper', 'tiny']),
-      steps: z.number().int().min(1).max(10_000_000),
-      batchSize: z.number().int().min(1).max(256),
-      resume: z.boolean(),
-    }).strict(),
-  ),
-  'train.chooseFolder': op<Record<string, never>, { folder: string } | null>(z.object({}).strict()),
-  'train.status': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
-  'train.stop': op<{ runId: string }, TrainStatus>(z.object({ runId: z.string().min(1) }).strict()),
-  'train.sample': op<{ runId: string }, { step: number; imageUrl: string } | null>(z.object({ runId: z.string().min(1) }).strict()),
-  'export.reveal': op<{ jobId: string }, { shown: boolean }>(z.object({ jobId: z.string().min(1) }).strict()),
+  'export.start': op(
+    z.object({ photoId, timeline: timelineSchema, output: outputSettingsSchema, fps: z.number().positive().max(120), fileName: exportFileName, outputPath: z.string().min(1).max(4096).optional() }).strict(),
+  ).returns<ExportStatus>(),
+  'export.status': op(z.object({ jobId: z.string().min(1) }).strict()).returns<ExportStatus>(),
+  'export.cancel': op(z.object({ jobId: z.string().min(1) }).strict()).returns<ExportStatus>(),
+  'train.start': op(trainSettingsSchema).returns<TrainStatus>(),
+  'train.chooseFolder': op(none).returns<{ folder: string } | null>(),
+  'train.status': op(z.object({ runId: z.string().min(1) }).strict()).returns<TrainStatus>(),
+  'train.stop': op(z.object({ runId: z.string().min(1) }).strict()).returns<TrainStatus>(),
+  'train.sample': op(z.object({ runId: z.string().min(1) }).strict()).returns<{ step: number; imageUrl: string } | null>(),
+  'export.reveal': op(z.object({ jobId: z.string().min(1) }).strict()).returns<{ shown: boolean }>(),
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;
-export type ArgsOf<K extends OperationName> = (typeof OPERATIONS)[K] extends Operation<infer A, unknown> ? A : never;
-export type ResultOf<K extends OperationName> = (typeof OPERATIONS)[K] extends Operation<unknown, infer R> ? R : never;
+export type ArgsOf<K extends OperationName> = z.infer<(typeof OPERATIONS)[K]['args']>;
+export type ResultOf<K extends OperationName> = (typeof OPERATIONS)[K] extends Operation<z.ZodType, infer R> ? R : never;
 
 /** What the renderer sees as `window.studio`. */
 export type StudioApi = { readonly [K in OperationName]: (args: ArgsOf<K>) => Promise<Result<ResultOf<K>>> };

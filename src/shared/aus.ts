@@ -6,6 +6,8 @@ export const AU_ORDER = [
   'AU14', 'AU15', 'AU17', 'AU20', 'AU23', 'AU25', 'AU26', 'AU45',
 ] as const;
 export type AuName = (typeof AU_ORDER)[number];
+/** How many AUs a face's vector holds (17): every AU vector, tensor and schema is sized by this. */
+export const AU_COUNT = AU_ORDER.length;
 
 export const AU_NAMES: Readonly<Record<AuName, string>> = {
   AU01: 'Inner brow raiser',

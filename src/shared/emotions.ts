@@ -17,10 +17,6 @@ const PROTOTYPES: Readonly<Record<Emotion, Partial<Record<AuName, number>>>> = {
   contempt: { AU12: 0.5, AU14: 0.9 },
 };
 
-export function isEmotion(name: string): name is Emotion {
-  return (EMOTIONS as readonly string[]).includes(name);
-}
-
 /** The preset's AU vector at `intensity` (0 gives all zeros, 1 the prototype). */
 export function emotionAus(emotion: Emotion, intensity = 1): number[] {
   const k = Math.min(1, Math.max(0, intensity));

@@ -1,7 +1,7 @@
 // Reads OpenFace CSV output (FaceLandmarkImg and FeatureExtraction: headers may carry leading
 // spaces; AU intensities AU01_r ... AU45_r on OpenFace's 0-5 scale) as AU vectors in [0, 1].
 // Errors name the missing columns or the line and column of a bad value.
-import { AU_ORDER } from './aus';
+import { AU_COUNT, AU_ORDER } from './aus';
 import { StudioError } from './errors';
 
 /** OpenFace's AU intensities run from 0 to this; the studio's AUs are these divided by it, in [0, 1]. */
@@ -31,7 +31,7 @@ export function parseOpenFaceCsv(text: string, source: string): { header: string
     if (values.length !== header.length) {
       throw new StudioError('csv-row', `${source} line ${n + 1}: ${values.length} values, the header has ${header.length}`);
     }
-    const aus = new Float32Array(AU_ORDER.length);
+    const aus = new Float32Array(AU_COUNT);
     auColumns.forEach((col, k) => {
       const v = Number(values[col]);
       if (values[col] === '' || !Number.isFinite(v)) throw new StudioError('csv-row', `${source} line ${n + 1}: ${header[col]} is "${values[col]}", not a number`);

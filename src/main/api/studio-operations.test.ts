@@ -95,6 +95,9 @@ describe.skipIf(!have)('studio operations', () => {
     // Without any data root, web mode reads no folder at all.
     const none = await tinyStudio({ dataRoots: [] }).studio.dispatch('train.start', settings);
     expect(none.ok ? '' : none.error.message).toMatch(/started without --data-root/);
+    // A geometry-first preset needs a motion basis, and the tiny model in use has none: refused at once.
+    const geometry = await desktop.studio.dispatch('train.start', { ...settings, preset: 'studio-tiny' });
+    expect(geometry.ok ? '' : geometry.error.code).toBe('no-motion-basis');
   });
 
   it('opens the bundled sample portrait with its face, and says so clearly when it is missing', async () => {

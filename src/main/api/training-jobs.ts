@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TrainSettings, TrainStatus } from '../../shared/api';
 import { StudioError, toErrorInfo } from '../../shared/errors';
+import { readModelInfo } from '../model/model-file';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
-import { readModelInfo } from '../model/model-file';
-import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
+import { resolveTrainConfig } from '../train/train-config';
 import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
 import type { EventBus } from './events';
 import type { ModelLibrary } from './studio-models';
@@ -65,9 +65,11 @@ export class TrainingJobs {
     if (settings.resume && !hasCheckpoint) throw new StudioError('no-checkpoint', `there is no run "${settings.name}" to resume`);
     if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
     const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
+    // A resumed run keeps the motion basis it was started with.
+    const motionFrom = config.geometry && !settings.resume ? this.motionSource(settings.preset) : undefined;
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);
-    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], ...this.motionFor(config, settings.resume) };
+    const job: WorkerJob = { runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], ...(motionFrom ? { motionFrom } : {}) };
     const runId = crypto.randomUUID();
     const run: Run = {
       runDir,
@@ -115,19 +117,6 @@ export class TrainingJobs {
   }
 
   /** Trains in the worker, then exports the generator into the models folder and offers it. */
-  /**
-   * Geometry-first presets warp with a motion basis: a new run takes the active model's (the run
-   * then moves faces as that model does); without one there is nothing to warp with.
-   */
-  private motionFor(config: TrainConfig, resume: boolean): Pick<WorkerJob, 'motionFrom'> {
-    if (!config.geometry || resume) return {};
-    const active = this.deps.models.activePath();
-    if (!readModelInfo(active).motionBasis) {
-      throw new StudioError('no-motion-basis', `the ${config.preset} preset trains geometry first and needs a landmark motion basis, which the active model does not carry: use a geometry-first model first (ganimation geometry-model makes one), or train the light preset`);
-    }
-    return { motionFrom: active };
-  }
-
   private run(run: Run, job: WorkerJob, name: string, folder: string): Promise<void> {
     const aborted = () => run.controller.signal.aborted;
     return runTrainingInWorker(job, (e) => onEvent(run, e), run.controller.signal)
@@ -146,6 +135,13 @@ export class TrainingJobs {
         run.status = { ...run.status, state: aborted() ? 'stopped' : 'failed', ...(aborted() ? {} : { error: toErrorInfo(err) }) };
       })
       .finally(() => announce(run, true));
+  }
+
+  /** Where a geometry-first run gets its motion basis: the model in use, when it carries one; refused before any photo is read otherwise. */
+  private motionSource(preset: string): string {
+    const model = this.deps.models.activePath();
+    if (readModelInfo(model).motionBasis !== null) return model;
+    throw new StudioError('no-motion-basis', `the ${preset} preset trains geometry first and needs a landmark motion basis, which the model in use does not carry; use a model that has one (ganimation fit-motion and geometry-model make them) or a preset of the original family, such as light`);
   }
 
   private checkFolder(folder: string): string {

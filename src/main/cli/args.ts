@@ -1,5 +1,6 @@
 // A small command-line parser: declared flags per command, typed values, unknown flags and missing
 // or malformed values are usage errors that name the flag. Used by `ganimation` and by web mode.
+// The values' types follow from the specs (FlagValues), so commands read flags without casts.
 
 export interface FlagSpec {
   readonly type: 'string' | 'number' | 'boolean';
@@ -14,21 +15,42 @@ export interface FlagSpec {
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
-export type ParsedFlags = Record<string, string | number | boolean | string[] | undefined>;
+
+/** The value a flag parses to: a repeatable flag's list, a boolean, a number, one of its choices, or a string. */
+export type FlagValue<S extends FlagSpec> = S extends { readonly repeatable: true }
+  ? string[]
+  : S extends { readonly type: 'boolean' }
+    ? boolean
+    : S extends { readonly type: 'number' }
+      ? number
+      : S extends { readonly choices: readonly (infer C extends string)[] }
+        ? C
+        : S extends { readonly type: 'string' }
+          ? string
+          : string | number | boolean | string[];
+
+/** A flag that always has a value: a required one, or a repeatable one (an empty list when not given). */
+type AlwaysGiven<S extends FlagSpec> = S extends { readonly required: true } | { readonly repeatable: true } ? true : false;
+
+/** Every flag's value, optional unless the flag always has one. */
+export type FlagValues<F extends FlagSpecs> = { readonly [K in keyof F as AlwaysGiven<F[K]> extends true ? K : never]: FlagValue<F[K]> } & {
+  readonly [K in keyof F as AlwaysGiven<F[K]> extends true ? never : K]?: FlagValue<F[K]>;
+};
 
 export class UsageError extends Error {
   readonly code = 'usage';
 }
 
-export interface Parsed {
+export interface Parsed<F extends FlagSpecs = FlagSpecs> {
   readonly positional: string[];
-  readonly flags: ParsedFlags;
+  readonly flags: FlagValues<F>;
 }
 
-export function parseArgs(argv: readonly string[], specs: FlagSpecs): Parsed {
+export function parseArgs<const F extends FlagSpecs>(argv: readonly string[], specs: F): Parsed<F> {
   const byAlias = new Map(Object.entries(specs).flatMap(([name, s]) => (s.alias ? [[s.alias, name] as const] : [])));
   const positional: string[] = [];
-  const flags: ParsedFlags = {};
+  const flags: Record<string, string | number | boolean> = {};
+  const lists = new Map<string, string[]>(Object.entries(specs).filter(([, s]) => s.repeatable).map(([name]) => [name, []]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('-') || arg === '-') {
@@ -46,13 +68,17 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): Parsed {
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`option --${name} needs a value`);
     const parsed = parseValue(name, spec, value);
-    if (spec.repeatable) flags[name] = [...((flags[name] as string[] | undefined) ?? []), String(parsed)];
+    const list = lists.get(name);
+    if (list) list.push(String(parsed));
     else flags[name] = parsed;
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.required && flags[name] === undefined) throw new UsageError(`option --${name} is required`);
+    const list = lists.get(name);
+    const given = list ? list.length > 0 : flags[name] !== undefined;
+    if (spec.required && !given) throw new UsageError(`option --${name} is required`);
   }
-  return { positional, flags };
+  // The one place values meet their types: each was parsed above by its own spec.
+  return { positional, flags: { ...flags, ...Object.fromEntries(lists) } as FlagValues<F> };
 }
 
 function parseValue(name: string, spec: FlagSpec, value: string): string | number {

@@ -1,9 +1,9 @@
 // Parses AU lists such as "AU12=0.8,AU06=0.5" into a 17-vector, naming any unknown AU or bad value.
-import { AU_ORDER } from '../../shared/aus';
+import { AU_COUNT, AU_ORDER } from '../../shared/aus';
 import { UsageError } from './args';
 
 export function parseAus(text: string, base?: Float32Array): Float32Array {
-  const aus = base ? Float32Array.from(base) : new Float32Array(AU_ORDER.length);
+  const aus = base ? Float32Array.from(base) : new Float32Array(AU_COUNT);
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [rawName, rawValue] = part.split('=');
     const name = rawName.toUpperCase().replace(/^AU(\d)$/, 'AU0$1');

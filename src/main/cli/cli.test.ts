@@ -7,6 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AU_ORDER } from '../../shared/aus';
+import type { KeyframeId } from '../../shared/timeline/model';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHARED = path.resolve(ROOT, '../shared');
@@ -79,7 +80,7 @@ describe('ganimation CLI', () => {
     fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg'), photo);
     const projectFile = path.join(tmp, 'render.json');
     const project = await newProject(photo, projectFile);
-    const tracks = { AU12: [{ id: 'a', time: 0, value: 0, easing: 'linear' as const }, { id: 'b', time: 1, value: 1, easing: 'linear' as const }] };
+    const tracks = { AU12: [{ id: 'a' as KeyframeId, time: 0, value: 0, easing: 'linear' as const }, { id: 'b' as KeyframeId, time: 1, value: 1, easing: 'linear' as const }] };
     saveProject(projectFile, { ...project, duration: 1, fps: 12, faces: project.faces.map((f) => ({ ...f, tracks })) });
     const model = path.join(tmp, 'render-model.onnx');
     expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);

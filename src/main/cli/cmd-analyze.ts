@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { scanImages } from '../train/dataset';
 import { ANALYZE_FORMATS, CSV_HEADER, csvRows, failureRecord, photoRecord, type AnalyzedPhoto, type AnalyzeFormat } from './analyze-report';
 import { UsageError } from './args';
-import { endProgressLine, progressLine, type Command } from './command';
+import { defineCommand, endProgressLine, progressLine } from './command';
 
 /** A photo to analyse; `named` when the user gave it by name (its failure fails the command), not found in a folder. */
 interface Input {
@@ -65,7 +65,7 @@ function outputFor(format: AnalyzeFormat, outFile: string | undefined) {
   };
 }
 
-export const analyzeCommand: Command = {
+export const analyzeCommand = defineCommand({
   name: 'analyze',
   summary: 'find the faces in photos and estimate their action units (JSON, JSON lines or OpenFace-like CSV)',
   usage: '<photo|folder>... [--format json|jsonl|csv] [-o file]',
@@ -77,8 +77,8 @@ export const analyzeCommand: Command = {
     if (positional.length === 0) throw new UsageError('give one or more photos or folders');
     const inputs = collectPhotos(positional);
     const single = inputs.length === 1 && inputs[0].named;
-    const format = (flags.format as AnalyzeFormat | undefined) ?? (single ? 'json' : 'jsonl');
-    const outFile = flags.out as string | undefined;
+    const format: AnalyzeFormat = flags.format ?? (single ? 'json' : 'jsonl');
+    const outFile = flags.out;
     if (inputs.length === 0) throw new StudioError('no-photos', `no photos (.jpg, .jpeg, .png, .webp) in ${positional.join(', ')}`);
     // A progress line would tangle with records printed to the same terminal.
     const showProgress = !single && (outFile !== undefined || !process.stdout.isTTY);
@@ -95,7 +95,7 @@ export const analyzeCommand: Command = {
       process.removeListener('SIGINT', stop);
     }
   },
-};
+});
 
 async function analyzeAll(inputs: readonly Input[], output: ReturnType<typeof outputFor>, options: { single: boolean; showProgress: boolean; signal: AbortSignal }) {
   const failed: { file: string; named: boolean; error: unknown }[] = [];

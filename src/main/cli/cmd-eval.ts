@@ -12,7 +12,7 @@ import type { RgbImage } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { writeFileAtomic } from '../io/atomic-write';
 import { UsageError } from './args';
-import { endProgressLine, progressLine, type Command } from './command';
+import { defineCommand, endProgressLine, progressLine } from './command';
 
 const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
@@ -74,7 +74,7 @@ async function transferOf(engine: GeneratorEngine, folder: string, performers: S
   return report;
 }
 
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'eval',
   summary: "measure a model's AU control, identity, faithfulness, survival, sharpness and expression transfer on a folder of photos",
   usage:
@@ -97,30 +97,30 @@ export const evalCommand: Command = {
     pairs: { type: 'number', description: 'expression transfer: at most this many neutral -> posed pairs, spread over the performers (default: all)' },
   },
   async run({ flags }) {
-    const aus = flags.aus ? (flags.aus as string).split(',').map((a) => a.trim().toUpperCase()) : undefined;
+    const aus = flags.aus ? flags.aus.split(',').map((a) => a.trim().toUpperCase()) : undefined;
     const unknown = aus?.filter((a) => !(AU_ORDER as readonly string[]).includes(a));
     if (unknown?.length) throw new UsageError(`unknown action units: ${unknown.join(', ')}`);
-    const folder = flags.data as string;
+    const folder = flags.data;
     const labelled = hasTransferLabels(folder);
     const transferOnly = !!flags['transfer-only'];
     if ((flags.transfer || transferOnly || flags.performers !== undefined) && !labelled) {
       throw new UsageError(`--transfer, --transfer-only and --performers need a folder whose labels.csv has performer and expression columns (tw-expressions); ${folder} has none`);
     }
     if (flags['no-transfer'] && (flags.transfer || transferOnly)) throw new UsageError('--no-transfer contradicts --transfer and --transfer-only');
-    const pairs = flags.pairs as number | undefined;
+    const { pairs } = flags;
     if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 1)) throw new UsageError(`--pairs needs a whole number of at least 1, got ${pairs}`);
-    const performers = performersOf(folder, flags.performers as string | undefined);
-    const engine = await GeneratorEngine.load(flags.model as string);
+    const performers = performersOf(folder, flags.performers);
+    const engine = await GeneratorEngine.load(flags.model);
     let control: EvalReport | null = null;
     if (!transferOnly) {
       control = await evaluateModel(engine, {
         folder,
         files: labelled ? labelledPhotoPaths(folder, performers) : undefined,
-        limit: (flags.limit as number | undefined) ?? 50,
+        limit: flags.limit ?? 50,
         aus: aus as AuName[] | undefined,
         presets: !flags['no-presets'],
         aligned: !!flags.aligned,
-        sheetFaces: flags.sheet ? ((flags['sheet-faces'] as number | undefined) ?? 8) : 0,
+        sheetFaces: flags.sheet ? (flags['sheet-faces'] ?? 8) : 0,
         onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
       });
       endProgressLine();
@@ -136,11 +136,11 @@ export const evalCommand: Command = {
     const text = sections.join('\n\n');
     console.log(text);
     const { sheet, ...json } = control ?? {};
-    if (flags.out) writeFileAtomic(flags.out as string, Buffer.from(JSON.stringify({ ...json, ...(transfer ? { transfer } : {}) }, null, 1)));
-    if (flags.markdown) writeFileAtomic(flags.markdown as string, Buffer.from(`${text}\n`));
-    if (flags.sheet && sheet) writeFileAtomic(flags.sheet as string, await contactSheet(sheet));
+    if (flags.out) writeFileAtomic(flags.out, Buffer.from(JSON.stringify({ ...json, ...(transfer ? { transfer } : {}) }, null, 1)));
+    if (flags.markdown) writeFileAtomic(flags.markdown, Buffer.from(`${text}\n`));
+    if (flags.sheet && sheet) writeFileAtomic(flags.sheet, await contactSheet(sheet));
   },
-};
+});
 
 /** Rows of equal-size crops tiled into one PNG. */
 async function contactSheet(rows: RgbImage[][]): Promise<Buffer> {

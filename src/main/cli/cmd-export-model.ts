@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import { exportRun } from '../train/export-run';
 import { UsageError } from './args';
-import type { Command } from './command';
+import { defineCommand } from './command';
 
-export const exportModelCommand: Command = {
+export const exportModelCommand = defineCommand({
   name: 'export-model',
   summary: "export a training run's latest generator as a model file",
   usage: 'runs/<name> -o model.onnx [--data-note "..."] [--restrictions "..."] [--evaluation eval.md]',
@@ -16,7 +16,7 @@ export const exportModelCommand: Command = {
   },
   async run({ positional, flags }) {
     if (!positional[0]) throw new UsageError('give the run folder');
-    const evaluationFile = flags.evaluation as string | undefined;
+    const evaluationFile = flags.evaluation;
     let evaluation: string | undefined;
     if (evaluationFile) {
       try {
@@ -25,7 +25,7 @@ export const exportModelCommand: Command = {
         throw new UsageError(`--evaluation: cannot read ${evaluationFile}: ${(err as Error).message}`);
       }
     }
-    const from = exportRun(positional[0], flags.out as string, { dataNote: flags['data-note'] as string | undefined, restrictions: flags.restrictions as string | undefined, evaluation });
+    const from = exportRun(positional[0], flags.out, { dataNote: flags['data-note'], restrictions: flags.restrictions, evaluation });
     console.log(`${flags.out} written from ${from}`);
   },
-};
+});

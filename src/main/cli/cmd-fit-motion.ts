@@ -5,12 +5,12 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { GOAL_AUS } from '../eval/evaluate-model';
 import { controlScore } from '../face/motion-control';
 import { readLabelledFolder, type LabelledFace } from '../face/motion-data';
-import { DEFAULT_SHAPE, TERM_SETS, type ShapeOptions, type TermSet } from '../face/motion-fit';
+import { DEFAULT_SHAPE, TERM_SETS, type ShapeOptions } from '../face/motion-fit';
 import { serializeMotionBasis, type MotionScore } from '../face/motion-model';
-import { buildPairs, NEUTRAL, type NeutralChoice } from '../face/motion-pairs';
+import { buildPairs, NEUTRAL, NEUTRAL_CHOICES } from '../face/motion-pairs';
 import { fitMotionModel, performerFolds, type CrossValidation } from '../face/motion-validate';
-import { UsageError } from './args';
-import { endProgressLine, progressLine, type Command } from './command';
+import { UsageError, type FlagSpecs, type FlagValues } from './args';
+import { defineCommand, endProgressLine, progressLine } from './command';
 
 /** "01-16", "1,3,5-7": performer ids as labels.csv spells them (a range keeps its first end's zero padding). */
 export function parsePerformers(spec: string, flag: string): string[] {
@@ -46,38 +46,36 @@ function controlLine(held: CrossValidation, faces: readonly LabelledFace[]): str
   return `slider control (each AU alone, read back from the moved landmarks): mean r ${c.meanR.toFixed(3)} (${perAu.join(', ')}), other AUs moved ${c.leak.toFixed(3)}`;
 }
 
-function shapeFrom(flags: Record<string, unknown>): ShapeOptions {
-  const terms = (flags.terms as string | undefined) ?? DEFAULT_SHAPE.terms;
-  if (!(TERM_SETS as readonly string[]).includes(terms)) throw new UsageError(`--terms must be one of ${TERM_SETS.join(', ')}, got "${terms}"`);
-  const on = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true);
-  return { terms: terms as TermSet, regions: on(flags.regions, DEFAULT_SHAPE.regions), symmetric: on(flags.symmetric, DEFAULT_SHAPE.symmetric) };
+const FIT_MOTION_FLAGS = {
+  data: { type: 'string', description: 'folder with labels.csv (file, performer, expression) and faces.jsonl.gz (else faces are detected)', required: true, placeholder: 'dir' },
+  performers: { type: 'string', description: 'performers to use, e.g. 01-16 (all fitting and tuning stays inside them)', required: true, placeholder: 'ids' },
+  holdout: { type: 'string', description: 'measure on these performers (of --performers), fitted on the rest', placeholder: 'ids' },
+  folds: { type: 'number', description: 'measure by k-fold cross-validation over performers (default: one performer out)', placeholder: 'k' },
+  terms: { type: 'string', choices: TERM_SETS, description: `terms beside the linear AUs (default ${DEFAULT_SHAPE.terms})` },
+  regions: { type: 'boolean', description: 'let each face region move only with its own FACS AUs' },
+  symmetric: { type: 'boolean', description: `mirror-symmetric basis (default ${DEFAULT_SHAPE.symmetric ? 'on' : 'off'}; --symmetric=false turns it off)` },
+  neutral: { type: 'string', choices: NEUTRAL_CHOICES, description: "'each' neutral photo of a performer (default) or only the 'first'" },
+  out: { type: 'string', alias: 'o', description: 'where to write the basis (JSON)', required: true, placeholder: 'file' },
+} as const satisfies FlagSpecs;
+
+function shapeFrom(flags: FlagValues<typeof FIT_MOTION_FLAGS>): ShapeOptions {
+  return { terms: flags.terms ?? DEFAULT_SHAPE.terms, regions: flags.regions ?? DEFAULT_SHAPE.regions, symmetric: flags.symmetric ?? DEFAULT_SHAPE.symmetric };
 }
 
-export const fitMotionCommand: Command = {
+export const fitMotionCommand = defineCommand({
   name: 'fit-motion',
   summary: 'fit the landmark motion model on a labelled folder and report its held-out error',
   usage: '--data <folder> --performers 01-16 [--holdout 13-16 | --folds k] -o basis.json',
-  flags: {
-    data: { type: 'string', description: 'folder with labels.csv (file, performer, expression) and faces.jsonl.gz (else faces are detected)', required: true, placeholder: 'dir' },
-    performers: { type: 'string', description: 'performers to use, e.g. 01-16 (all fitting and tuning stays inside them)', required: true, placeholder: 'ids' },
-    holdout: { type: 'string', description: 'measure on these performers (of --performers), fitted on the rest', placeholder: 'ids' },
-    folds: { type: 'number', description: 'measure by k-fold cross-validation over performers (default: one performer out)', placeholder: 'k' },
-    terms: { type: 'string', description: `terms beside the linear AUs: ${TERM_SETS.join(', ')} (default ${DEFAULT_SHAPE.terms})`, placeholder: 'set' },
-    regions: { type: 'boolean', description: 'let each face region move only with its own FACS AUs' },
-    symmetric: { type: 'boolean', description: `mirror-symmetric basis (default ${DEFAULT_SHAPE.symmetric ? 'on' : 'off'}; --symmetric=false turns it off)` },
-    neutral: { type: 'string', description: "'each' neutral photo of a performer (default) or only the 'first'", placeholder: 'each|first' },
-    out: { type: 'string', alias: 'o', description: 'where to write the basis (JSON)', required: true, placeholder: 'file' },
-  },
+  flags: FIT_MOTION_FLAGS,
   async run({ flags }) {
     if (flags.holdout !== undefined && flags.folds !== undefined) throw new UsageError('give --holdout or --folds, not both');
-    const k = flags.folds as number | undefined;
+    const k = flags.folds;
     if (k !== undefined && !(Number.isInteger(k) && k >= 2)) throw new UsageError(`--folds needs a whole number of at least 2, got ${k}`);
-    const neutral = ((flags.neutral as string | undefined) ?? 'each') as NeutralChoice;
-    if (neutral !== 'each' && neutral !== 'first') throw new UsageError(`--neutral must be each or first, got "${String(flags.neutral)}"`);
+    const neutral = flags.neutral ?? 'each';
     const shape = shapeFrom(flags);
-    const folder = flags.data as string;
-    const performers = parsePerformers(flags.performers as string, 'performers');
-    const holdout = flags.holdout === undefined ? null : parsePerformers(flags.holdout as string, 'holdout');
+    const folder = flags.data;
+    const performers = parsePerformers(flags.performers, 'performers');
+    const holdout = flags.holdout === undefined ? null : parsePerformers(flags.holdout, 'holdout');
     const outside = (holdout ?? []).filter((p) => !performers.includes(p));
     if (outside.length) throw new UsageError(`--holdout ${outside.join(', ')} not among --performers: held-out performers must be ones you allowed`);
     const read = await readLabelledFolder(folder, new Set(performers), (done, total) => done % 50 === 0 && progressLine(`fit-motion: reading ${done}/${total} photos`));
@@ -87,7 +85,7 @@ export const fitMotionCommand: Command = {
     for (const s of [...read.skipped, ...skipped]) console.error(`  skipped ${s.file}: ${s.reason}`);
     if (absent.length) console.error(`  performers not in ${path.join(folder, 'labels.csv')}: ${absent.join(', ')}`);
     if (usable.length < 3) throw new Error(`fit-motion needs pairs of at least three performers, got ${usable.length} (${usable.join(', ') || 'none'})`);
-    const folds = holdout ? [holdout] : performerFolds(usable, (flags.folds as number | undefined) ?? usable.length);
+    const folds = holdout ? [holdout] : performerFolds(usable, k ?? usable.length);
     console.log(`fit-motion: ${pairs.length} pairs of ${usable.length} performers (${usable.join(' ')}), ${read.skipped.length + skipped.length} skipped; terms ${shape.terms}, regions ${shape.regions ? 'on' : 'off'}, symmetric ${shape.symmetric ? 'on' : 'off'}`);
     const started = Date.now();
     const fit = fitMotionModel(pairs, folds, shape, { neutral, data: path.basename(path.resolve(folder)) });
@@ -97,8 +95,8 @@ export const fitMotionCommand: Command = {
     console.log(scoreTable([...held.byExpression, ['all', held.score]]));
     console.log(controlLine(held, read.faces));
     console.log(`\nbasis: fitted on all ${fit.basis.fit?.performers.length} performers, lambda ${fit.choice.lambda}, gain ${fit.choice.gain} (leave-one-performer-out inside them: ratio median ${f3(fit.choice.score.errorRatioMedian)}, cosine mean ${f3(fit.choice.score.cosineMean)}); ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const out = flags.out as string;
+    const out = flags.out;
     writeFileAtomic(out, new TextEncoder().encode(serializeMotionBasis(fit.basis)));
     console.log(`wrote ${out}`);
   },
-};
+});

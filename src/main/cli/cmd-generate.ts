@@ -1,11 +1,11 @@
 // `ganimation generate`: one already-cropped face under target AUs.
 import { GeneratorEngine } from '../infer/generator-engine';
-import { parseDevice } from '../infer/providers';
 import { parseAus } from './aus-arg';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { readCrop, writeTensorImage } from './crop-io';
+import { deviceFlag } from './device-flag';
 
-export const generateCommand: Command = {
+export const generateCommand = defineCommand({
   name: 'generate',
   summary: 'change the expression of an already-cropped face',
   usage: '--model model.onnx --image crop.png --aus AU12=0.8,AU06=0.5 -o out.png',
@@ -17,18 +17,18 @@ export const generateCommand: Command = {
     out: { type: 'string', alias: 'o', description: 'output image', required: true, placeholder: 'file' },
     attention: { type: 'string', description: 'also write the attention mask (white keeps the input)', placeholder: 'file' },
     color: { type: 'string', description: 'also write the color output', placeholder: 'file' },
-    device: { type: 'string', description: 'auto, cpu, cuda, dml, coreml (default auto)', placeholder: 'name' },
+    device: deviceFlag,
   },
   async run({ flags }) {
-    const base = flags['base-aus'] ? parseAus(flags['base-aus'] as string) : undefined;
-    const aus = parseAus(flags.aus as string, base);
-    const engine = await GeneratorEngine.load(flags.model as string, { device: parseDevice((flags.device as string | undefined) ?? 'auto') });
+    const base = flags['base-aus'] ? parseAus(flags['base-aus']) : undefined;
+    const aus = parseAus(flags.aus, base);
+    const engine = await GeneratorEngine.load(flags.model, { device: flags.device ?? 'auto' });
     const size = engine.imageSize;
-    const [frame] = await engine.generate(await readCrop(flags.image as string, size), [aus]);
-    await writeTensorImage(flags.out as string, frame.composite, size, 'signed');
-    if (flags.attention) await writeTensorImage(flags.attention as string, frame.attention, size, 'unit');
-    if (flags.color) await writeTensorImage(flags.color as string, frame.color, size, 'signed');
+    const [frame] = await engine.generate(await readCrop(flags.image, size), [aus]);
+    await writeTensorImage(flags.out, frame.composite, size, 'signed');
+    if (flags.attention) await writeTensorImage(flags.attention, frame.attention, size, 'unit');
+    if (flags.color) await writeTensorImage(flags.color, frame.color, size, 'signed');
     const fallback = engine.provider.fallbackReason ? ` (fell back: ${engine.provider.fallbackReason})` : '';
     console.log(`${flags.out} written (${size} px, ${engine.provider.used}${fallback})`);
   },
-};
+});

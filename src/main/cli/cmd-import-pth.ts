@@ -3,9 +3,9 @@ import path from 'node:path';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
 import { UsageError } from './args';
-import type { Command } from './command';
+import { defineCommand } from './command';
 
-export const importPthCommand: Command = {
+export const importPthCommand = defineCommand({
   name: 'import-pth',
   summary: 'convert an original GANimation generator checkpoint (.pth) to a model file',
   usage: '<net_epoch_N_id_G.pth> -o model.onnx [--image-size 128]',
@@ -17,10 +17,10 @@ export const importPthCommand: Command = {
     const [file] = positional;
     if (!file) throw new UsageError('give the checkpoint to import');
     const { tensors, dropped } = importPthStateDict(file);
-    const cfg = inferGeneratorArch(tensors, (flags['image-size'] as number | undefined) ?? 128);
+    const cfg = inferGeneratorArch(tensors, flags['image-size'] ?? 128);
     const weights = new Map([...tensors].map(([k, t]) => [k, t.data]));
     const bytes = exportGeneratorModel(weights, cfg, { provenance: { importedFrom: path.basename(file) } });
-    writeFileAtomic(flags.out as string, bytes);
+    writeFileAtomic(flags.out, bytes);
     console.log(`${flags.out}: conv_dim ${cfg.convDim}, ${cfg.repeatNum} residual blocks, ${cfg.imageSize} px (ignored ${dropped.length} running statistics)`);
   },
-};
+});

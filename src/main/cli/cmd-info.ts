@@ -1,9 +1,9 @@
 // `ganimation info model.onnx`: prints a model's metadata.
 import { readModelInfo } from '../model/model-file';
 import { UsageError } from './args';
-import type { Command } from './command';
+import { defineCommand } from './command';
 
-export const infoCommand: Command = {
+export const infoCommand = defineCommand({
   name: 'info',
   summary: "print a model file's metadata",
   usage: 'model.onnx [--json]',
@@ -26,4 +26,4 @@ export const infoCommand: Command = {
     if (Object.keys(info.metrics).length) console.log(`metrics      ${JSON.stringify(info.metrics)}`);
     if (info.modelCard) console.log(`\n${info.modelCard}`);
   },
-};
+});

@@ -4,41 +4,67 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES } from '../model/losses';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, type LossWeights } from '../model/losses';
 import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
 import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
-import { UsageError, type ParsedFlags } from './args';
+import { UsageError, type FlagSpecs, type FlagValues } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
-import { endProgressLine, progressLine, type Command } from './command';
+import { defineCommand, endProgressLine, progressLine } from './command';
 
-function configFrom(flags: ParsedFlags, runDir: string): TrainConfig {
+const TRAIN_FLAGS = {
+  data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
+  'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
+  out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
+  ...datasetFlags,
+  steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every --critic-per-generator of them)' },
+  batch: { type: 'number', description: 'batch size (default 4)' },
+  seed: { type: 'number', description: 'random seed (default 1)' },
+  'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
+  'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
+  resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
+  'init-from': { type: 'string', description: "start a new run's generator from a model file (e.g. the bundled model); the critic and optimizer start fresh", placeholder: 'onnx' },
+  'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
+  loss: { type: 'string', description: 'adversarial objective (original wgan-gp; the studio recipe non-saturating, with lazy R1)', choices: ADVERSARIAL_LOSSES },
+  'attention-penalty': { type: 'string', description: 'mask term: attention = mean(A) (original), changed-area = mean(1 - A) (studio recipe)', choices: ATTENTION_PENALTIES },
+  ema: { type: 'number', description: 'moving-average decay of the exported generator, 0 off (studio recipe 0.999)' },
+  geometry: { type: 'string', description: 'warp each crop by the motion basis before the generator (studio recipe on)', choices: ['on', 'off'] },
+  reconstruction: { type: 'number', description: 'weight of the zero-edit reconstruction L1 (studio recipe 10, original 0)' },
+  r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
+  motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
+} as const satisfies FlagSpecs;
+
+/** The key and value when the flag was given, else nothing, so the run's (or the default) value stays. */
+function given<T>() {
+  return <K extends keyof T>(key: K, value: T[K] | undefined): { -readonly [P in K]?: T[P] } => {
+    const out: { -readonly [P in K]?: T[P] } = {};
+    if (value !== undefined) out[key] = value;
+    return out;
+  };
+}
+const option = given<TrainConfig>();
+const weight = given<LossWeights>();
+
+function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string): TrainConfig {
   const latest = flags.resume ? latestCheckpoint(path.join(runDir, 'checkpoints')) : null;
   const base: Partial<TrainConfig> = latest ? loadCheckpoint(latest).state.config : {};
-  const pick = <K extends keyof TrainConfig>(key: K, flag: string) => (flags[flag] === undefined ? {} : { [key]: flags[flag] });
   return resolveTrainConfig({
     ...base,
-    ...pick('preset', 'preset'),
-    ...pick('steps', 'steps'),
-    ...pick('batchSize', 'batch'),
-    ...pick('seed', 'seed'),
-    ...pick('sampleEvery', 'sample-every'),
-    ...pick('checkpointMinutes', 'checkpoint-minutes'),
-    ...pick('validationFraction', 'validation-fraction'),
-    ...pick('criticPerGenerator', 'critic-per-generator'),
-    ...pick('adversarialLoss', 'loss'),
-    ...pick('attentionPenalty', 'attention-penalty'),
-    ...pick('emaDecay', 'ema'),
-    ...(flags.geometry === undefined ? {} : { geometry: flags.geometry === 'on' }),
-    ...(flags.reconstruction === undefined && flags.r1 === undefined ? {} : {
-      lossWeights: {
-        ...(base.lossWeights ?? {}),
-        ...(flags.reconstruction === undefined ? {} : { reconstruction: flags.reconstruction as number }),
-        ...(flags.r1 === undefined ? {} : { r1: flags.r1 as number }),
-      } as TrainConfig['lossWeights'],
-    }),
+    ...option('preset', flags.preset),
+    ...option('steps', flags.steps),
+    ...option('batchSize', flags.batch),
+    ...option('seed', flags.seed),
+    ...option('sampleEvery', flags['sample-every']),
+    ...option('checkpointMinutes', flags['checkpoint-minutes']),
+    ...option('validationFraction', flags['validation-fraction']),
+    ...option('criticPerGenerator', flags['critic-per-generator']),
+    ...option('adversarialLoss', flags.loss),
+    ...option('attentionPenalty', flags['attention-penalty']),
+    ...option('emaDecay', flags.ema),
+    ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
+    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1) },
   });
 }
 
@@ -49,38 +75,18 @@ function describe(e: WorkerEvent): string | null {
   return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} ${regulariser} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
 }
 
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a folder of face photos',
   usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--preset light] [--steps N] [--batch B] [--resume]',
-  flags: {
-    data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
-    'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
-    out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
-    ...datasetFlags,
-    steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every --critic-per-generator of them)' },
-    batch: { type: 'number', description: 'batch size (default 4)' },
-    seed: { type: 'number', description: 'random seed (default 1)' },
-    'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
-    'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
-    resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
-    'init-from': { type: 'string', description: "start a new run's generator from a model file (e.g. the bundled model); the critic and optimizer start fresh", placeholder: 'onnx' },
-    'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
-    loss: { type: 'string', description: 'adversarial objective (original wgan-gp; the studio recipe non-saturating, with lazy R1)', choices: ADVERSARIAL_LOSSES },
-    'attention-penalty': { type: 'string', description: 'mask term: attention = mean(A) (original), changed-area = mean(1 - A) (studio recipe)', choices: ATTENTION_PENALTIES },
-    ema: { type: 'number', description: 'moving-average decay of the exported generator, 0 off (studio recipe 0.999)' },
-    geometry: { type: 'string', description: 'warp each crop by the motion basis before the generator (studio recipe on)', choices: ['on', 'off'] },
-    reconstruction: { type: 'number', description: 'weight of the zero-edit reconstruction L1 (studio recipe 10, original 0)' },
-    r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
-    motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
-  },
+  flags: TRAIN_FLAGS,
   async run({ flags }) {
-    const runDir = flags.out as string;
+    const runDir = flags.out;
     if (flags.resume && !latestCheckpoint(path.join(runDir, 'checkpoints'))) throw new UsageError(`--resume: no checkpoint in ${runDir}`);
-    const initFrom = flags['init-from'] as string | undefined;
+    const initFrom = flags['init-from'];
     if (initFrom && flags.resume) throw new UsageError('--init-from starts a new run; it cannot be combined with --resume');
     if (initFrom && !fs.existsSync(initFrom)) throw new UsageError(`--init-from: no model file ${initFrom}`);
-    const motion = flags.motion as string | undefined;
+    const motion = flags.motion;
     if (motion && !fs.existsSync(motion)) throw new UsageError(`--motion: no file ${motion}`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir);
@@ -90,8 +96,9 @@ export const trainCommand: Command = {
       controller.abort();
     };
     process.once('SIGINT', stop);
-    const sources = [{ folder: flags.data as string, cacheDir: path.join(runDir, RUN_CACHE_NAMES.detected), aligned: !!flags.aligned }];
-    if (flags['aligned-data']) sources.push({ folder: flags['aligned-data'] as string, cacheDir: path.join(runDir, RUN_CACHE_NAMES.aligned), aligned: true });
+    const sources = [{ folder: flags.data, cacheDir: path.join(runDir, RUN_CACHE_NAMES.detected), aligned: !!flags.aligned }];
+    const alignedData = flags['aligned-data'];
+    if (alignedData) sources.push({ folder: alignedData, cacheDir: path.join(runDir, RUN_CACHE_NAMES.aligned), aligned: true });
     let trainFaces = 0;
     for (const source of sources) {
       const manifest = await buildFromFlags(source.folder, source.cacheDir, { ...flags, aligned: source.aligned, preset: config.preset }, controller.signal);
@@ -115,4 +122,4 @@ export const trainCommand: Command = {
     exportRun(runDir, model);
     console.log(`done: ${finished.step} steps in ${formatDuration(finished.elapsedMs / 1000)}; model ${model}; samples ${path.join(runDir, 'samples')}`);
   },
-};
+});

@@ -1,14 +1,21 @@
 // The shape of one CLI command; main.ts keeps the table of them.
 import type { FlagSpecs, Parsed } from './args';
 
-export interface Command {
+export interface Command<F extends FlagSpecs = FlagSpecs> {
   readonly name: string;
   readonly summary: string;
   /** e.g. '<checkpoint.pth> -o model.onnx' */
   readonly usage: string;
-  readonly flags: FlagSpecs;
-  run(args: Parsed): Promise<void>;
+  readonly flags: F;
+  run(args: Parsed<F>): Promise<void>;
 }
+
+/**
+ * A command whose run() sees its flags typed from their specs: a required string flag is a string,
+ * an optional one string | undefined, a number flag a number, a flag with choices one of them, a
+ * repeatable flag a string[].
+ */
+export const defineCommand = <const F extends FlagSpecs>(command: Command<F>): Command<F> => command;
 
 /** Writes one status line in place on a terminal, or a plain line when output is piped. */
 export function progressLine(text: string): void {

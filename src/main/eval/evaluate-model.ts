@@ -4,7 +4,7 @@
 // detail of each output against its input), beside the trivial baseline "output = input".
 import path from 'node:path';
 import sharp from 'sharp';
-import { AU_ORDER, type AuName } from '../../shared/aus';
+import { AU_COUNT, AU_ORDER, type AuName } from '../../shared/aus';
 import { EMOTIONS, emotionAus } from '../../shared/emotions';
 import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type RgbImage } from '../face';
 import { geometryOf } from '../render/motion-geometry';
@@ -151,7 +151,7 @@ function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Arr
   const targets: { aus: Float32Array; driven: number | null }[] = [];
   for (const au of aus) {
     for (const level of CONTROL_LEVELS) {
-      const v = new Float32Array(AU_ORDER.length);
+      const v = new Float32Array(AU_COUNT);
       v[AU_ORDER.indexOf(au)] = level;
       targets.push({ aus: v, driven: AU_ORDER.indexOf(au) });
     }

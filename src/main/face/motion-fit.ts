@@ -1,13 +1,12 @@
 // Fits a motion basis to same-person pairs by ridge regression of the aligned landmark displacement on
 // the AU change, with the penalty and an output gain chosen by cross-validation across performers.
-import { AU_ORDER, type AuName } from '../../shared/aus';
+import { AU_COUNT, AU_ORDER, type AuName } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
 import { LANDMARK_COUNT, MIRROR_INDEX } from './face-frame';
 import { monomial, ROW_LENGTH, type MotionBasis } from './motion-model';
 import type { MotionPair } from './motion-pairs';
 import { pairSums, predict, scoreSums, type MotionScore } from './motion-score';
 
-const AU_COUNT = AU_ORDER.length;
 
 /** Which monomials beside the linear AUs the fit may use: 'second-order' is every square and pairwise product. */
 export const TERM_SETS = ['linear', 'squares', 'cubic', 'second-order', 'second-order-cubic'] as const;

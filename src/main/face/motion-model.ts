@@ -1,11 +1,10 @@
 // The landmark motion model: how the 68 landmarks move, in the face frame (inter-ocular units), when
 // the AUs go from a face's own values to target values; its compact JSON form, validated on load.
 import { z } from 'zod';
-import { AU_ORDER, type AuName } from '../../shared/aus';
+import { AU_COUNT, AU_ORDER, type AuName } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
 import { checkLandmarks, faceFrameOf, LANDMARK_COUNT, vectorsToPhoto, type Point } from './face-frame';
 
-const AU_COUNT = AU_ORDER.length;
 
 export const MOTION_BASIS_FORMAT = 'ganimation-motion-basis';
 export const MOTION_BASIS_VERSION = 1;

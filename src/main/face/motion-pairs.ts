@@ -17,7 +17,8 @@ export interface MotionPair {
 }
 
 /** 'each': every neutral photo of a performer against every posed one; 'first': the first neutral photo only. */
-export type NeutralChoice = 'each' | 'first';
+export const NEUTRAL_CHOICES = ['each', 'first'] as const;
+export type NeutralChoice = (typeof NEUTRAL_CHOICES)[number];
 
 /**
  * Limits of a believable alignment between two portraits of one person taken in one session: larger

@@ -9,8 +9,6 @@ import { motionOfModel, type ModelMotion } from './model-motion';
 import { createSession, runSession, type Session } from './ort-session';
 import { candidatesFor, unavailableReason, type Device, type ProviderReport } from './providers';
 
-export const AU_DIM = 17;
-
 /** One generated frame. color and composite [3, S, S] in [-1, 1]; attention [1, S, S] in [0, 1]. */
 export interface GeneratedFrame {
   readonly color: Float32Array;
@@ -105,12 +103,17 @@ export class GeneratorEngine {
     }
     const { session, report } = await entry;
     const engine = new GeneratorEngine(modelPath, info, report, session, key);
-    await engine.generate(new Float32Array(3 * info.imageSize * info.imageSize), [new Float32Array(AU_DIM)]);
+    await engine.generate(new Float32Array(3 * info.imageSize * info.imageSize), [new Float32Array(info.architecture.cDim)]);
     return engine;
   }
 
   get imageSize(): number {
     return this.info.imageSize;
+  }
+
+  /** Values in each AU vector the model takes: its own architecture's cDim (AU_ORDER's 17 for every studio model). */
+  get auCount(): number {
+    return this.info.architecture.cDim;
   }
 
   /** One crop [3, S, S] under each AU vector, in batches of `batchSize`. */
@@ -124,18 +127,19 @@ export class GeneratorEngine {
     if (images.length !== ausList.length) throw new StudioError('bad-input', `generateBatch: ${images.length} images but ${ausList.length} AU vectors`);
     const s = this.imageSize;
     const plane = 3 * s * s;
+    const c = this.auCount;
     const frames: GeneratedFrame[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const n = Math.min(batchSize, images.length - start);
       const image = new Float32Array(n * plane);
-      const aus = new Float32Array(n * AU_DIM);
+      const aus = new Float32Array(n * c);
       for (let i = 0; i < n; i++) {
         this.checkImage(images[start + i], `images[${start + i}]`);
-        if (ausList[start + i].length !== AU_DIM) throw new StudioError('bad-input', `aus[${start + i}] has ${ausList[start + i].length} values; ${AU_DIM} expected`);
+        if (ausList[start + i].length !== c) throw new StudioError('bad-input', `aus[${start + i}] has ${ausList[start + i].length} values; this model takes ${c}`);
         image.set(images[start + i], i * plane);
-        aus.set(ausList[start + i], i * AU_DIM);
+        aus.set(ausList[start + i], i * c);
       }
-      const out = await runSession(this.session, { image: { data: image, dims: [n, 3, s, s] }, aus: { data: aus, dims: [n, AU_DIM] } });
+      const out = await runSession(this.session, { image: { data: image, dims: [n, 3, s, s] }, aus: { data: aus, dims: [n, c] } });
       const [color, attention, composite] = ['color', 'attention', 'composite'].map((k) => out[k].data as Float32Array);
       for (let i = 0; i < n; i++) {
         frames.push({

@@ -1,6 +1,5 @@
 // Execution providers: one frozen preference table per platform, a user override, and the record
 // of what actually ran (with the reason when a preferred provider fell back to CPU).
-import { StudioError } from '../../shared/errors';
 import { cudaLibraryPresent, runtimeBackends } from './ort-session';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
@@ -19,11 +18,6 @@ export interface ProviderReport {
   readonly used: Exclude<Device, 'auto'>;
   /** Why a preferred provider was not used; absent when the first choice ran. */
   readonly fallbackReason?: string;
-}
-
-export function parseDevice(value: string): Device {
-  if ((DEVICES as readonly string[]).includes(value)) return value as Device;
-  throw new StudioError('bad-device', `unknown device "${value}"; valid devices: ${DEVICES.join(', ')}`);
 }
 
 /** Providers to try, in order, for a request on this platform. */

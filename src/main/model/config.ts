@@ -1,10 +1,7 @@
 // Architecture configs of the generator (two families) and the critic, and the named presets.
 import { StudioError } from '../../shared/errors';
-import { AU_ORDER } from '../../shared/aus';
-
-export { AU_ORDER, type AuName } from '../../shared/aus';
-
-export const AU_COUNT = AU_ORDER.length;
+import { AU_COUNT } from '../../shared/aus';
+import { isPresetName, PRESET_NAMES, type PresetName } from '../../shared/presets';
 
 /**
  * ganimation: the published generator, layer for layer (imported .pth checkpoints, the fixtures).
@@ -42,9 +39,6 @@ export interface ModelPreset {
   readonly generator: GeneratorConfig;
   readonly critic: CriticConfig;
 }
-
-export const PRESET_NAMES = ['paper', 'light', 'tiny', 'studio', 'studio-tiny'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
  * paper: the published architecture (G 8,471,296 and D 44,860,352 parameters, ~21 GFLOPs per G
@@ -88,9 +82,8 @@ export const PRESETS: Readonly<Record<PresetName, ModelPreset>> = Object.freeze(
 });
 
 export function presetByName(name: string): ModelPreset {
-  const preset = (PRESETS as Record<string, ModelPreset>)[name];
-  if (!preset) throw new Error(`unknown preset "${name}"; valid presets: ${PRESET_NAMES.join(', ')}`);
-  return preset;
+  if (!isPresetName(name)) throw new StudioError('unknown-preset', `unknown preset "${name}"; valid presets: ${PRESET_NAMES.join(', ')}`);
+  return PRESETS[name];
 }
 
 /** One line for model lists and `ganimation info`, e.g. "residual, conv_dim 32, 4 residual blocks". */

@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import * as G from '../graph';
 import { decodeModel } from '../graph/onnx-decode';
+import { AU_ORDER } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
-import { AU_ORDER, describeGenerator, generatorFamily, parseGeneratorConfig, type GeneratorConfig } from './config';
+import { describeGenerator, generatorFamily, parseGeneratorConfig, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
 
 export { writeFileAtomic } from '../io/atomic-write';

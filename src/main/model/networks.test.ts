@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as G from '../graph';
 import { disposeAllSessions, GeneratorEngine } from '../infer/generator-engine';
 import { Rng } from '../../shared/random';
-import { AU_ORDER, parseGeneratorConfig, PRESET_NAMES, PRESETS, presetByName } from './config';
+import { AU_ORDER } from '../../shared/aus';
+import { PRESET_GUIDE, PRESET_NAMES } from '../../shared/presets';
+import { parseGeneratorConfig, PRESETS, presetByName } from './config';
 import { criticParamSpecs } from './critic';
 import { generatorParamSpecs } from './generator';
 import { initWeights, parameterCount } from './init';
@@ -43,6 +45,13 @@ describe('network definitions', () => {
     expect(parameterCount(generatorParamSpecs(PRESETS.light.generator))).toBe(1_547_648);
     const names = generatorParamSpecs(PRESETS.studio.generator).map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
+  });
+  it("every preset's guide (what the training panel shows) gives its architecture's crop side", () => {
+    expect(Object.keys(PRESET_GUIDE).sort()).toEqual([...PRESET_NAMES].sort());
+    for (const name of PRESET_NAMES) {
+      expect([name, PRESETS[name].generator.imageSize, PRESETS[name].critic.imageSize]).toEqual([name, PRESET_GUIDE[name].imageSize, PRESET_GUIDE[name].imageSize]);
+    }
+    expect(() => presetByName('huge')).toThrow(/unknown preset "huge"; valid presets: light, studio, paper, tiny, studio-tiny/);
   });
 });
 

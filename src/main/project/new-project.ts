@@ -1,6 +1,6 @@
 // A new project for a photo: its faces found and their source AUs estimated, no keyframes yet.
 import path from 'node:path';
-import { CURRENT_SCHEMA_VERSION, type Project } from '../../shared/project/schema';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_OUTPUT_SETTINGS, type Project } from '../../shared/project/schema';
 import { decodeImage, detectFaces, estimateAus } from '../face';
 import { sha256File } from './project-file';
 
@@ -13,6 +13,6 @@ export async function newProject(photoPath: string, projectFile: string, modelId
     faces: faces.map((f) => ({ id: f.id, box: f.box, landmarks: f.landmarks.map(([x, y]) => [x, y] as [number, number]), sourceAus: Array.from(estimateAus(f)), modelId, tracks: {} })),
     duration: 4,
     fps: 30,
-    output: { format: 'mp4', size: 'original', quality: 80, range: null, audioPath: null },
+    output: { ...DEFAULT_OUTPUT_SETTINGS },
   };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { AU_ORDER } from '../../shared/aus';
 import type { Project } from '../../shared/project/schema';
+import type { KeyframeId } from '../../shared/timeline/model';
 import { autosavePath, autosaveProject, loadProject, recoverAutosave, relocatePhoto, saveProject, sha256File } from './project-file';
 
 function setup(): { dir: string; file: string; project: Project } {
@@ -17,7 +18,7 @@ function setup(): { dir: string; file: string; project: Project } {
     faces: [{
       id: 0, box: { x: 1, y: 2, width: 100, height: 120 }, landmarks: Array.from({ length: 68 }, (_, i) => [i, i] as [number, number]),
       sourceAus: AU_ORDER.map(() => 0.1), modelId: 'default',
-      tracks: { AU12: [{ id: 'a', time: 0, value: 0.1, easing: 'smooth' }, { id: 'b', time: 2, value: 0.9, easing: 'linear' }] },
+      tracks: { AU12: [{ id: 'a' as KeyframeId, time: 0, value: 0.1, easing: 'smooth' }, { id: 'b' as KeyframeId, time: 2, value: 0.9, easing: 'linear' }] },
     }],
     duration: 4, fps: 30,
     output: { format: 'mp4', size: 'original', quality: 80, range: null, audioPath: null },

@@ -45,10 +45,52 @@ function checkDestination(settings: EncodeSettings): void {
   }
 }
 
+/** Where ffmpeg writes until it succeeds: a hidden name beside the target, unique to this process and moment. */
+function partialPathOf(final: string, format: EncodeSettings['format']): string {
+  return path.join(path.dirname(final), `.${path.basename(final)}.partial-${process.pid}-${Date.now()}${format === 'png' ? '' : path.extname(final)}`);
+}
+
+/** ffmpeg's failure, with its stderr tail below the message. */
+function ffmpegFailure(parser: ProgressParser, final: string, why: string): StudioError {
+  const said = parser.stderrTail();
+  const detail = `\n--- ffmpeg said ---\n${said || '(nothing)'}`;
+  // The one failure a user can act on at once: say it plainly, with ffmpeg's words below.
+  if (/No space left on device|File too large/i.test(parser.writeError() ?? said) || /SIGXFSZ/.test(why)) {
+    return new StudioError('disk-full', `could not write ${final}: the disk is full or the file reached the system's size limit; the export was stopped and its partial file removed${detail}`);
+  }
+  return new StudioError('ffmpeg-failed', `ffmpeg ${why}${detail}`);
+}
+
+/**
+ * Hands one frame to ffmpeg's stdin and resolves once the OS has it, so the caller may reuse the
+ * buffer. If ffmpeg dies meanwhile, its exit ends the wait (the next write then reports the failure).
+ */
+function writeToStdin(child: ChildProcessWithoutNullStreams, frame: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onClose = () => resolve();
+    child.once('close', onClose);
+    child.stdin.write(frame, () => {
+      child.off('close', onClose);
+      resolve();
+    });
+  });
+}
+
+/** Puts the finished output in place of the target (a file or a PNG folder). */
+function moveIntoPlace(temp: string, final: string): void {
+  try {
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(temp, final);
+  } catch (err) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw new StudioError('write-failed', `could not move the export into ${final}: ${(err as Error).message}`);
+  }
+}
+
 export function createEncoder(settings: EncodeSettings, options: EncoderOptions): Encoder {
   checkDestination(settings);
   const final = path.resolve(settings.outputPath);
-  const temp = path.join(path.dirname(final), `.${path.basename(final)}.partial-${process.pid}-${Date.now()}${settings.format === 'png' ? '' : path.extname(final)}`);
+  const temp = partialPathOf(final, settings.format);
   if (settings.format === 'png') fs.mkdirSync(temp);
   const pixelFormat = inputPixelFormat(settings.format);
   const frameBytes = pixelFormat === 'yuv420p' ? yuv420Bytes(settings.width, settings.height) : settings.width * settings.height * 3;
@@ -70,15 +112,6 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
     }
   });
   const cleanup = () => fs.rmSync(temp, { recursive: true, force: true });
-  const failure = (why: string) => {
-    const said = parser.stderrTail();
-    const detail = `\n--- ffmpeg said ---\n${said || '(nothing)'}`;
-    // The one failure a user can act on at once: say it plainly, with ffmpeg's words below.
-    if (/No space left on device|File too large/i.test(parser.writeError() ?? said) || /SIGXFSZ/.test(why)) {
-      return new StudioError('disk-full', `could not write ${final}: the disk is full or the file reached the system's size limit; the export was stopped and its partial file removed${detail}`);
-    }
-    return new StudioError('ffmpeg-failed', `ffmpeg ${why}${detail}`);
-  };
 
   const abort = async (): Promise<void> => {
     aborted = true;
@@ -98,18 +131,9 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
       if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
       if (spawnError || stdinError || child.exitCode !== null || child.signalCode !== null) {
         await abort();
-        throw failure(spawnError ? `could not start: ${(spawnError as Error).message}` : 'stopped while frames were still being written');
+        throw ffmpegFailure(parser, final, spawnError ? `could not start: ${(spawnError as Error).message}` : 'stopped while frames were still being written');
       }
-      // Resolves once the frame is handed to the OS: the caller may then reuse the buffer.
-      // If ffmpeg dies meanwhile, its exit ends the wait (the next write then reports the failure).
-      await new Promise<void>((resolve) => {
-        const onClose = () => resolve();
-        child.once('close', onClose);
-        child.stdin.write(frame, () => {
-          child.off('close', onClose);
-          resolve();
-        });
-      });
+      await writeToStdin(child, frame);
     },
     async finish() {
       child.stdin.end();
@@ -117,15 +141,9 @@ export function createEncoder(settings: EncodeSettings, options: EncoderOptions)
       if (aborted) throw new StudioError('cancelled', 'the export was cancelled');
       if (code !== 0 || parser.writeError()) {
         cleanup();
-        throw failure(signal ? `was killed (${signal})` : code !== 0 ? `exited with code ${code}` : `could not write the output: ${parser.writeError()}`);
+        throw ffmpegFailure(parser, final, signal ? `was killed (${signal})` : code !== 0 ? `exited with code ${code}` : `could not write the output: ${parser.writeError()}`);
       }
-      try {
-        fs.rmSync(final, { recursive: true, force: true });
-        fs.renameSync(temp, final);
-      } catch (err) {
-        cleanup();
-        throw new StudioError('write-failed', `could not move the export into ${final}: ${(err as Error).message}`);
-      }
+      moveIntoPlace(temp, final);
       return { outputPath: final, framesEncoded: progress.framesEncoded };
     },
     abort,

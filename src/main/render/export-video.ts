@@ -2,19 +2,19 @@
 // identical vectors generated once, generator calls batched, frames composited by the scene (as the
 // preview's are) at full photo resolution, and piped to ffmpeg.
 import { StudioError } from '../../shared/errors';
-import type { Project } from '../../shared/project/schema';
+import type { ExportFormat, OutputSize, Project } from '../../shared/project/schema';
 import { evaluate, frameTimes } from '../../shared/timeline/evaluate';
 import { timelineOf } from '../../shared/project/schema';
 import { decodeImage } from '../face';
 import type { FrameGenerator } from '../infer/generator-thread';
-import { createEncoder } from './encoder';
-import { inputPixelFormat, type EncodeSettings, type OutputSize, type VideoFormat } from './ffmpeg-args';
+import { createEncoder, type Encoder } from './encoder';
+import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { geometryOf } from './motion-geometry';
 import { Scene, type FaceRender } from './scene';
 import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
 export interface ExportOptions {
-  readonly format: VideoFormat;
+  readonly format: ExportFormat;
   readonly outputPath: string;
   readonly size: OutputSize;
   readonly fps: number;
@@ -98,6 +98,79 @@ const MAX_CACHED_FRAMES = 1500;
 
 const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
 
+/** Where the time of an export went, in ms (ExportReport's split). */
+interface Timing {
+  generationMs: number;
+  compositingMs: number;
+  encodingMs: number;
+}
+
+type ProgressReport = (stage: ExportProgress['stage'], done: number) => void;
+
+/** The project's photo, checked against the size the project was made on, as a scene of its animated faces. */
+async function sceneOf(project: Project, photoPath: string, engine: FrameGenerator, onNotice?: (message: string) => void): Promise<Scene> {
+  const photo = await decodeImage(photoPath);
+  if (photo.width !== project.photo.width || photo.height !== project.photo.height) {
+    throw new StudioError('photo-changed', `${photoPath} is ${photo.width}x${photo.height}; the project expects ${project.photo.width}x${project.photo.height}`);
+  }
+  const scene = new Scene(photo, animatedFaces(project), engine.imageSize, geometryOf(engine, (faceId, why) => onNotice?.(`face ${faceId}: ${why}`)));
+  if (engine.motion.problem) onNotice?.(engine.motion.problem);
+  return scene;
+}
+
+/** Progress as one object: frames done of all, the rate since `started` and the time left at that rate. */
+function progressReporter(started: number, totalFrames: number, onProgress?: (p: ExportProgress) => void): ProgressReport {
+  return (stage, done) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = done / Math.max(seconds, 1e-9);
+    onProgress?.({ stage, framesGenerated: done, framesEncoded: done, totalFrames, framesPerSecond: rate, etaSeconds: (totalFrames - done) / Math.max(rate, 1e-9) });
+  };
+}
+
+interface RenderLoop {
+  readonly frameCount: number;
+  readonly chunkSize: number;
+  readonly generation: ChunkQueue;
+  readonly frames: FrameWriter;
+  readonly encoder: Encoder;
+  readonly signal?: AbortSignal;
+  readonly timing: Timing;
+  readonly report: ProgressReport;
+}
+
+/** Composites every frame in order and hands it to ffmpeg; returns how many (face, AU vector) pairs were generated. */
+async function renderFrames(loop: RenderLoop): Promise<number> {
+  const { frameCount, chunkSize, generation, frames, encoder, timing } = loop;
+  let generated = 0;
+  let frameIndex = 0;
+  for (let chunk = 0; chunk < frameCount; chunk += chunkSize) {
+    // Generation runs a few chunks ahead on onnxruntime's threads, so that it never waits for
+    // compositing or for ffmpeg, and they never wait for it.
+    for (let ahead = chunk; ahead < Math.min(frameCount, chunk + CHUNKS_AHEAD * chunkSize); ahead += chunkSize) generation.ensure(ahead);
+    let t0 = performance.now();
+    const current = await generation.take(chunk);
+    timing.generationMs += performance.now() - t0;
+    generated += current.generated;
+    for (const outputs of current.perFrame) {
+      if (loop.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
+      const slot = frames.slot(frameIndex);
+      t0 = performance.now();
+      await slot.written;
+      timing.encodingMs += performance.now() - t0;
+      t0 = performance.now();
+      frames.compose(slot, outputs);
+      timing.compositingMs += performance.now() - t0;
+      slot.written = encoder.write(slot.data);
+      // Awaited later; marked handled now so a cancel that rejects several pending writes is not an
+      // unhandled rejection (which would end a worker thread before the partial file is removed).
+      slot.written.catch(() => undefined);
+      frameIndex++;
+      loop.report('rendering', frameIndex);
+    }
+  }
+  return generated;
+}
+
 export async function exportVideo(
   project: Project,
   photoPath: string,
@@ -105,12 +178,8 @@ export async function exportVideo(
   options: ExportOptions & { ffmpegPath: string; signal?: AbortSignal; onProgress?: (p: ExportProgress) => void; onNotice?: (message: string) => void },
 ): Promise<ExportReport> {
   const started = performance.now();
-  const photo = await decodeImage(photoPath);
-  if (photo.width !== project.photo.width || photo.height !== project.photo.height) {
-    throw new StudioError('photo-changed', `${photoPath} is ${photo.width}x${photo.height}; the project expects ${project.photo.width}x${project.photo.height}`);
-  }
-  const scene = new Scene(photo, animatedFaces(project), engine.imageSize, geometryOf(engine, (faceId, why) => options.onNotice?.(`face ${faceId}: ${why}`)));
-  if (engine.motion.problem) options.onNotice?.(engine.motion.problem);
+  const scene = await sceneOf(project, photoPath, engine, options.onNotice);
+  const { photo } = scene;
   const caches = new Map(scene.faces.map((f) => [f.id, new Map<string, FaceRender>()]));
   const timeline = timelineOf(project);
   const [start, end] = options.range ?? [0, project.duration];
@@ -118,44 +187,14 @@ export async function exportVideo(
   if (times.length === 0) throw new StudioError('empty-range', `the range ${start}-${end} s holds no frame at ${options.fps} fps`);
   const settings: EncodeSettings = { format: options.format, width: photo.width, height: photo.height, fps: options.fps, outputSize: options.size, quality: options.quality, audioPath: options.audioPath ?? undefined, outputPath: options.outputPath };
   const encoder = createEncoder(settings, { ffmpegPath: options.ffmpegPath, signal: options.signal });
-  const timing = { generationMs: 0, compositingMs: 0, encodingMs: 0 };
-  let generated = 0;
-  const report = (stage: ExportProgress['stage'], done: number) => {
-    const seconds = (performance.now() - started) / 1000;
-    const rate = done / Math.max(seconds, 1e-9);
-    options.onProgress?.({ stage, framesGenerated: done, framesEncoded: done, totalFrames: times.length, framesPerSecond: rate, etaSeconds: (times.length - done) / Math.max(rate, 1e-9) });
-  };
+  const timing: Timing = { generationMs: 0, compositingMs: 0, encodingMs: 0 };
+  const report = progressReporter(started, times.length, options.onProgress);
   const chunkSize = options.batchSize * 4;
   const generation = new ChunkQueue((start) => generateChunk(scene, caches, timeline, times.slice(start, start + chunkSize), engine, options.batchSize));
   try {
     report('preparing', 0);
     const frames = new FrameWriter(scene, inputPixelFormat(options.format));
-    let frameIndex = 0;
-    for (let chunk = 0; chunk < times.length; chunk += chunkSize) {
-      // Generation runs a few chunks ahead on onnxruntime's threads, so that it never waits for
-      // compositing or for ffmpeg, and they never wait for it.
-      for (let ahead = chunk; ahead < Math.min(times.length, chunk + CHUNKS_AHEAD * chunkSize); ahead += chunkSize) generation.ensure(ahead);
-      let t0 = performance.now();
-      const current = await generation.take(chunk);
-      timing.generationMs += performance.now() - t0;
-      generated += current.generated;
-      for (const outputs of current.perFrame) {
-        if (options.signal?.aborted) throw new StudioError('cancelled', 'the export was cancelled');
-        const slot = frames.slot(frameIndex);
-        t0 = performance.now();
-        await slot.written;
-        timing.encodingMs += performance.now() - t0;
-        t0 = performance.now();
-        frames.compose(slot, outputs);
-        timing.compositingMs += performance.now() - t0;
-        slot.written = encoder.write(slot.data);
-        // Awaited later; marked handled now so a cancel that rejects several pending writes is not an
-        // unhandled rejection (which would end a worker thread before the partial file is removed).
-        slot.written.catch(() => undefined);
-        frameIndex++;
-        report('rendering', frameIndex);
-      }
-    }
+    const generated = await renderFrames({ frameCount: times.length, chunkSize, generation, frames, encoder, signal: options.signal, timing, report });
     const t1 = performance.now();
     await frames.allWritten();
     timing.encodingMs += performance.now() - t1;

@@ -1,12 +1,9 @@
 // Builds ffmpeg argument lists for encoding raw frames from stdin. Pure, tested on literals.
-import { carriesSound } from '../../shared/project/schema';
-
-export type VideoFormat = 'mp4' | 'webm' | 'gif' | 'png';
-export type OutputSize = 'original' | '1080p' | '720p';
+import { carriesSound, type ExportFormat, type OutputSize } from '../../shared/project/schema';
 
 /** Fully specified encode settings. */
 export interface EncodeSettings {
-  readonly format: VideoFormat;
+  readonly format: ExportFormat;
   /** Size of the frames written to stdin. */
   readonly width: number;
   readonly height: number;
@@ -25,7 +22,8 @@ export function outputDimensions(s: Pick<EncodeSettings, 'width' | 'height' | 'o
   const scale = Math.min(1, target / s.height);
   let w = Math.round(s.width * scale);
   let h = Math.round(s.height * scale);
-  if (s.format === 'mp4' || s.format === 'webm') {
+  // yuv420p stores chroma per 2x2 block, so its frames need even sides.
+  if (inputPixelFormat(s.format) === 'yuv420p') {
     w -= w % 2;
     h -= h % 2;
   }
@@ -36,7 +34,7 @@ export function outputDimensions(s: Pick<EncodeSettings, 'width' | 'height' | 'o
  * The raw frame layout piped to ffmpeg: planar yuv420p for the video codecs that encode it (the
  * caller converts only what changed between frames, see yuv420.ts), packed RGB for GIF and PNG.
  */
-export function inputPixelFormat(format: VideoFormat): 'yuv420p' | 'rgb24' {
+export function inputPixelFormat(format: ExportFormat): 'yuv420p' | 'rgb24' {
   return format === 'mp4' || format === 'webm' ? 'yuv420p' : 'rgb24';
 }
 

@@ -1,5 +1,6 @@
 // Adam with PyTorch's exact update order, in place on Float32Arrays: one fused pass per tensor is
 // faster here than round-tripping moments through an ONNX graph (which would copy 3x the weights).
+import { StudioError } from '../../shared/errors';
 
 export interface AdamOptions {
   readonly lr: number;
@@ -34,7 +35,7 @@ export function adamStep(
   const invSqrtCorrection2 = 1 / Math.sqrt(1 - beta2 ** state.step);
   for (const [name, p] of params) {
     const g = grads.get(name);
-    if (!g) throw new Error(`adam: no gradient for parameter ${name}`);
+    if (!g) throw new StudioError('missing-gradient', `adam: the step returned no gradient for parameter ${name}`);
     const m = state.m.get(name) as Float32Array;
     const v = state.v.get(name) as Float32Array;
     for (let i = 0; i < p.length; i++) {

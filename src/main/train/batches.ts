@@ -1,12 +1,13 @@
 // Draws training batches from the cached crops: a per-epoch shuffle fixed by the seed, random
 // flips, target AUs from another sample plus noise, and GP weights. Its state is a few numbers, so
 // a resumed run draws exactly the batches the interrupted one would have.
+import { AU_COUNT } from '../../shared/aus';
+import { StudioError } from '../../shared/errors';
 import { Rng } from '../../shared/random';
 import type { MotionBasis } from '../face/motion-model';
 import type { StepBatch } from './step-runner';
 import { cropLandmarks, cropWarp, packTables } from './warp-batch';
 
-export const AU_DIM = 17;
 /** Floats per face in CropSet.landmarks: 68 points, x and y. */
 export const LANDMARK_VALUES = 68 * 2;
 
@@ -46,7 +47,7 @@ export class BatchSampler {
     private readonly options: SamplerOptions,
     state?: SamplerState,
   ) {
-    if (crops.count < 1) throw new Error('the training set is empty');
+    if (crops.count < 1) throw new StudioError('no-training-faces', 'the training set is empty: the dataset has no usable face outside its validation share (add photos, or lower --validation-fraction)');
     this.rng = state ? Rng.fromState(state.rng) : new Rng(options.seed ^ 0x5eed);
     this.epoch = state?.epoch ?? 0;
     this.cursor = state?.cursor ?? 0;
@@ -66,23 +67,23 @@ export class BatchSampler {
     const { size } = this.crops;
     const plane = 3 * size * size;
     const real = new Float32Array(batchSize * plane);
-    const realAus = new Float32Array(batchSize * AU_DIM);
-    const targetAus = new Float32Array(batchSize * AU_DIM);
+    const realAus = new Float32Array(batchSize * AU_COUNT);
+    const targetAus = new Float32Array(batchSize * AU_COUNT);
     const alpha = new Float32Array(batchSize);
     const warps: ReturnType<typeof cropWarp>[] = [];
     for (let b = 0; b < batchSize; b++) {
       const index = this.take();
       const mirror = flip && this.rng.next() < 0.5;
       writeCrop(this.crops, index, mirror, real.subarray(b * plane, (b + 1) * plane));
-      realAus.set(this.crops.aus.subarray(index * AU_DIM, (index + 1) * AU_DIM), b * AU_DIM);
+      realAus.set(this.crops.aus.subarray(index * AU_COUNT, (index + 1) * AU_COUNT), b * AU_COUNT);
       const other = this.rng.int(this.crops.count);
-      for (let k = 0; k < AU_DIM; k++) {
-        const v = this.crops.aus[other * AU_DIM + k] + this.rng.uniform(-targetNoise, targetNoise);
-        targetAus[b * AU_DIM + k] = v;
+      for (let k = 0; k < AU_COUNT; k++) {
+        const v = this.crops.aus[other * AU_COUNT + k] + this.rng.uniform(-targetNoise, targetNoise);
+        targetAus[b * AU_COUNT + k] = v;
       }
       alpha[b] = this.rng.next();
       const basis = this.options.motionBasis;
-      if (basis) warps.push(cropWarp(size, cropLandmarks(this.crops, index, mirror), basis, realAus.subarray(b * AU_DIM, (b + 1) * AU_DIM), targetAus.subarray(b * AU_DIM, (b + 1) * AU_DIM)));
+      if (basis) warps.push(cropWarp(size, cropLandmarks(this.crops, index, mirror), basis, realAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT), targetAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT)));
     }
     if (warps.length === 0) return { real, realAus, targetAus, alpha };
     return { real, realAus, targetAus, alpha, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) } };

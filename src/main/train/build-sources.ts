@@ -1,7 +1,8 @@
 // Builds the dataset caches of a training run from its sources: a folder of photos (faces detected
 // and cropped) and optionally a folder of already-aligned crops, each into its own cache.
 import path from 'node:path';
-import { presetByName, type PresetName } from '../model/config';
+import type { PresetName } from '../../shared/presets';
+import { presetByName } from '../model/config';
 import { detectionsBeside, readDetections } from '../face/precomputed';
 import { buildDataset, RUN_CACHE_NAMES, type Manifest } from './dataset';
 import { alignedFaceStep, detectedFaceStep } from './face-steps';

@@ -3,6 +3,7 @@
 // moment leaves the previous checkpoint intact. Keeps the last K.
 import fs from 'node:fs';
 import path from 'node:path';
+import { StudioError } from '../../shared/errors';
 import { writeSynced } from '../io/atomic-write';
 import { encodeSafetensors, readSafetensors, readSafetensorsMetadata } from '../model/safetensors';
 import type { AdamState } from './adam';
@@ -34,14 +35,8 @@ export interface Checkpoint {
   readonly generatorEma?: Map<string, Float32Array>;
 }
 
-export class CheckpointError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A checkpoint that cannot be written or read: codes checkpoint-write-failed and checkpoint-corrupt. */
+export class CheckpointError extends StudioError {}
 
 const FOLDER = /^step-(\d{9})$/;
 const FILES = ['generator.safetensors', 'critic.safetensors', 'optimizer.safetensors', 'state.json'] as const;

@@ -64,8 +64,8 @@ describe('buildDataset', () => {
     const cacheDir = `${folder}-cache`;
     const m = await buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 1 });
     expect(m.items.every((i) => i.split === 'validation')).toBe(true);
-    await expect(buildDataset({ folder: path.join(folder, 'nope'), cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 })).rejects.toThrow(/does not exist/);
-    expect(() => loadDataset(path.join(folder, 'no-cache'))).toThrow(/no dataset cache/);
+    await expect(buildDataset({ folder: path.join(folder, 'nope'), cacheDir, size: SIZE, recipe: 'test', faceStep: alignedStep([]), validationFraction: 0 })).rejects.toMatchObject({ code: 'no-such-folder', message: expect.stringMatching(/does not exist/) });
+    expect(() => loadDataset(path.join(folder, 'no-cache'))).toThrow(expect.objectContaining({ code: 'no-dataset-cache', message: expect.stringMatching(/no dataset cache/) }));
   });
 
   it('follows symbolic links to images and folders without looping', async () => {
@@ -88,7 +88,7 @@ describe('buildDataset', () => {
       if (calls.length === 2) controller.abort();
       return r;
     };
-    await expect(buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: step, validationFraction: 0, signal: controller.signal, flushEveryMs: 60_000 })).rejects.toThrow(/cancelled/);
+    await expect(buildDataset({ folder, cacheDir, size: SIZE, recipe: 'test', faceStep: step, validationFraction: 0, signal: controller.signal, flushEveryMs: 60_000 })).rejects.toMatchObject({ code: 'cancelled', message: expect.stringMatching(/cancelled/) });
     const partial = JSON.parse(fs.readFileSync(path.join(cacheDir, 'manifest.json'), 'utf8'));
     expect(partial.items.length).toBe(2);
     const rest: string[] = [];
@@ -111,7 +111,7 @@ describe('buildDataset', () => {
     expect(both.manifestHash).not.toBe(loadDataset(`${a}-cache`).manifestHash);
     const c = `${b}-big`;
     await buildDataset({ folder: b, cacheDir: c, size: SIZE * 2, recipe: 'aligned', faceStep: async () => ({ ok: true, crop: new Uint8Array(SIZE * SIZE * 12), aus: new Float32Array(17) }), validationFraction: 0 });
-    expect(() => loadDataset([`${a}-cache`, c])).toThrow(/px crops/);
+    expect(() => loadDataset([`${a}-cache`, c])).toThrow(expect.objectContaining({ code: 'dataset-sizes-differ', message: expect.stringMatching(/px crops/) }));
   });
 
   it('keeps landmarks in crop pixels when the face step gives them, and none when any crop lacks them', async () => {

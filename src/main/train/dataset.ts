@@ -4,7 +4,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AU_DIM, LANDMARK_VALUES, type CropSet } from './batches';
+import { AU_COUNT } from '../../shared/aus';
+import { StudioError } from '../../shared/errors';
+import { LANDMARK_VALUES, type CropSet } from './batches';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const MANIFEST = 'manifest.json';
@@ -62,7 +64,7 @@ export function runCacheDirs(runDir: string): string[] {
 }
 
 export function scanImages(folder: string): string[] {
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Error(`dataset folder ${folder} does not exist or is not a folder`);
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new StudioError('no-such-folder', `dataset folder ${folder} does not exist or is not a folder`);
   const found: string[] = [];
   // Symbolic links are followed; real paths already visited are skipped, so link cycles end.
   const visited = new Set<string>();
@@ -102,24 +104,55 @@ export function readManifest(cacheDir: string): Manifest | null {
   }
 }
 
+type Skip = Manifest['skipped'][number];
+
+/** A previous cache of the same crop size and recipe, with intact crops: its faces are reused by content hash. */
+interface ReusableCache {
+  readonly manifest: Manifest;
+  readonly indexOf: ReadonlyMap<string, number>;
+  crop(index: number): Uint8Array;
+}
+
+function reusableCache(options: BuildOptions): ReusableCache | null {
+  const previous = readManifest(options.cacheDir);
+  if (!previous || previous.size !== options.size || previous.recipe !== options.recipe) return null;
+  const old = loadCrops(options.cacheDir, previous);
+  if (!old) return null;
+  const cropBytes = options.size * options.size * 3;
+  return { manifest: previous, indexOf: new Map(previous.items.map((item, i) => [item.sha256, i])), crop: (i) => old.pixels.subarray(i * cropBytes, (i + 1) * cropBytes) };
+}
+
+/** A file's bytes, or why it is skipped (unreadable, empty); `relative` names it in the manifest. */
+function readImageFile(file: string, relative: string): { bytes: Buffer } | { skip: Skip } {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    return { skip: { file: relative, reason: 'unreadable', detail: (err as Error).message } };
+  }
+  return bytes.length === 0 ? { skip: { file: relative, reason: 'empty', detail: 'the file is empty (0 bytes)' } } : { bytes };
+}
+
+/** The manifest entry of a face the face step cropped; landmarks kept to 0.01 px. */
+function itemOf(relative: string, sha256: string, result: Extract<FaceStepResult, { ok: true }>, validationFraction: number): ManifestItem {
+  const landmarks = result.landmarks ? { landmarks: Array.from(result.landmarks, (v) => Math.round(v * 100) / 100) } : {};
+  return { file: relative, sha256, aus: Array.from(result.aus), ...landmarks, split: splitOf(sha256, validationFraction) };
+}
+
 export async function buildDataset(options: BuildOptions): Promise<Manifest> {
   options.onProgress?.({ stage: 'scanning', done: 0, total: 0 });
   const files = scanImages(options.folder);
-  const previous = readManifest(options.cacheDir);
-  const reusable = previous && previous.size === options.size && previous.recipe === options.recipe ? previous : null;
-  const oldCrops = reusable ? loadCrops(options.cacheDir, reusable) : null;
-  const oldIndex = new Map(reusable?.items.map((item, i) => [item.sha256, i]) ?? []);
-  const cropBytes = options.size * options.size * 3;
+  const reusable = reusableCache(options);
   const items: ManifestItem[] = [];
   const crops: Uint8Array[] = [];
-  const skipped: Manifest['skipped'] = [];
+  const skipped: Skip[] = [];
   const seen = new Set<string>();
   // A partial save keeps the previous cache's entries not reached yet, so nothing computed is lost.
   const flush = () => {
-    const pending = reusable ? reusable.items.flatMap((item, i) => (seen.has(item.sha256) ? [] : [i])) : [];
-    writeCache(options.cacheDir, { version: CACHE_VERSION, size: options.size, recipe: options.recipe, items: [...items, ...pending.map((i) => reusable!.items[i])], skipped }, [
+    const pending = reusable ? reusable.manifest.items.flatMap((item, i) => (seen.has(item.sha256) ? [] : [i])) : [];
+    writeCache(options.cacheDir, { version: CACHE_VERSION, size: options.size, recipe: options.recipe, items: [...items, ...pending.map((i) => reusable!.manifest.items[i])], skipped }, [
       ...crops,
-      ...pending.map((i) => oldCrops!.pixels.subarray(i * cropBytes, (i + 1) * cropBytes)),
+      ...pending.map((i) => reusable!.crop(i)),
     ]);
   };
   let lastFlush = performance.now();
@@ -130,40 +163,33 @@ export async function buildDataset(options: BuildOptions): Promise<Manifest> {
     }
     if (options.signal?.aborted) {
       flush();
-      throw new Error('dataset building was cancelled (the faces done so far are saved and reused next time)');
+      throw new StudioError('cancelled', 'dataset building was cancelled (the faces done so far are saved and reused next time)');
     }
     options.onProgress?.({ stage: 'processing', done, total: files.length, file });
     const relative = path.relative(options.folder, file);
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (err) {
-      skipped.push({ file: relative, reason: 'unreadable', detail: (err as Error).message });
+    const read = readImageFile(file, relative);
+    if ('skip' in read) {
+      skipped.push(read.skip);
       continue;
     }
-    if (bytes.length === 0) {
-      skipped.push({ file: relative, reason: 'empty', detail: 'the file is empty (0 bytes)' });
-      continue;
-    }
-    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    const sha256 = crypto.createHash('sha256').update(read.bytes).digest('hex');
     if (seen.has(sha256)) {
       skipped.push({ file: relative, reason: 'duplicate', detail: 'same content as another file in the folder' });
       continue;
     }
     seen.add(sha256);
-    const old = oldIndex.get(sha256);
-    if (old !== undefined && oldCrops) {
-      items.push({ ...reusable!.items[old], file: relative });
-      crops.push(oldCrops.pixels.subarray(old * cropBytes, (old + 1) * cropBytes));
+    const old = reusable?.indexOf.get(sha256);
+    if (reusable && old !== undefined) {
+      items.push({ ...reusable.manifest.items[old], file: relative });
+      crops.push(reusable.crop(old));
       continue;
     }
-    const result = await options.faceStep(file, bytes);
+    const result = await options.faceStep(file, read.bytes);
     if (!result.ok) {
       skipped.push({ file: relative, reason: result.reason, detail: result.detail });
       continue;
     }
-    const landmarks = result.landmarks ? { landmarks: Array.from(result.landmarks, (v) => Math.round(v * 100) / 100) } : {};
-    items.push({ file: relative, sha256, aus: Array.from(result.aus), ...landmarks, split: splitOf(sha256, options.validationFraction) });
+    items.push(itemOf(relative, sha256, result, options.validationFraction));
     crops.push(result.crop);
   }
   options.onProgress?.({ stage: 'processing', done: files.length, total: files.length });
@@ -209,13 +235,13 @@ function loadCrops(cacheDir: string, manifest: Manifest): { pixels: Uint8Array }
  */
 export function loadDataset(cacheDirs: string | readonly string[]): { train: CropSet; validation: CropSet; manifestHash: string; manifests: Manifest[] } {
   const dirs = typeof cacheDirs === 'string' ? [cacheDirs] : cacheDirs;
-  if (dirs.length === 0) throw new Error('no dataset cache given');
+  if (dirs.length === 0) throw new StudioError('no-dataset-cache', 'no dataset cache given: build one first (ganimation dataset <folder> -o <cache>)');
   const caches = dirs.map((cacheDir) => {
     const manifest = readManifest(cacheDir);
-    if (!manifest) throw new Error(`no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
+    if (!manifest) throw new StudioError('no-dataset-cache', `no dataset cache in ${cacheDir}; build it first (ganimation dataset <folder> -o ${cacheDir})`);
     const loaded = loadCrops(cacheDir, manifest);
-    if (!loaded) throw new Error(`dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); rebuild it`);
-    if (manifest.size !== readManifest(dirs[0])!.size) throw new Error(`dataset cache ${cacheDir} has ${manifest.size} px crops, ${dirs[0]} has ${readManifest(dirs[0])!.size} px`);
+    if (!loaded) throw new StudioError('dataset-damaged', `dataset cache ${cacheDir} is damaged (${CROPS} does not match ${MANIFEST}); delete the folder and build it again`);
+    if (manifest.size !== readManifest(dirs[0])!.size) throw new StudioError('dataset-sizes-differ', `dataset cache ${cacheDir} has ${manifest.size} px crops, ${dirs[0]} has ${readManifest(dirs[0])!.size} px: build every cache of a run for the same preset`);
     return { manifest, pixels: loaded.pixels };
   });
   const size = caches[0].manifest.size;
@@ -223,12 +249,12 @@ export function loadDataset(cacheDirs: string | readonly string[]): { train: Cro
   const pick = (split: ManifestItem['split']): CropSet => {
     const chosen = caches.flatMap((c) => c.manifest.items.flatMap((item, i) => (item.split === split ? [{ c, item, i }] : [])));
     const pixels = new Uint8Array(chosen.length * bytes);
-    const aus = new Float32Array(chosen.length * AU_DIM);
+    const aus = new Float32Array(chosen.length * AU_COUNT);
     const withLandmarks = chosen.every(({ item }) => item.landmarks?.length === LANDMARK_VALUES);
     const landmarks = withLandmarks ? new Float32Array(chosen.length * LANDMARK_VALUES) : null;
     chosen.forEach(({ c, item, i }, dst) => {
       pixels.set(c.pixels.subarray(i * bytes, (i + 1) * bytes), dst * bytes);
-      aus.set(item.aus, dst * AU_DIM);
+      aus.set(item.aus, dst * AU_COUNT);
       if (landmarks) landmarks.set(item.landmarks as number[], dst * LANDMARK_VALUES);
     });
     return { size, count: chosen.length, pixels, aus, landmarks };

@@ -1,5 +1,6 @@
 // A training run's latest checkpoint exported as a self-describing model file with its model card.
 import path from 'node:path';
+import { StudioError } from '../../shared/errors';
 import { presetByName } from '../model/config';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
@@ -18,7 +19,7 @@ export interface CardNotes {
 
 export function exportRun(runDir: string, out: string, notes: CardNotes = {}): string {
   const folder = latestCheckpoint(path.join(runDir, 'checkpoints'));
-  if (!folder) throw new Error(`no checkpoint in ${runDir}; train first`);
+  if (!folder) throw new StudioError('no-checkpoint', `no checkpoint in ${path.join(runDir, 'checkpoints')}: give the folder of a training run (ganimation train --out), or train first`);
   const ckpt = loadCheckpoint(folder);
   const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;

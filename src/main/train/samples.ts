@@ -2,13 +2,14 @@
 // a fixed set of target AUs, and the attention and color of the first target, as one PNG.
 import fs from 'node:fs';
 import sharp from 'sharp';
+import { AU_COUNT } from '../../shared/aus';
 import * as G from '../graph';
 import { createSession, runSession, type Session } from '../infer/ort-session';
 import type { GeneratorConfig } from '../model/config';
 import { defineGenerator, generatorParamSpecs } from '../model/generator';
 import type { MotionBasis } from '../face/motion-model';
 import { applyWarpTable } from '../face/mesh-warp';
-import { AU_DIM, writeCrop, type CropSet } from './batches';
+import { writeCrop, type CropSet } from './batches';
 import { cropLandmarks, cropWarp } from './warp-batch';
 
 /** Named AU targets: single AUs at high intensity and a few expressions (indices follow AU_ORDER). */
@@ -47,22 +48,22 @@ export class SampleRenderer {
     const count = Math.min(rows, faces.count);
     const n = count * SAMPLE_TARGETS.length;
     const image = new Float32Array(n * plane);
-    const aus = new Float32Array(n * AU_DIM);
+    const aus = new Float32Array(n * AU_COUNT);
     for (let f = 0; f < count; f++) {
       SAMPLE_TARGETS.forEach((t, j) => {
         const i = f * SAMPLE_TARGETS.length + j;
         const slot = image.subarray(i * plane, (i + 1) * plane);
         writeCrop(faces, f, false, slot);
-        for (const [k, v] of Object.entries(t.aus)) aus[i * AU_DIM + Number(k)] = v as number;
+        for (const [k, v] of Object.entries(t.aus)) aus[i * AU_COUNT + Number(k)] = v as number;
         if (motionBasis) {
-          const warp = cropWarp(s, cropLandmarks(faces, f, false), motionBasis, faces.aus.subarray(f * AU_DIM, (f + 1) * AU_DIM), aus.subarray(i * AU_DIM, (i + 1) * AU_DIM));
+          const warp = cropWarp(s, cropLandmarks(faces, f, false), motionBasis, faces.aus.subarray(f * AU_COUNT, (f + 1) * AU_COUNT), aus.subarray(i * AU_COUNT, (i + 1) * AU_COUNT));
           slot.set(applyWarpTable(slot, warp.forward));
         }
       });
     }
     const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
       image: { data: image, dims: [n, 3, s, s] },
-      aus: { data: aus, dims: [n, AU_DIM] },
+      aus: { data: aus, dims: [n, AU_COUNT] },
     };
     for (const spec of generatorParamSpecs(this.cfg)) feeds[spec.name] = { data: weights.get(spec.name) as Float32Array, dims: spec.shape };
     const out = await runSession(this.session, feeds);

@@ -2,6 +2,7 @@
 // gradient penalty's second-order backward or the lazy R1 penalty) and the generator step, each
 // returning its loss terms and the gradients of the network it trains. Weights are graph inputs,
 // fed fresh every step; with geometry, each sample's warp tables are inputs too.
+import { StudioError } from '../../shared/errors';
 import * as G from '../graph';
 import type { ModelPreset } from '../model/config';
 import { defineCritic } from '../model/critic';
@@ -86,7 +87,7 @@ export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'm
   const all = criticLosses(gen, critic, { ...inputs, alpha }, options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
   const wanted = CRITIC_PART_TERMS[part] ?? Object.keys(all);
   const missing = wanted.filter((k) => !(k in all));
-  if (missing.length) throw new Error(`critic part "${part}" needs ${missing.join(', ')}, which the ${options.lossOptions?.adversarial ?? 'wgan-gp'} objective does not have`);
+  if (missing.length) throw new StudioError('bad-critic-part', `critic part "${part}" needs ${missing.join(', ')}, which the ${options.lossOptions?.adversarial ?? 'wgan-gp'} objective does not have`);
   const terms = Object.fromEntries(wanted.map((k) => [k, all[k]]));
   return finish(graph, terms, wanted, critic.params);
 }

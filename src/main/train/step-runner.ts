@@ -1,5 +1,6 @@
 // Runs the compiled step graphs on onnxruntime: feeds weights and a batch, returns loss terms and
 // gradients as maps keyed by loss name and parameter name.
+import { StudioError } from '../../shared/errors';
 import { createSession, runSession, type HostTensor, type Session } from '../infer/ort-session';
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
@@ -69,7 +70,7 @@ export class StepRunner {
 
   runCritic(g: Weights, d: Weights, batch: StepBatch, part: CriticPart = 'main+gp'): Promise<StepResult> {
     const compiled = this.critic.get(part);
-    if (!compiled) throw new Error(`critic graph "${part}" was not compiled`);
+    if (!compiled) throw new StudioError('step-not-compiled', `critic graph "${part}" was not compiled for this run (its parts: ${this.criticParts.join(', ')})`);
     return this.run(compiled, g, d, batch, true);
   }
 
@@ -92,7 +93,7 @@ export class StepRunner {
     };
     if (withAlpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
     if (this.options.geometry) {
-      if (!batch.warp) throw new Error('the step graphs warp their input, but the batch has no warp tables');
+      if (!batch.warp) throw new StudioError('missing-warp', 'the step graphs warp their input, but the batch has no warp tables');
       for (const direction of WARP_INPUTS) {
         const dims = [b, 1, 4 * s * s];
         feeds[`${direction}_index`] = { data: batch.warp[direction].index, dims };
@@ -125,7 +126,7 @@ function outputBuffers(graph: StepGraph, specs: readonly ParamSpec[]): Record<st
 function addWeights(feeds: Record<string, HostTensor>, prefix: string, specs: readonly ParamSpec[], weights: Weights): void {
   for (const spec of specs) {
     const data = weights.get(spec.name);
-    if (!data) throw new Error(`weights lack parameter ${spec.name}`);
+    if (!data) throw new StudioError('weights-mismatch', `the weights lack parameter ${spec.name}: they were made for another architecture than this run's preset`);
     feeds[prefix + spec.name] = { data, dims: spec.shape };
   }
 }

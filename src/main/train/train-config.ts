@@ -1,6 +1,8 @@
 // Every training hyperparameter in one place, each with the original GANimation default and a
 // one-line doc; public options are filled once into this fully specified form.
-import { generatorFamily, presetByName, type PresetName } from '../model/config';
+import { StudioError } from '../../shared/errors';
+import type { PresetName } from '../../shared/presets';
+import { generatorFamily, presetByName } from '../model/config';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
@@ -73,8 +75,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   seed: 1,
 });
 
-export class TrainConfigError extends Error {
-  readonly code = 'bad-train-config';
+/** A training option out of range; the message names the field. */
+export class TrainConfigError extends StudioError {
+  constructor(message: string) {
+    super('bad-train-config', message);
+  }
 }
 
 /**
@@ -92,8 +97,11 @@ export const STUDIO_RECIPE: Partial<TrainConfig> = Object.freeze({
   lossWeights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 10, r1: 1 },
 });
 
+/** A run's options as given: any field may be left out, loss weights one by one. */
+export type TrainOptions = Partial<Omit<TrainConfig, 'lossWeights'>> & { readonly lossWeights?: Partial<LossWeights> };
+
 /** Fills defaults (the original's, or the studio recipe for the residual family's presets) and validates; the error names the field. */
-export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
+export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   const family = generatorFamily(presetByName(options.preset ?? DEFAULT_TRAIN_CONFIG.preset).generator);
   const base: TrainConfig = family === 'residual' ? { ...DEFAULT_TRAIN_CONFIG, ...STUDIO_RECIPE } : DEFAULT_TRAIN_CONFIG;
   // Loss weights merge key by key, so a checkpoint from before a term existed gets its default.

@@ -4,6 +4,7 @@
 // TRAINING_PROCESS_ENV: 0.6 s of every paper critic step went to page faults) and so that a run's
 // gigabytes go back to the system when it ends.
 import fs from 'node:fs';
+import { StudioError } from '../../shared/errors';
 import { readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob, TRAINING_PROCESS_ENV } from '../workers/worker-job';
 import { buildSourceCache, type DatasetSource } from './build-sources';
@@ -51,7 +52,7 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
     const faces = manifests.reduce((n, m) => n + m.items.length, 0);
     const trainFaces = manifests.reduce((n, m) => n + m.items.filter((i) => i.split === 'train').length, 0);
     emit({ type: 'dataset-done', faces, trainFaces, skipped: manifests.flatMap((m) => m.skipped) });
-    if (trainFaces === 0) throw new Error(`no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')}`);
+    if (trainFaces === 0) throw new StudioError('no-training-faces', `no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')} (every photo was skipped, or all went to validation); the skipped files say why`);
   }
   if (job.config.geometry) giveRunMotion(job);
   const data = loadDataset(job.cacheDirs);
@@ -64,6 +65,6 @@ function giveRunMotion(job: WorkerJob): void {
   const from = job.motionFrom ?? job.initGeneratorFrom;
   if (!from || (runMotionText(job.runDir) !== null && !job.motionFrom)) return;
   const text = from.toLowerCase().endsWith('.onnx') ? readModelInfo(from).motionBasis : fs.readFileSync(from, 'utf8');
-  if (text === null) throw new Error(`${from} carries no motion basis; give a basis file (ganimation fit-motion makes one)`);
+  if (text === null) throw new StudioError('no-motion-basis', `${from} carries no motion basis; give a basis file (ganimation fit-motion makes one) or a model that carries one`);
   setRunMotion(job.runDir, text, from);
 }

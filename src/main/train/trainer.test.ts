@@ -64,7 +64,7 @@ describe('trainer', () => {
   it('refuses to resume on a different dataset', async () => {
     const dir = tmp();
     await train({ runDir: dir, config: { ...config, steps: 1 }, ...data, resume: false });
-    await expect(train({ runDir: dir, config, ...data, manifestHash: 'other', resume: true })).rejects.toThrow(/different dataset/);
+    await expect(train({ runDir: dir, config, ...data, manifestHash: 'other', resume: true })).rejects.toMatchObject({ code: 'resume-dataset-differs', message: expect.stringMatching(/different dataset/) });
   });
 
   it.skipIf(!fs.existsSync(TINY))('starts a new run from a model file\'s generator and refuses weights of another preset', async () => {
@@ -76,7 +76,7 @@ describe('trainer', () => {
     // One critic step and no generator step: the generator is still exactly the model's.
     const run = await train({ runDir: tmp(), config: { ...config, steps: 1 }, ...data, resume: false, initGenerator: start });
     for (const [k, w] of weights) expect(run.generator.get(k), k).toEqual(w);
-    await expect(train({ runDir: tmp(), config: { ...config, preset: 'light', steps: 1 }, ...data, resume: false, initGenerator: start })).rejects.toThrow(/does not fit the light preset/);
+    await expect(train({ runDir: tmp(), config: { ...config, preset: 'light', steps: 1 }, ...data, resume: false, initGenerator: start })).rejects.toMatchObject({ code: 'init-model-mismatch', message: expect.stringMatching(/does not fit the light preset/) });
   });
 
   it('trains with the studio recipe options: non-saturating loss with lazy R1, changed-area penalty, reconstruction and a moving average', async () => {
@@ -108,9 +108,9 @@ describe('trainer', () => {
     linear[8 * 136 + 2 * 54] = 0.2;
     const geometry = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 3, sampleEvery: 3, validateEvery: 3, checkpointMinutes: 0 });
     expect(geometry.geometry).toBe(true);
-    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toThrow(/needs a motion basis/);
+    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toMatchObject({ code: 'no-motion-basis', message: expect.stringMatching(/needs a motion basis/) });
     setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
-    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toThrow(/landmarks of every crop/);
+    await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toMatchObject({ code: 'dataset-without-landmarks', message: expect.stringMatching(/landmarks of every crop/) });
     const events: TrainEvent[] = [];
     await train({ runDir: dir, config: geometry, train: withMarks(data.train), validation: withMarks(data.validation), manifestHash: 'test', resume: false, onEvent: (e) => events.push(e) });
     const last = events.filter((e) => e.type === 'progress').pop();

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StudioError } from '../../shared/errors';
+import type { MotionBasis } from '../face/motion-model';
 import { presetByName } from '../model/config';
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
@@ -64,7 +66,7 @@ function startOrResume(run: TrainRun): Nets {
   if (latest) {
     const ckpt = loadCheckpoint(latest);
     if (ckpt.state.manifestHash !== run.manifestHash) {
-      throw new Error(`cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs)`);
+      throw new StudioError('resume-dataset-differs', `cannot resume from ${latest}: it was trained on a different dataset (manifest hash differs); resume with the data it was trained on, or start a new run folder`);
     }
     const ema = run.config.emaDecay > 0 ? (ckpt.generatorEma ?? copyOf(ckpt.generator)) : null;
     return { g: ckpt.generator, d: ckpt.critic, adamG: ckpt.adamG, adamD: ckpt.adamD, state: ckpt.state, ema };
@@ -80,21 +82,40 @@ function checkedCopy(weights: ReadonlyMap<string, Float32Array>, specs: ParamSpe
   for (const spec of specs) {
     const w = weights.get(spec.name);
     const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (!w || w.length !== count) throw new Error(`the starting generator does not fit the ${presetName} preset: ${spec.name} should have ${count} values, has ${w?.length ?? 'none'}`);
+    if (!w || w.length !== count) throw new StudioError('init-model-mismatch', `the starting generator does not fit the ${presetName} preset: ${spec.name} should have ${count} values, has ${w?.length ?? 'none'}; start from a model of that preset, or train the preset the model was made with`);
     out.set(spec.name, new Float32Array(w));
   }
   return out;
+}
+
+/** The motion basis a geometry-first run warps its crops by, once the run has one and its crops their landmarks; null without geometry. */
+function runMotionOf(run: TrainRun): MotionBasis | null {
+  if (!run.config.geometry) return null;
+  const motionBasis = readRunMotion(run.runDir);
+  if (!motionBasis) throw new StudioError('no-motion-basis', `geometry-first training needs a motion basis in ${run.runDir}: give one (--motion basis.json; ganimation fit-motion makes it), start from a model that carries one (--init-from), or train without geometry (--geometry off)`);
+  if (!(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
+    throw new StudioError('dataset-without-landmarks', 'geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
+  }
+  return motionBasis;
+}
+
+/** The run's log.jsonl: every event appended as one timestamped line, then passed on. */
+function runLog(runDir: string, onEvent?: (event: TrainEvent) => void): { emit: (event: TrainEvent) => void; close: () => Promise<void> } {
+  const log = fs.createWriteStream(path.join(runDir, 'log.jsonl'), { flags: 'a' });
+  return {
+    emit(event) {
+      log.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      onEvent?.(event);
+    },
+    close: () => new Promise<void>((resolve) => log.end(resolve)),
+  };
 }
 
 /** Runs (or resumes) training to `config.steps`; returns the final generator weights. */
 export async function train(run: TrainRun): Promise<{ generator: Weights; state: TrainState }> {
   const cfg = run.config;
   const preset = presetByName(cfg.preset);
-  const motionBasis = cfg.geometry ? readRunMotion(run.runDir) : null;
-  if (cfg.geometry && !motionBasis) throw new Error(`geometry-first training needs a motion basis in ${run.runDir}: give one (ganimation fit-motion makes it) or start from a model that carries one`);
-  if (motionBasis && !(run.train.landmarks && (run.validation.count === 0 || run.validation.landmarks))) {
-    throw new Error('geometry-first training needs the landmarks of every crop, and this dataset cache was built before they were kept: delete its folder to rebuild it');
-  }
+  const motionBasis = runMotionOf(run);
   const nets = startOrResume(run);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
   const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
@@ -103,11 +124,8 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const ckptDir = path.join(run.runDir, 'checkpoints');
   const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
   fs.mkdirSync(path.join(run.runDir, 'samples'), { recursive: true });
-  const log = fs.createWriteStream(path.join(run.runDir, 'log.jsonl'), { flags: 'a' });
-  const emit = (event: TrainEvent) => {
-    log.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-    run.onEvent?.(event);
-  };
+  const log = runLog(run.runDir, run.onEvent);
+  const { emit } = log;
 
   const { elapsedMs } = nets.state;
   let { step, generatorSteps, losses } = nets.state;
@@ -135,10 +153,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
       losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr, step)) };
       // 3. generator, every criticPerGenerator critic steps
       if ((step + 1) % cfg.criticPerGenerator === 0) {
-        const result = await runner.runGenerator(nets.g, nets.d, batch);
-        adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
-        if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
-        losses = { ...losses, ...result.losses, 'G/total': sumOf(result.losses) };
+        losses = { ...losses, ...(await generatorStep(runner, nets, batch, cfg, lr)) };
         generatorSteps++;
       }
       step++;
@@ -157,8 +172,16 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   } finally {
     await runner.dispose();
     await samples.dispose();
-    await new Promise((resolve) => log.end(resolve));
+    await log.close();
   }
+}
+
+/** One generator step, then the moving average; its losses and G/total. */
+async function generatorStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number): Promise<Record<string, number>> {
+  const result = await runner.runGenerator(nets.g, nets.d, batch);
+  adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
+  if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
+  return { ...result.losses, 'G/total': sumOf(result.losses) };
 }
 
 async function criticStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number, step: number): Promise<Record<string, number>> {

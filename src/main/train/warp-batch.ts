@@ -1,6 +1,7 @@
 // Geometry for training batches: a crop's landmarks moved by the run's motion basis from its own AUs
 // to the target AUs, and the two sampling tables the step graphs warp with (to the target landmarks,
 // and back for the cycle), packed per batch in the layout of model/warp-graph.ts.
+import { StudioError } from '../../shared/errors';
 import { MIRROR_INDEX, type Point } from '../face/face-frame';
 import { FACE_MESH, foldGuard, meshPointsInCrop } from '../face/mesh';
 import { warpTable, type WarpTable } from '../face/mesh-warp';
@@ -11,7 +12,7 @@ import type { BatchWarpTables } from './step-runner';
 
 /** Crop `index`'s 68 landmarks in crop pixels; mirrored left-right (points and their iBUG order) as writeCrop mirrors the pixels. */
 export function cropLandmarks(crops: CropSet, index: number, mirror: boolean): Point[] {
-  if (!crops.landmarks) throw new Error('the training set has no landmarks; rebuild its dataset cache to train with geometry');
+  if (!crops.landmarks) throw new StudioError('dataset-without-landmarks', 'the training set has no landmarks; rebuild its dataset cache to train with geometry');
   const at = (i: number): Point => [crops.landmarks![index * LANDMARK_VALUES + 2 * i], crops.landmarks![index * LANDMARK_VALUES + 2 * i + 1]];
   if (!mirror) return Array.from({ length: 68 }, (_, i) => at(i));
   return Array.from({ length: 68 }, (_, i) => {
@@ -43,7 +44,7 @@ export function packTables(tables: readonly WarpTable[]): BatchWarpTables {
   const index = new BigInt64Array(tables.length * per);
   const weight = new Float32Array(tables.length * per);
   tables.forEach((t, b) => {
-    if (t.index.length !== per || per % WARP_TAPS !== 0) throw new Error(`warp table ${b} has ${t.index.length} taps; ${per} expected`);
+    if (t.index.length !== per || per % WARP_TAPS !== 0) throw new StudioError('bad-warp-table', `warp table ${b} has ${t.index.length} taps; ${per} (a multiple of ${WARP_TAPS}) expected`);
     for (let i = 0; i < per; i++) index[b * per + i] = BigInt(t.index[i]);
     weight.set(t.weight, b * per);
   });

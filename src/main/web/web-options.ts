@@ -35,20 +35,20 @@ export function parseWebOptions(argv: readonly string[], projectRoot: string): W
   const { positional, flags } = parseArgs(argv, WEB_FLAGS);
   if (flags.help) return null;
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
-  const port = (flags.port as number | undefined) ?? DEFAULT_PORT;
+  const port = flags.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`option --port needs a port number from 0 to 65535, got ${port}`);
-  const model = flags.model as string | undefined;
+  const { model } = flags;
   if (model && !fs.existsSync(model)) throw new StudioError('no-such-model', `--model ${model}: no such file`);
-  const dataDir = path.resolve((flags['data-dir'] as string | undefined) ?? DEFAULT_HOME);
+  const dataDir = path.resolve(flags['data-dir'] ?? DEFAULT_HOME);
   return {
     port,
     studio: {
       dataDir,
-      modelsDir: path.resolve((flags['models-dir'] as string | undefined) ?? path.join(DEFAULT_HOME, 'models')),
+      modelsDir: path.resolve(flags['models-dir'] ?? path.join(DEFAULT_HOME, 'models')),
       models: [...(model ? [model] : []), path.join(projectRoot, 'resources/models/default.onnx')],
       samplePhoto: path.join(projectRoot, 'resources/samples/portrait.jpg'),
       // Web mode reads training photos only under a --data-root: the page may name no other folder.
-      dataRoots: ((flags['data-root'] as string[] | undefined) ?? []).map((root) => path.resolve(root)),
+      dataRoots: flags['data-root'].map((root) => path.resolve(root)),
     },
   };
 }

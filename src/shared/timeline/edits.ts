@@ -65,8 +65,6 @@ export const deleteKeys = (t: Timeline, ids: ReadonlySet<KeyframeId>): Timeline 
 export const moveKeys = (t: Timeline, ids: ReadonlySet<KeyframeId>, deltaSeconds: number): Timeline =>
   mapKeys(t, ids, (k) => ({ ...k, time: Math.min(Math.max(k.time + deltaSeconds, 0), t.duration) }));
 
-export const setKeyValue = (t: Timeline, ids: ReadonlySet<KeyframeId>, value: number): Timeline => mapKeys(t, ids, (k) => ({ ...k, value: clamp01(value) }));
-
 export const setKeyEasing = (t: Timeline, ids: ReadonlySet<KeyframeId>, easing: Easing): Timeline => mapKeys(t, ids, (k) => ({ ...k, easing }));
 
 /** Keys of one face within [start, end], as a clipboard: times relative to `start`. */

@@ -1,9 +1,11 @@
 // Timeline data: plain serialisable records with branded ids. A face has one track per AU; a track
 // without keyframes holds the face's source AUs, so an untouched face renders as itself.
+import type { z } from 'zod';
 import type { AuName } from '../aus';
 import type { Easing } from './easing';
 
-export type KeyframeId = string & { readonly __brand: 'KeyframeId' };
+/** zod's brand, so the project schema's `.brand<'KeyframeId'>()` parses to exactly this type. */
+export type KeyframeId = string & z.$brand<'KeyframeId'>;
 export type FaceId = number;
 
 export interface Keyframe {
