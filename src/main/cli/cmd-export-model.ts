@@ -13,6 +13,7 @@ export const exportModelCommand = defineCommand({
     'data-note': { type: 'string', description: 'a note on the training data for the model card (source, license)', placeholder: 'text' },
     restrictions: { type: 'string', description: 'use restrictions inherited from the data, for the model card', placeholder: 'text' },
     evaluation: { type: 'string', description: 'a Markdown file with evaluation results for the model card (e.g. from ganimation eval)', placeholder: 'file' },
+    weights: { type: 'string', description: "average (default: the generator's moving average, when the run keeps one) or trained (the trained weights themselves)", choices: ['average', 'trained'] },
   },
   async run({ positional, flags }) {
     if (!positional[0]) throw new UsageError('give the run folder');
@@ -25,7 +26,7 @@ export const exportModelCommand = defineCommand({
         throw new UsageError(`--evaluation: cannot read ${evaluationFile}: ${(err as Error).message}`);
       }
     }
-    const from = exportRun(positional[0], flags.out, { dataNote: flags['data-note'], restrictions: flags.restrictions, evaluation });
+    const from = exportRun(positional[0], flags.out, { dataNote: flags['data-note'], restrictions: flags.restrictions, evaluation, weights: flags.weights });
     console.log(`${flags.out} written from ${from}`);
   },
 });

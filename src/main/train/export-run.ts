@@ -15,6 +15,8 @@ export interface CardNotes {
   readonly restrictions?: string;
   /** Markdown evaluation section (e.g. from `ganimation eval`). */
   readonly evaluation?: string;
+  /** 'average' (default): the moving average when the run keeps one; 'trained': the trained weights themselves (short runs, whose average still sits near the start). */
+  readonly weights?: 'average' | 'trained';
 }
 
 export function exportRun(runDir: string, out: string, notes: CardNotes = {}): string {
@@ -24,7 +26,7 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
   const preset = presetByName(ckpt.state.config.preset);
-  const bytes = exportGeneratorModel(exportedGenerator(ckpt), preset.generator, {
+  const bytes = exportGeneratorModel(notes.weights === 'trained' ? ckpt.generator : exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,

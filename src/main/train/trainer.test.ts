@@ -95,6 +95,12 @@ describe('trainer', () => {
     const name = [...trained.keys()][0];
     expect(run.generator.get(name)).toEqual(ema.get(name)!.data);
     expect(ema.get(name)!.data).not.toEqual(trained.get(name)!.data);
+    // The model file carries the average unless asked for the trained weights.
+    const [averaged, raw] = [path.join(dir, 'average.onnx'), path.join(dir, 'trained.onnx')];
+    exportRun(dir, averaged);
+    exportRun(dir, raw, { weights: 'trained' });
+    expect(readGeneratorWeights(averaged).weights.get(name)).toEqual(ema.get(name)!.data);
+    expect(readGeneratorWeights(raw).weights.get(name)).toEqual(trained.get(name)!.data);
     expect(() => resolveTrainConfig({ adversarialLoss: 'lsgan' as never })).toThrow(/adversarialLoss must be one of wgan-gp, non-saturating, hinge/);
   });
 
