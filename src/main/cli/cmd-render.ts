@@ -56,6 +56,10 @@ export const renderCommand = defineCommand({
         batchSize: 8,
         ffmpegPath: resolveFfmpeg().path,
         signal: controller.signal,
+        onNotice: (message) => {
+          endProgressLine();
+          console.warn(`warning: ${message}`);
+        },
         // No ETA before the first frame: there is no rate to estimate it from yet.
         onProgress: (p) => progressLine(`${p.stage}: frame ${p.framesEncoded}/${p.totalFrames} | ${p.framesPerSecond.toFixed(1)} fps${p.framesEncoded > 0 ? ` | ETA ${formatDuration(p.etaSeconds)}` : ''}`),
       });
