@@ -51,6 +51,23 @@ describe('ganimation CLI', () => {
     expect(notModel.stderr).toMatch(/config\.json is not an ONNX model/);
   });
 
+  it('makes a geometry-only model from the bundled motion basis, describes its geometry, and edits a photo with it', () => {
+    const model = path.join(tmp, 'geometry.onnx');
+    const made = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '-o', model);
+    expect(made.status, made.stderr).toBe(0);
+    const info = cli('info', model);
+    expect(info.stdout).toMatch(/architecture residual, conv_dim 32, 4 residual blocks, 96 px/);
+    expect(info.stdout).toMatch(/geometry +landmark motion basis, fitted on performers 01 /);
+    const plain = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '--preset', 'light', '-o', model);
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toMatch(/does not start as the identity/);
+    const portrait = path.join(ROOT, 'resources/samples/portrait.jpg');
+    const out = path.join(tmp, 'surprised.png');
+    const edited = cli('edit', portrait, '--preset', 'surprised', '--model', model, '-o', out);
+    expect(edited.status, edited.stderr).toBe(0);
+    expect(fs.statSync(out).size).toBeGreaterThan(1000);
+  });
+
   it.skipIf(!have)('analyzes a portrait and edits its face at full resolution; a photo without a face fails clearly', () => {
     const portrait = path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg');
     const analyzed = cli('analyze', portrait);

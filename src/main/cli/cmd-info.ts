@@ -1,4 +1,6 @@
 // `ganimation info model.onnx`: prints a model's metadata.
+import { motionOfModel } from '../infer/model-motion';
+import { describeGenerator } from '../model/config';
 import { readModelInfo } from '../model/model-file';
 import { UsageError } from './args';
 import { defineCommand } from './command';
@@ -13,12 +15,15 @@ export const infoCommand = defineCommand({
     if (!file) throw new UsageError('give the model file');
     const info = readModelInfo(file);
     if (flags.json) {
-      console.log(JSON.stringify(info, null, 2));
+      // The basis is ~200 KB of numbers: the JSON says whether there is one, not what it holds.
+      console.log(JSON.stringify({ ...info, motionBasis: info.motionBasis !== null }, null, 2));
       return;
     }
-    const a = info.architecture;
+    const motion = motionOfModel(info, file);
+    const fit = motion.basis?.fit;
     console.log(`model        ${file}`);
-    console.log(`architecture GANimation generator, conv_dim ${a.convDim}, ${a.repeatNum} residual blocks, ${info.imageSize} px`);
+    console.log(`architecture ${describeGenerator(info.architecture)}, ${info.imageSize} px`);
+    console.log(`geometry     ${motion.basis ? `landmark motion basis${fit ? `, fitted on performers ${fit.performers.join(' ')} (${fit.pairs} pairs)` : ''}` : (motion.problem ?? 'none (the photo is not warped)')}`);
     console.log(`AUs          ${info.auOrder.join(' ')}`);
     console.log(`input        ${info.normalization}`);
     console.log(`provenance   ${JSON.stringify(info.provenance)}`);
