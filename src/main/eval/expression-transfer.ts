@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { decodeImage, detectFaces, estimateAus, type Face, type RgbImage } from '../face';
-import { readLabelledFolder, readLabels, type LabelledFace } from '../face/motion-data';
+import { imagePath, readLabelledFolder, readLabels, type LabelledFace } from '../face/motion-data';
 import { alignedDisplacement, NEUTRAL } from '../face/motion-pairs';
 import { largestFace } from '../face/precomputed';
 import { spread } from './evaluate-model';
@@ -80,11 +80,6 @@ export function parsePerformers(spec: string, known: readonly string[]): Set<str
   const chosen = new Set(known.filter((k) => wanted.has(Number(k))));
   if (chosen.size === 0) throw new StudioError('bad-performers', `performers "${spec}" match none of the folder's: ${[...new Set(known)].join(', ')}`);
   return chosen;
-}
-
-function imagePath(folder: string, file: string): string {
-  const inImages = path.join(folder, 'images', file);
-  return fs.existsSync(inImages) ? inImages : path.join(folder, file);
 }
 
 /** The photos labels.csv lists for these performers (all when absent) that exist on disk, sorted. */

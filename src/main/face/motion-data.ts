@@ -58,7 +58,8 @@ export function readLabels(folder: string): LabelRow[] {
   });
 }
 
-function imagePath(folder: string, file: string): string {
+/** A labelled folder's photo: under images/ when the folder has one, else beside labels.csv. */
+export function imagePath(folder: string, file: string): string {
   const inImages = path.join(folder, 'images', file);
   return fs.existsSync(inImages) ? inImages : path.join(folder, file);
 }

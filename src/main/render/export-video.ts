@@ -10,7 +10,7 @@ import type { FrameGenerator } from '../infer/generator-thread';
 import { createEncoder, type Encoder } from './encoder';
 import { inputPixelFormat, type EncodeSettings } from './ffmpeg-args';
 import { geometryOf } from './motion-geometry';
-import { Scene, type FaceRender } from './scene';
+import { ausKey, Scene, type FaceRender } from './scene';
 import { rgbToYuv420, yuv420Bytes } from './yuv420';
 
 export interface ExportOptions {
@@ -96,7 +96,6 @@ class ChunkQueue {
 /** Generated frames kept per face for reuse by later frames with the same AUs. */
 const MAX_CACHED_FRAMES = 1500;
 
-const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
 
 /** Where the time of an export went, in ms (ExportReport's split). */
 interface Timing {
@@ -270,7 +269,7 @@ async function generateChunk(scene: Scene, caches: Map<number, Map<string, FaceR
     const missing = new Map<string, Float32Array>();
     for (const aus of ausPerFrame) {
       const v = aus.get(face.id) as Float32Array;
-      const key = keyOf(v);
+      const key = ausKey(v);
       if (!cache.has(key)) missing.set(key, v);
     }
     // Bounded memory on long exports: forget results of earlier chunks when the cache is large.
@@ -279,6 +278,6 @@ async function generateChunk(scene: Scene, caches: Map<number, Map<string, FaceR
     [...missing.keys()].forEach((key, i) => cache.set(key, results[i]));
     generated += missing.size;
   }
-  const perFrame = ausPerFrame.map((aus) => new Map(scene.faces.map((f) => [f.id, caches.get(f.id)?.get(keyOf(aus.get(f.id) as Float32Array)) as FaceRender])));
+  const perFrame = ausPerFrame.map((aus) => new Map(scene.faces.map((f) => [f.id, caches.get(f.id)?.get(ausKey(aus.get(f.id) as Float32Array)) as FaceRender])));
   return { perFrame, generated };
 }

@@ -9,6 +9,7 @@ import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPh
 import { applyWarpTable, meshBounds, warpPhoto, warpTable, type WarpRegion } from '../face/mesh-warp';
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
 import type { ModelMotion } from '../infer/model-motion';
+import { ausKey } from './scene';
 import { identityGeometry, type FaceGeometry, type FaceGeometryInput, type FaceWarp, type WarpedRegion } from './scene-geometry';
 
 /** Where one AU vector puts a face: mesh points in the photo and in the crop, and how much of the motion the fold guard kept. */
@@ -20,7 +21,6 @@ interface Placement {
   readonly scale: number;
 }
 
-const keyOf = (aus: Float32Array) => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
 
 /** Why a face is not warped, when it is not; the scene shows it as the photo's own geometry. */
 export type GeometryNotice = (faceId: number, reason: string) => void;
@@ -54,6 +54,9 @@ class MotionWarp implements FaceWarp {
   /** The last placement and warped region: preview and export ask for the same AUs twice in a row (crop, then region). */
   private last: Placement | null = null;
   private readonly region: WarpRegion;
+  /** The AU key the region holds the warp of, and whether that warp moved any pixel. */
+  private regionKey: string | null = null;
+  private regionChanged = false;
 
   constructor(
     private readonly basis: MotionBasis,
@@ -72,7 +75,7 @@ class MotionWarp implements FaceWarp {
   }
 
   private place(aus: Float32Array): Placement {
-    const key = keyOf(aus);
+    const key = ausKey(aus);
     if (this.last?.key === key) return this.last;
     const { photo, transform } = this.face;
     let moved = moveLandmarks(this.face.landmarks as readonly Point[], this.basis, this.sourceAus, aus);
@@ -94,8 +97,12 @@ class MotionWarp implements FaceWarp {
 
   warpedRegion(aus: Float32Array): WarpedRegion | null {
     const placement = this.place(aus);
-    const { changed } = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region);
-    return changed ? this.region : null;
+    // A held pose (the same AUs frame after frame) reuses the region already warped for it.
+    if (this.regionKey !== placement.key) {
+      this.regionChanged = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region).changed !== null;
+      this.regionKey = placement.key;
+    }
+    return this.regionChanged ? this.region : null;
   }
 
   cropTensor(aus: Float32Array): Float32Array {

@@ -20,6 +20,9 @@ export interface FaceRender {
   readonly output: CropOutput;
 }
 
+/** A key for an AU vector, equal for vectors that agree to 1e-4: frames with the same key are the same frame. */
+export const ausKey = (aus: Float32Array): string => Array.from(aus, (v) => Math.round(v * 1e4)).join(',');
+
 export class Scene {
   readonly faces: readonly SceneFace[];
   /** The photo rectangle that any face can change (paste footprints and warp bounds); null without faces. */
