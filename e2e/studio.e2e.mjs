@@ -346,7 +346,22 @@ export const photoTests = [
       await page.getByTestId('train-start').click();
       await page.getByRole('alert').getByText(/\/etc is outside the folders this studio may read/).waitFor();
       await page.getByTestId('train-folder').fill(trainingPhotos);
-      await page.getByRole('combobox', { name: 'Preset' }).selectOption('tiny');
+      // The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
+      const note = page.getByTestId('train-start-note');
+      await note.getByText(/net_epoch_30_id_G-legacy is of no preset's size, so it cannot be fine-tuned/).waitFor();
+      assert.equal(await page.getByTestId('train-from-scratch').isChecked(), true);
+      assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), true);
+      // With the tiny fixture in use, a new run fine-tunes it and keeps its preset; from scratch offers every preset.
+      await page.getByRole('button', { name: 'Close' }).click();
+      const fixture = await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'fixture-tiny' }).getAttribute('value');
+      await page.getByRole('combobox', { name: 'Model' }).selectOption(fixture);
+      await page.getByTestId('train').click();
+      await note.getByText(/Fine-tunes fixture-tiny \(tiny preset\)/).waitFor();
+      assert.equal(await page.getByRole('combobox', { name: 'Preset' }).isDisabled(), true);
+      await page.getByTestId('train-from-scratch').check();
+      await note.getByText(/Trains new networks of the preset below/).waitFor();
+      assert.equal(await page.getByRole('combobox', { name: 'Preset' }).isDisabled(), false);
+      await page.getByTestId('train-from-scratch').uncheck();
       await page.getByTestId('train-steps').fill('60');
       await page.getByTestId('train-start').click();
       await page.locator('[data-testid="train-progress"][data-phase="training"]').waitFor({ timeout: 60_000 });

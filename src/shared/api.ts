@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AU_COUNT } from './aus';
 import type { Result, StudioErrorInfo } from './errors';
-import { PRESET_NAMES } from './presets';
+import { PRESET_NAMES, type PresetName } from './presets';
 import { EXPORT_FORMATS, outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
 import type { Timeline } from './timeline/model';
 
@@ -74,6 +74,8 @@ export interface ModelEntry {
   readonly name: string;
   readonly imageSize: number;
   readonly architecture: string;
+  /** The preset its generator is (what fine-tuning it trains), or null for a size of no preset. */
+  readonly preset: PresetName | null;
   readonly provenance: string;
   readonly active: boolean;
   /** Training data summary and steps, from the model card, when the model says. */
@@ -147,7 +149,10 @@ const trainSettingsSchema = z.object({
   folder: z.string().min(1).max(4096),
   /** Treat every image as an already-aligned face crop. */
   aligned: z.boolean(),
+  /** Fine-tuning keeps the starting model's preset: then this must be it. */
   preset: z.enum(PRESET_NAMES),
+  /** Train new networks from random weights instead of fine-tuning the model in use (generator, motion basis; the critic starts fresh either way). */
+  fromScratch: z.boolean(),
   /** Critic steps; the generator steps once every criticPerGenerator of them (the preset's recipe: 5 original, 1 studio). */
   steps: z.number().int().min(1).max(10_000_000),
   batchSize: z.number().int().min(1).max(256),

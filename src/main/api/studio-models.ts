@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ModelEntry } from '../../shared/api';
 import { StudioError } from '../../shared/errors';
 import { writeFileAtomic } from '../io/atomic-write';
+import { presetOfGenerator } from '../model/config';
 import { exportGeneratorModel, readModelInfo } from '../model/model-file';
 import { importPthStateDict, inferGeneratorArch } from '../model/pth/import-pth';
 
@@ -94,6 +95,7 @@ export class ModelLibrary {
         name: path.basename(file, '.onnx'),
         imageSize: info.imageSize,
         architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`,
+        preset: presetOfGenerator(a),
         provenance,
         active: file === this.active,
         trainingData: info.trainingData ?? null,

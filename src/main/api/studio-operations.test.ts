@@ -87,7 +87,7 @@ describe.skipIf(!have)('studio operations', () => {
     expect(noDialog.ok ? '' : noDialog.error.code).toBe('not-supported');
     const desktop = tinyStudio({ host: { chooseFolder: async () => '/photos/faces' } });
     expect(await desktop.call('train.chooseFolder', {})).toEqual({ folder: '/photos/faces' });
-    const settings = { name: 'run', folder: tmp, aligned: false, preset: 'tiny', steps: 1, batchSize: 1, resume: false };
+    const settings = { name: 'run', folder: tmp, aligned: false, preset: 'tiny', fromScratch: true, steps: 1, batchSize: 1, resume: false };
     const outside = await web.studio.dispatch('train.start', settings);
     expect(outside.ok ? '' : outside.error.code).toBe('folder-not-allowed');
     const missing = await web.studio.dispatch('train.start', { ...settings, folder: path.join(tmp, 'allowed', 'nope') });
@@ -98,6 +98,10 @@ describe.skipIf(!have)('studio operations', () => {
     // A geometry-first preset needs a motion basis, and the tiny model in use has none: refused at once.
     const geometry = await desktop.studio.dispatch('train.start', { ...settings, preset: 'studio-tiny' });
     expect(geometry.ok ? '' : geometry.error.code).toBe('no-motion-basis');
+    // Fine-tuning (the default) keeps the preset of the model in use, a tiny one here.
+    const other = await desktop.studio.dispatch('train.start', { ...settings, fromScratch: false, preset: 'light' });
+    expect(other.ok ? '' : `${other.error.code}: ${other.error.message}`).toMatch(/^preset-mismatch: fine-tuning keeps the starting model's preset: .* is a tiny model, not light/);
+    expect((await desktop.call('models.list', {})).map((m) => m.preset)).toEqual(['tiny']);
   });
 
   it('opens the bundled sample portrait with its face, and says so clearly when it is missing', async () => {

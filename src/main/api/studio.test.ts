@@ -67,7 +67,7 @@ describe('two studios in one process', () => {
     expect(codeOf(await b.studio.dispatch('train.chooseFolder', {}))).toBe('not-supported');
 
     // Events: a training run in A (an empty folder: it fails at once) is announced to A's listeners only.
-    const settings = { name: 'empty', folder: path.join(roots, 'empty'), aligned: false, preset: 'tiny', steps: 1, batchSize: 1, resume: false } as const;
+    const settings = { name: 'empty', folder: path.join(roots, 'empty'), aligned: false, preset: 'tiny', fromScratch: true, steps: 1, batchSize: 1, resume: false } as const;
     const started = await a.call('train.start', settings);
     await waitUntil(() => a.events.some((e) => e.name === 'train.progress' && e.payload.state !== 'running'), "A's run ends");
     const last = a.events.at(-1);

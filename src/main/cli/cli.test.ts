@@ -152,12 +152,25 @@ describe('ganimation CLI', () => {
     const rows = [...files, 'broken.jpg'].map((f, i) => `${f},${AU_ORDER.map((_, k) => ((i + k) % 5)).join(',')}`);
     fs.writeFileSync(path.join(tmp, 'aus.csv'), [header, ...rows].join('\n'));
     const run = path.join(tmp, 'run');
-    const train = cli('train', '--data', data, '--out', run, '--aligned', '--labels', path.join(tmp, 'aus.csv'), '--preset', 'tiny', '--steps', '4', '--batch', '2', '--validation-fraction', '0');
+    const train = cli('train', '--data', data, '--out', run, '--aligned', '--labels', path.join(tmp, 'aus.csv'), '--from-scratch', '--preset', 'tiny', '--steps', '4', '--batch', '2', '--validation-fraction', '0');
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toMatch(/skipped broken\.jpg: corrupt/);
     expect(train.stdout).toMatch(/done: 4 steps/);
     const info = cli('info', path.join(run, 'model.onnx'));
     expect(info.stdout).toMatch(/tiny preset/);
     expect(fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8')).toMatch(/"D\/gp"/);
+
+    // A new run fine-tunes by default; here from the model just made, whose preset it takes.
+    const model = path.join(run, 'model.onnx');
+    const common = ['--data', data, '--aligned', '--labels', path.join(tmp, 'aus.csv'), '--steps', '2', '--batch', '2', '--validation-fraction', '0'];
+    const tuned = cli('train', ...common, '--out', path.join(tmp, 'tuned'), '--init-from', model);
+    expect(tuned.status, tuned.stderr).toBe(0);
+    expect(tuned.stdout).toMatch(/fine-tuning .*model\.onnx \(tiny preset\)/);
+    expect(cli('info', path.join(tmp, 'tuned', 'model.onnx')).stdout).toMatch(/tiny preset[\s\S]*Fine-tuned from model\.onnx/);
+    const mismatch = cli('train', ...common, '--out', path.join(tmp, 'other'), '--init-from', model, '--preset', 'light');
+    expect(mismatch.status).toBe(2);
+    expect(mismatch.stderr).toMatch(/is a tiny model, not light; train from scratch to make a light model \(--from-scratch\)/);
+    expect(cli('train', ...common, '--out', run, '--resume', '--from-scratch').stderr).toMatch(/--resume continues the run's own networks/);
+    expect(fs.existsSync(path.join(tmp, 'other'))).toBe(false);
   });
 });

@@ -10,6 +10,9 @@ import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
 import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
+import { StudioError } from '../../shared/errors';
+import { fineTuneStart, type FineTuneStart } from '../train/fine-tune';
+import { defaultModelPath } from './default-model';
 import { UsageError, type FlagSpecs, type FlagValues } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
 import { defineCommand, endProgressLine, progressLine } from './command';
@@ -25,7 +28,8 @@ const TRAIN_FLAGS = {
   'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
   'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
   resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
-  'init-from': { type: 'string', description: "start a new run's generator from a model file (e.g. the bundled model); the critic and optimizer start fresh", placeholder: 'onnx' },
+  'init-from': { type: 'string', description: "fine-tune this model file instead of the bundled one (its preset, generator and motion basis; the critic and optimizer start fresh)", placeholder: 'onnx' },
+  'from-scratch': { type: 'boolean', description: 'train new networks from random weights instead of fine-tuning the bundled model (then --preset chooses them)' },
   'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
   loss: { type: 'string', description: 'adversarial objective (original wgan-gp; the studio recipe non-saturating, with lazy R1)', choices: ADVERSARIAL_LOSSES },
   'attention-penalty': { type: 'string', description: 'mask term: attention = mean(A) (original), changed-area = mean(1 - A) (studio recipe)', choices: ATTENTION_PENALTIES },
@@ -47,12 +51,12 @@ function given<T>() {
 const option = given<TrainConfig>();
 const weight = given<LossWeights>();
 
-function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string): TrainConfig {
+function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start: FineTuneStart | null): TrainConfig {
   const latest = flags.resume ? latestCheckpoint(path.join(runDir, 'checkpoints')) : null;
   const base: Partial<TrainConfig> = latest ? loadCheckpoint(latest).state.config : {};
   return resolveTrainConfig({
     ...base,
-    ...option('preset', flags.preset),
+    ...option('preset', start?.preset ?? flags.preset),
     ...option('steps', flags.steps),
     ...option('batchSize', flags.batch),
     ...option('seed', flags.seed),
@@ -68,6 +72,24 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string): Trai
   });
 }
 
+/** Where a new run starts: the --init-from model, else the bundled one; null: resumed, or from scratch. */
+function startOf(flags: FlagValues<typeof TRAIN_FLAGS>): FineTuneStart | null {
+  const initFrom = flags['init-from'];
+  if (initFrom && flags['from-scratch']) throw new UsageError('--init-from fine-tunes a model and --from-scratch starts from random weights: give one of them');
+  if (flags.resume) {
+    if (initFrom || flags['from-scratch']) throw new UsageError(`--resume continues the run's own networks; it cannot be combined with ${initFrom ? '--init-from' : '--from-scratch'}`);
+    return null;
+  }
+  if (flags['from-scratch']) return null;
+  if (initFrom && !fs.existsSync(initFrom)) throw new UsageError(`--init-from: no model file ${initFrom}`);
+  try {
+    return fineTuneStart(initFrom ?? defaultModelPath(), flags.preset);
+  } catch (err) {
+    if (err instanceof StudioError && err.code === 'preset-mismatch') throw new UsageError(`${err.message} (--from-scratch)`);
+    throw err;
+  }
+}
+
 function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
@@ -78,18 +100,18 @@ function describe(e: WorkerEvent): string | null {
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a folder of face photos',
-  usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--preset light] [--steps N] [--batch B] [--resume]',
+  usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--init-from m.onnx | --from-scratch [--preset studio]] [--steps N] [--batch B] [--resume]',
   flags: TRAIN_FLAGS,
   async run({ flags }) {
     const runDir = flags.out;
     if (flags.resume && !latestCheckpoint(path.join(runDir, 'checkpoints'))) throw new UsageError(`--resume: no checkpoint in ${runDir}`);
-    const initFrom = flags['init-from'];
-    if (initFrom && flags.resume) throw new UsageError('--init-from starts a new run; it cannot be combined with --resume');
-    if (initFrom && !fs.existsSync(initFrom)) throw new UsageError(`--init-from: no model file ${initFrom}`);
+    const start = startOf(flags);
+    const initFrom = start?.model;
     const motion = flags.motion;
     if (motion && !fs.existsSync(motion)) throw new UsageError(`--motion: no file ${motion}`);
+    if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}); --from-scratch trains new networks instead`);
     fs.mkdirSync(runDir, { recursive: true });
-    const config = configFrom(flags, runDir);
+    const config = configFrom(flags, runDir, start);
     const controller = new AbortController();
     const stop = () => {
       progressLine('stopping after the current step (a checkpoint will be written)...');

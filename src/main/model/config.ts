@@ -86,6 +86,12 @@ export function presetByName(name: string): ModelPreset {
   return PRESETS[name];
 }
 
+/** The preset whose generator a model file's architecture is, or null (a custom size): what a fine-tune trains. */
+export function presetOfGenerator(cfg: GeneratorConfig): PresetName | null {
+  const same = (a: GeneratorConfig) => generatorFamily(a) === generatorFamily(cfg) && a.imageSize === cfg.imageSize && a.convDim === cfg.convDim && a.repeatNum === cfg.repeatNum && a.cDim === cfg.cDim;
+  return PRESET_NAMES.find((name) => same(PRESETS[name].generator)) ?? null;
+}
+
 /** One line for model lists and `ganimation info`, e.g. "residual, conv_dim 32, 4 residual blocks". */
 export const describeGenerator = (cfg: GeneratorConfig): string => `${generatorFamily(cfg)}, conv_dim ${cfg.convDim}, ${cfg.repeatNum} residual blocks`;
 

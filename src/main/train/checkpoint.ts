@@ -23,6 +23,8 @@ export interface TrainState {
   readonly elapsedMs: number;
   /** Last logged value of every loss term. */
   readonly losses: Record<string, number>;
+  /** The model file a fine-tuned run's generator started from (absent: random weights). */
+  readonly startedFrom?: string;
 }
 
 export interface Checkpoint {

@@ -4,6 +4,7 @@
 // TRAINING_PROCESS_ENV: 0.6 s of every paper critic step went to page faults) and so that a run's
 // gigabytes go back to the system when it ends.
 import fs from 'node:fs';
+import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob, TRAINING_PROCESS_ENV } from '../workers/worker-job';
@@ -57,7 +58,7 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
   if (job.config.geometry) giveRunMotion(job);
   const data = loadDataset(job.cacheDirs);
   const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
-  await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, initGenerator, signal, onEvent: emit });
+  await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, initGenerator, ...(job.initGeneratorFrom ? { startedFrom: path.basename(job.initGeneratorFrom) } : {}), signal, onEvent: emit });
 });
 
 /** Stores the run's motion basis from job.motionFrom (or the starting model) when the run has none yet. */

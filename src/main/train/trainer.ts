@@ -34,6 +34,8 @@ export interface TrainRun {
   readonly resume: boolean;
   /** A new run's generator starts from these weights (a model file's) instead of a random init; the critic and optimizer start fresh. */
   readonly initGenerator?: ReadonlyMap<string, Float32Array>;
+  /** The name of the model initGenerator came from, for the model card. */
+  readonly startedFrom?: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: TrainEvent) => void;
 }
@@ -73,7 +75,7 @@ function startOrResume(run: TrainRun): Nets {
   }
   const g = run.initGenerator ? checkedCopy(run.initGenerator, generatorParamSpecs(preset.generator), preset.name) : initWeights(generatorParamSpecs(preset.generator), run.config.seed);
   const d = initWeights(criticParamSpecs(preset.critic), run.config.seed + 1);
-  const state: TrainState = { step: 0, generatorSteps: 0, sampler: null, config: run.config, manifestHash: run.manifestHash, elapsedMs: 0, losses: {} };
+  const state: TrainState = { step: 0, generatorSteps: 0, sampler: null, config: run.config, manifestHash: run.manifestHash, elapsedMs: 0, losses: {}, ...(run.initGenerator && run.startedFrom ? { startedFrom: run.startedFrom } : {}) };
   return { g, d, adamG: newAdamState(g), adamD: newAdamState(d), state, ema: run.config.emaDecay > 0 ? copyOf(g) : null };
 }
 
@@ -132,7 +134,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const sessionStart = performance.now();
   const stepAtStart = step;
   let lastCheckpoint = performance.now();
-  const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses });
+  const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses, ...(nets.state.startedFrom ? { startedFrom: nets.state.startedFrom } : {}) });
   const checkpoint = () => {
     const folder = saveCheckpoint(ckptDir, { state: snapshot(), generator: nets.g, critic: nets.d, adamG: nets.adamG, adamD: nets.adamD, ...(nets.ema ? { generatorEma: nets.ema } : {}) }, shapes, cfg.keepCheckpoints);
     lastCheckpoint = performance.now();

@@ -1,0 +1,33 @@
+// Where a new training run starts. Custom training fine-tunes by default: a few hundred photos of
+// one person teach a model that already animates faces far more in an afternoon on a CPU than they
+// teach one that starts from random weights. The run takes the starting model's preset, its
+// generator weights and (for geometry-first models) its motion basis; the critic and the optimizer
+// start fresh, since model files carry neither.
+import { StudioError } from '../../shared/errors';
+import type { PresetName } from '../../shared/presets';
+import { presetOfGenerator } from '../model/config';
+import { readModelInfo } from '../model/model-file';
+
+export interface FineTuneStart {
+  /** The starting model's preset: the only one its weights fit. */
+  readonly preset: PresetName;
+  /** The model file the generator (and, when it carries one, the motion basis) comes from. */
+  readonly model: string;
+  readonly geometry: boolean;
+}
+
+/**
+ * The start of a run that fine-tunes `model`; `requestedPreset`, when given, must be the model's own.
+ * Errors name the model and say how to train from scratch instead.
+ */
+export function fineTuneStart(model: string, requestedPreset?: string): FineTuneStart {
+  const info = readModelInfo(model);
+  const preset = presetOfGenerator(info.architecture);
+  if (preset === null) {
+    throw new StudioError('not-fine-tunable', `${model} has a generator of no preset's size (${info.architecture.family}, ${info.imageSize} px, conv_dim ${info.architecture.convDim}, ${info.architecture.repeatNum} blocks), so it cannot be fine-tuned; train from scratch with a preset instead`);
+  }
+  if (requestedPreset !== undefined && requestedPreset !== preset) {
+    throw new StudioError('preset-mismatch', `fine-tuning keeps the starting model's preset: ${model} is a ${preset} model, not ${requestedPreset}; train from scratch to make a ${requestedPreset} model`);
+  }
+  return { preset, model, geometry: info.motionBasis !== null };
+}
