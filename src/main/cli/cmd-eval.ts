@@ -4,10 +4,10 @@
 import { AU_ORDER, type AuName } from '../../shared/aus';
 import sharp from 'sharp';
 import { evaluateModel, GOAL_AUS, type EvalReport, type EvalTable } from '../eval/evaluate-model';
-import { hasTransferLabels, labelledPhotoPaths, measureTransfer, parsePerformers, type TransferReport } from '../eval/expression-transfer';
+import { hasTransferLabels, labelledPhotoPaths, measureTransfer, type TransferReport } from '../eval/expression-transfer';
 import { generatorEditor, identityEditor } from '../eval/transfer-editors';
 import type { TransferRow } from '../eval/transfer-motion';
-import { readLabels } from '../face/motion-data';
+import { performersFlag } from './performers-flag';
 import type { RgbImage } from '../face';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -54,12 +54,7 @@ function transferTable(report: TransferReport): string {
 
 /** Which performers of a labelled folder to use, validated against its labels. */
 function performersOf(folder: string, spec: string | undefined): Set<string> | undefined {
-  if (spec === undefined) return undefined;
-  try {
-    return parsePerformers(spec, readLabels(folder).map((r) => r.performer));
-  } catch (err) {
-    throw new UsageError(`--performers: ${(err as Error).message}`);
-  }
+  return spec === undefined ? undefined : performersFlag(folder, spec, 'performers');
 }
 
 /** The model beside "output = input" on each neutral -> posed pair of the folder. */

@@ -11,24 +11,7 @@ import { buildPairs, NEUTRAL, NEUTRAL_CHOICES } from '../face/motion-pairs';
 import { fitMotionModel, performerFolds, type CrossValidation } from '../face/motion-validate';
 import { UsageError, type FlagSpecs, type FlagValues } from './args';
 import { defineCommand, endProgressLine, progressLine } from './command';
-
-/** "01-16", "1,3,5-7": performer ids as labels.csv spells them (a range keeps its first end's zero padding). */
-export function parsePerformers(spec: string, flag: string): string[] {
-  const out: string[] = [];
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const range = /^(\d+)-(\d+)$/.exec(part);
-    if (!range) {
-      if (!/^[\w.-]+$/.test(part)) throw new UsageError(`--${flag}: "${part}" is not a performer id or a range like 01-16`);
-      out.push(part);
-      continue;
-    }
-    const [from, to] = [Number(range[1]), Number(range[2])];
-    if (to < from) throw new UsageError(`--${flag}: range ${part} runs backwards`);
-    for (let i = from; i <= to; i++) out.push(String(i).padStart(range[1].length, '0'));
-  }
-  if (out.length === 0) throw new UsageError(`--${flag} names no performer`);
-  return [...new Set(out)];
-}
+import { performersFlag } from './performers-flag';
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '  -  ');
 
@@ -74,16 +57,14 @@ export const fitMotionCommand = defineCommand({
     const neutral = flags.neutral ?? 'each';
     const shape = shapeFrom(flags);
     const folder = flags.data;
-    const performers = parsePerformers(flags.performers, 'performers');
-    const holdout = flags.holdout === undefined ? null : parsePerformers(flags.holdout, 'holdout');
+    const performers = [...performersFlag(folder, flags.performers, 'performers')];
+    const holdout = flags.holdout === undefined ? null : [...performersFlag(folder, flags.holdout, 'holdout')];
     const outside = (holdout ?? []).filter((p) => !performers.includes(p));
     if (outside.length) throw new UsageError(`--holdout ${outside.join(', ')} not among --performers: held-out performers must be ones you allowed`);
     const read = await readLabelledFolder(folder, new Set(performers), (done, total) => done % 50 === 0 && progressLine(`fit-motion: reading ${done}/${total} photos`));
     endProgressLine();
     const { pairs, skipped, performers: usable } = buildPairs(read.faces, neutral);
-    const absent = performers.filter((p) => !read.performers.includes(p));
     for (const s of [...read.skipped, ...skipped]) console.error(`  skipped ${s.file}: ${s.reason}`);
-    if (absent.length) console.error(`  performers not in ${path.join(folder, 'labels.csv')}: ${absent.join(', ')}`);
     if (usable.length < 3) throw new Error(`fit-motion needs pairs of at least three performers, got ${usable.length} (${usable.join(', ') || 'none'})`);
     const folds = holdout ? [holdout] : performerFolds(usable, k ?? usable.length);
     console.log(`fit-motion: ${pairs.length} pairs of ${usable.length} performers (${usable.join(' ')}), ${read.skipped.length + skipped.length} skipped; terms ${shape.terms}, regions ${shape.regions ? 'on' : 'off'}, symmetric ${shape.symmetric ? 'on' : 'off'}`);

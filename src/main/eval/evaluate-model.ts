@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { AU_COUNT, AU_ORDER, type AuName } from '../../shared/aus';
 import { EMOTIONS, emotionAus } from '../../shared/emotions';
 import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type RgbImage } from '../face';
+import { largestFace } from '../face/precomputed';
 import { geometryOf } from '../render/motion-geometry';
 import type { GeneratorEngine } from '../infer/generator-engine';
 import { scanImages } from '../train/dataset';
@@ -178,7 +179,7 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
       continue;
     }
     faces++;
-    const face = found.reduce((a, b) => (b.box.width > a.box.width ? b : a));
+    const face = largestFace(found) as (typeof found)[number];
     const size = engine.imageSize;
     const { crop, transform } = options.aligned
       ? { crop: await alignedCrop(photo, size), transform: alignedTransform(photo, size) }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasTransferLabels, measureTransfer, parsePerformers } from './expression-transfer';
+import { hasTransferLabels, measureTransfer } from './expression-transfer';
 import { identityEditor, oracleEditor, type EditPhoto } from './transfer-editors';
 
 const TW = path.resolve(__dirname, '../../../../shared/data/tw-expressions');
@@ -13,21 +13,6 @@ const have = fs.existsSync(path.join(TW, 'faces.jsonl.gz'));
 if (!have) console.warn(`skipping expression-transfer tests on real photos: ${TW} not found`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-transfer-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-describe('parsePerformers', () => {
-  const known = Array.from({ length: 24 }, (_, i) => String(i + 1).padStart(2, '0'));
-
-  it('reads ids and ranges, matched numerically against the ids the labels spell', () => {
-    expect([...parsePerformers('17-24', known)]).toEqual(['17', '18', '19', '20', '21', '22', '23', '24']);
-    expect([...parsePerformers('3, 5,7-8', known)]).toEqual(['03', '05', '07', '08']);
-  });
-
-  it('refuses specs it cannot read and specs that match no performer', () => {
-    expect(() => parsePerformers('17..24', known)).toThrow(/"17\.\.24" is neither an id nor a range/);
-    expect(() => parsePerformers('24-17', known)).toThrow(/runs backwards/);
-    expect(() => parsePerformers('30-40', known)).toThrow(/match none of the folder's: 01, 02/);
-  });
-});
 
 describe('hasTransferLabels', () => {
   it('needs a labels.csv with performer and expression columns', () => {

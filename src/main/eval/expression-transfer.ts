@@ -3,7 +3,6 @@
 // landmarks are compared with the posed photo's (see transfer-motion.ts), for every editor given.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError } from '../../shared/errors';
 import { decodeImage, detectFaces, estimateAus, type Face, type RgbImage } from '../face';
 import { imagePath, readLabelledFolder, readLabels, type LabelledFace } from '../face/motion-data';
 import { alignedDisplacement, NEUTRAL } from '../face/motion-pairs';
@@ -62,24 +61,6 @@ export function hasTransferLabels(folder: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Performer ids from a spec such as "17-24" or "3,5,17-19", matched numerically against the ids
- * labels.csv uses ("17" or "017" alike); a spec naming no known performer is an error.
- */
-export function parsePerformers(spec: string, known: readonly string[]): Set<string> {
-  const wanted = new Set<number>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new StudioError('bad-performers', `performers "${spec}": "${part}" is neither an id nor a range like 17-24`);
-    const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
-    if (to < from) throw new StudioError('bad-performers', `performers "${spec}": the range ${part} runs backwards`);
-    for (let id = from; id <= to; id++) wanted.add(id);
-  }
-  const chosen = new Set(known.filter((k) => wanted.has(Number(k))));
-  if (chosen.size === 0) throw new StudioError('bad-performers', `performers "${spec}" match none of the folder's: ${[...new Set(known)].join(', ')}`);
-  return chosen;
 }
 
 /** The photos labels.csv lists for these performers (all when absent) that exist on disk, sorted. */

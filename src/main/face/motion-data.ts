@@ -58,6 +58,32 @@ export function readLabels(folder: string): LabelRow[] {
   });
 }
 
+/**
+ * The performers among `known` (the ids labels.csv uses) that a spec such as "17-24" or "3,5,A1"
+ * names: numeric ids and ranges match by number ("7" and "07" alike), other ids exactly. A spec that
+ * cannot be read, or names none of them, is an error that says which.
+ */
+export function selectPerformers(spec: string, known: readonly string[]): Set<string> {
+  const numbers = new Set<number>();
+  const names = new Set<string>();
+  const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  if (parts.length === 0) throw new StudioError('bad-performers', `performers "${spec}" names no performer`);
+  for (const part of parts) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!range) {
+      if (!/^\w+$/.test(part)) throw new StudioError('bad-performers', `performers "${spec}": "${part}" is neither an id nor a range like 17-24`);
+      names.add(part);
+      continue;
+    }
+    const [from, to] = [Number(range[1]), Number(range[2] ?? range[1])];
+    if (to < from) throw new StudioError('bad-performers', `performers "${spec}": the range ${part} runs backwards`);
+    for (let id = from; id <= to; id++) numbers.add(id);
+  }
+  const chosen = new Set(known.filter((k) => names.has(k) || (/^\d+$/.test(k) && numbers.has(Number(k)))));
+  if (chosen.size === 0) throw new StudioError('bad-performers', `performers "${spec}" match none of the folder's: ${[...new Set(known)].join(', ')}`);
+  return chosen;
+}
+
 /** A labelled folder's photo: under images/ when the folder has one, else beside labels.csv. */
 export function imagePath(folder: string, file: string): string {
   const inImages = path.join(folder, 'images', file);
