@@ -110,6 +110,8 @@ export interface ExportStatus {
   readonly jobId: string;
   readonly state: 'running' | 'done' | 'failed' | 'cancelled';
   readonly stage: 'preparing' | 'rendering' | 'finalizing' | 'done';
+  /** What kept the model's geometry from warping a face (that face is exported without motion), or a corrupt motion basis; each once. */
+  readonly notices: readonly string[];
   readonly framesEncoded: number;
   readonly totalFrames: number;
   readonly framesPerSecond: number;

@@ -90,7 +90,7 @@ export class ExportJobs {
     const job: Job = {
       controller: new AbortController(),
       started: performance.now(),
-      status: { jobId, state: 'running', stage: 'preparing', framesEncoded: 0, totalFrames: 0, framesPerSecond: 0, etaSeconds: 0, elapsedSeconds: 0, fileName: path.basename(outputPath), outputPath },
+      status: { jobId, state: 'running', stage: 'preparing', notices: [], framesEncoded: 0, totalFrames: 0, framesPerSecond: 0, etaSeconds: 0, elapsedSeconds: 0, fileName: path.basename(outputPath), outputPath },
       finished: Promise.resolve(),
     };
     this.jobs.set(jobId, job);
@@ -119,6 +119,9 @@ export class ExportJobs {
       request,
       (p) => update({ ...job.status, stage: p.stage, framesEncoded: p.framesEncoded, totalFrames: p.totalFrames, framesPerSecond: p.framesPerSecond, etaSeconds: p.etaSeconds, elapsedSeconds: elapsed() }),
       job.controller.signal,
+      (message) => {
+        if (!job.status.notices.includes(message)) update({ ...job.status, notices: [...job.status.notices, message] });
+      },
     ).then(
       (report) => update({ ...job.status, state: 'done', stage: 'done', framesEncoded: report.frames, totalFrames: report.frames, etaSeconds: 0, elapsedSeconds: elapsed() }),
       (err) => {

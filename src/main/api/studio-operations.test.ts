@@ -135,7 +135,7 @@ describe.skipIf(!have)('studio operations', () => {
     const unsubscribe = studio.subscribe((e) => e.name === 'export.progress' && events.push(e.payload));
     const first = await waitFor((await call('export.start', args)).jobId);
     unsubscribe();
-    expect(first).toMatchObject({ state: 'done', fileName: 'clip.mp4', framesEncoded: 10, totalFrames: 10 });
+    expect(first).toMatchObject({ state: 'done', fileName: 'clip.mp4', framesEncoded: 10, totalFrames: 10, notices: [] });
     // Every event is this job's; the last says it is done, as the status does.
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.jobId === first.jobId)).toBe(true);
@@ -162,6 +162,16 @@ describe.skipIf(!have)('studio operations', () => {
     // The choice is good for one export only.
     const again = await studio.dispatch('export.start', { ...args, outputPath: elsewhere });
     expect(again.ok ? '' : again.error.code).toBe('path-not-chosen');
+  });
+
+  it('an export with a model whose motion basis is corrupt goes on without the warp and says why in its status', async () => {
+    const corrupt = path.join(tmp, 'corrupt-basis.onnx');
+    const weights = new Map([...readSafetensors(path.join(SHARED, 'fixtures/ganimation-tiny/generator.safetensors'))].map(([k, t]) => [k, t.data]));
+    writeFileAtomic(corrupt, exportGeneratorModel(weights, PRESETS.tiny.generator, { provenance: { importedFrom: 'fixture' }, motionBasis: '{"format": "something else"}' }));
+    const { call, photo, timeline, waitFor } = await setup({ models: [corrupt] });
+    const done = await waitFor((await call('export.start', { photoId: photo.photoId, timeline, output: DEFAULT_OUTPUT_SETTINGS, fps: 10, fileName: 'plain' })).jobId);
+    expect(done).toMatchObject({ state: 'done', framesEncoded: 10 });
+    expect(done.notices).toEqual([expect.stringMatching(/motion basis of .*corrupt-basis\.onnx/)]);
   });
 
   it('takes an uploaded audio track into an export, and refuses files without sound or from elsewhere', async () => {

@@ -16,12 +16,17 @@ export interface ExportJob {
   readonly ffmpegPath: string;
 }
 
-export type ExportEvent = { type: 'progress'; progress: ExportProgress } | { type: 'done'; report: ExportReport };
+/** Progress, a notice (what kept the model's geometry from warping a face, or a corrupt motion basis), and the report. */
+export type ExportEvent = { type: 'progress'; progress: ExportProgress } | { type: 'notice'; message: string } | { type: 'done'; report: ExportReport };
 
 /** Runs an export in a worker; resolves with its report, rejects with its error (code kept: 'cancelled', ...). */
-export async function runExportInWorker(job: ExportJob, onProgress: (p: ExportProgress) => void, signal?: AbortSignal): Promise<ExportReport> {
+export async function runExportInWorker(job: ExportJob, onProgress: (p: ExportProgress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<ExportReport> {
   let report: ExportReport | null = null;
-  await runWorkerJob<ExportJob, ExportEvent>(import.meta.url, 'export-worker', job, (e) => (e.type === 'done' ? (report = e.report) : onProgress(e.progress)), signal);
+  await runWorkerJob<ExportJob, ExportEvent>(import.meta.url, 'export-worker', job, (e) => {
+    if (e.type === 'done') report = e.report;
+    else if (e.type === 'notice') onNotice?.(e.message);
+    else onProgress(e.progress);
+  }, signal);
   if (!report) throw new Error('the export worker ended without a result');
   return report;
 }
@@ -37,6 +42,7 @@ serveWorkerJob<ExportJob, ExportEvent>(isExportJob, async (job, emit, signal) =>
     ...job.options,
     ffmpegPath: job.ffmpegPath,
     signal,
+    onNotice: (message) => emit({ type: 'notice', message }),
     onProgress: (progress) => {
       const now = performance.now();
       if (now - last < 100 && progress.stage === 'rendering') return;

@@ -44,7 +44,7 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Web
   });
 }
 
-const status: ExportStatus = { jobId: 'j1', state: 'running', stage: 'rendering', framesEncoded: 3, totalFrames: 10, framesPerSecond: 5, etaSeconds: 1.4, elapsedSeconds: 0.6, fileName: 'a.mp4', outputPath: '/x/a.mp4' };
+const status: ExportStatus = { jobId: 'j1', state: 'running', stage: 'rendering', notices: [], framesEncoded: 3, totalFrames: 10, framesPerSecond: 5, etaSeconds: 1.4, elapsedSeconds: 0.6, fileName: 'a.mp4', outputPath: '/x/a.mp4' };
 
 describe('web server', () => {
   it('serves the page only with the token, and refuses other origins', async () => {
