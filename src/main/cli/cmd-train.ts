@@ -37,6 +37,9 @@ const TRAIN_FLAGS = {
   geometry: { type: 'string', description: 'warp each crop by the motion basis before the generator (studio recipe on)', choices: ['on', 'off'] },
   reconstruction: { type: 'number', description: 'weight of the zero-edit reconstruction L1 (studio recipe 10, original 0)' },
   r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
+  pairs: { type: 'string', description: 'labelled folder (labels.csv: file, performer, expression) whose same-performer neutral/posed pairs among the --data training crops feed the warm start', placeholder: 'dir' },
+  'warm-start': { type: 'number', description: 'supervised generator steps on the --pairs before the adversarial phase (default 0)' },
+  'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
 } as const satisfies FlagSpecs;
 
@@ -58,6 +61,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...base,
     ...option('preset', start?.preset ?? flags.preset),
     ...option('steps', flags.steps),
+    ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),
     ...option('seed', flags.seed),
     ...option('sampleEvery', flags['sample-every']),
@@ -68,7 +72,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('attentionPenalty', flags['attention-penalty']),
     ...option('emaDecay', flags.ema),
     ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
-    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1) },
+    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']) },
   });
 }
 
@@ -93,14 +97,21 @@ function startOf(flags: FlagValues<typeof TRAIN_FLAGS>): FineTuneStart | null {
 function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
+  if (e.phase === 'warm-start') return `warm start ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | pair ${l['G/pair']?.toFixed(3) ?? '-'} mask ${l['G/mask']?.toFixed(3) ?? '-'} rec ${l['G/rec']?.toFixed(3) ?? '-'}`;
   const regulariser = 'D/gp' in l ? `gp ${l['D/gp'].toFixed(3)}` : 'D/r1' in l ? `r1 ${l['D/r1'].toFixed(3)}` : '';
   return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} ${regulariser} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
+}
+
+function reportPairs(e: Extract<WorkerEvent, { type: 'pairs-done' }>): void {
+  console.log(`warm start: ${e.pairs} same-performer pairs from ${e.folder}, ${e.refused.length} refused; ${e.unmatchedRows} labels.csv rows match no training crop`);
+  for (const r of e.refused.slice(0, 5)) console.log(`  refused ${r.posedFile} against ${r.neutralFile}: ${r.reason}`);
+  if (e.refused.length > 5) console.log(`  ... and ${e.refused.length - 5} more`);
 }
 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a folder of face photos',
-  usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--init-from m.onnx | --from-scratch [--preset studio]] [--steps N] [--batch B] [--resume]',
+  usage: '--data <folder> --out runs/<name> [--aligned-data <folder>] [--aligned] [--labels aus.csv] [--init-from m.onnx | --from-scratch [--preset studio]] [--steps N] [--batch B] [--pairs <labelled folder> --warm-start N] [--resume]',
   flags: TRAIN_FLAGS,
   async run({ flags }) {
     const runDir = flags.out;
@@ -109,6 +120,9 @@ export const trainCommand = defineCommand({
     const initFrom = start?.model;
     const motion = flags.motion;
     if (motion && !fs.existsSync(motion)) throw new UsageError(`--motion: no file ${motion}`);
+    const pairsFrom = flags.pairs;
+    if (pairsFrom && !fs.existsSync(path.join(pairsFrom, 'labels.csv'))) throw new UsageError(`--pairs: no labels.csv in ${pairsFrom}`);
+    if (flags['warm-start'] && !pairsFrom) throw new UsageError('--warm-start learns from same-performer pairs: give --pairs <folder with labels.csv>');
     if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}); --from-scratch trains new networks instead`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir, start);
@@ -128,7 +142,8 @@ export const trainCommand = defineCommand({
     }
     if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}) }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}), ...(pairsFrom ? { pairsFrom } : {}) }, (e) => {
+      if (e.type === 'pairs-done') reportPairs(e);
       const line = describe(e);
       if (line) progressLine(line);
       if (e.type === 'done') done = e;

@@ -1,6 +1,6 @@
 // The face frame and the stable-point alignment on synthetic landmarks with known transforms.
 import { describe, expect, it } from 'vitest';
-import { alignLandmarks, applySimilarity, faceFrameOf, fitSimilarity, fromFaceFrame, LANDMARK_COUNT, MIRROR_INDEX, STABLE_POINTS, toFaceFrame, vectorsToPhoto, type Point } from './face-frame';
+import { alignLandmarks, applySimilarity, faceFrameOf, fitSimilarity, fromFaceFrame, invertSimilarity, LANDMARK_COUNT, MIRROR_INDEX, STABLE_POINTS, toFaceFrame, vectorsToPhoto, type Point } from './face-frame';
 import { Rng } from '../../shared/random';
 
 /** A rough upright face: 68 points with the eyes at (80, 100) and (140, 100), jittered so no two coincide. */
@@ -67,6 +67,13 @@ describe('similarity alignment', () => {
     const expressive = face.map(([x, y], i): Point => (STABLE_POINTS.includes(i) ? [x, y] : [x + 4 * Math.sin(i), y + 3 * Math.cos(i)]));
     const posed = applySimilarity({ a: 0.9 * Math.cos(-0.2), b: 0.9 * Math.sin(-0.2), tx: 12, ty: 8 }, expressive);
     close(alignLandmarks(posed, face), expressive, 9);
+  });
+
+  it('inverts a similarity: applying it and then its inverse returns every point', () => {
+    const face = syntheticFace(9);
+    const s = { a: 0.8 * Math.cos(1.1), b: 0.8 * Math.sin(1.1), tx: 7, ty: -15 };
+    close(applySimilarity(invertSimilarity(s), applySimilarity(s, face)), face, 9);
+    expect(() => invertSimilarity({ a: 0, b: 0, tx: 1, ty: 1 })).toThrow(/scale 0/);
   });
 });
 

@@ -120,6 +120,15 @@ export function applySimilarity(s: Similarity, points: readonly Point[]): Point[
   return points.map(([x, y]): Point => [s.a * x - s.b * y + s.tx, s.b * x + s.a * y + s.ty]);
 }
 
+/** The similarity undoing `s`: z = (z' - t) / (a + ib). */
+export function invertSimilarity(s: Similarity): Similarity {
+  const norm = s.a * s.a + s.b * s.b;
+  if (!(norm > 1e-12)) throw new StudioError('bad-landmarks', 'a similarity of scale 0 has no inverse');
+  const a = s.a / norm;
+  const b = -s.b / norm;
+  return { a, b, tx: -(a * s.tx - b * s.ty), ty: -(b * s.tx + a * s.ty) };
+}
+
 /** The least-squares similarity taking `source[i]` onto `target[i]` over the given indices. */
 export function fitSimilarity(source: readonly Point[], target: readonly Point[], indices: readonly number[] = STABLE_POINTS): Similarity {
   if (indices.length < 2) throw new StudioError('bad-landmarks', 'a similarity alignment needs at least two points');

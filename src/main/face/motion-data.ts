@@ -30,7 +30,8 @@ export interface LabelledFolder {
   readonly performers: string[];
 }
 
-interface LabelRow {
+/** One labels.csv row; expression lower-cased. */
+export interface LabelRow {
   readonly file: string;
   readonly performer: string;
   readonly expression: string;

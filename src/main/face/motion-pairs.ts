@@ -2,7 +2,7 @@
 // photos, AUs from the built-in estimator, the posed landmarks aligned onto the neutral ones on stable
 // points and the difference taken in the neutral's face frame.
 import { estimateAus } from './au-estimator';
-import { applySimilarity, faceFrameOf, fitSimilarity, LANDMARK_COUNT, STABLE_POINTS, toFaceFrame, type Point } from './face-frame';
+import { applySimilarity, faceFrameOf, fitSimilarity, LANDMARK_COUNT, STABLE_POINTS, toFaceFrame, type Point, type Similarity } from './face-frame';
 import type { LabelledFace, Skipped } from './motion-data';
 
 export interface MotionPair {
@@ -30,18 +30,34 @@ const MAX_STABLE_RESIDUAL = 0.1;
 
 export const NEUTRAL = 'neutral';
 
-/** Aligned displacement of `posed` from `neutral`, or why the two do not align. */
-export function alignedDisplacement(neutral: readonly Point[], posed: readonly Point[]): Float64Array | string {
+/** Where a posed photo lands on its neutral photo: the similarity and both landmark sets in the neutral's face frame. */
+export interface StableAlignment {
+  /** Carries the posed landmarks (pixels) onto the neutral ones (pixels). */
+  readonly similarity: Similarity;
+  readonly neutralInFrame: Point[];
+  readonly posedInFrame: Point[];
+}
+
+/** The similarity taking `posed` onto `neutral` on the stable points, or why the two do not align (the limits above). */
+export function stableAlignment(neutral: readonly Point[], posed: readonly Point[]): StableAlignment | string {
   const similarity = fitSimilarity(posed, neutral, STABLE_POINTS);
   const scale = Math.hypot(similarity.a, similarity.b);
   if (scale > MAX_SCALE_CHANGE || scale < 1 / MAX_SCALE_CHANGE) return `its face is ${(1 / scale).toFixed(2)}x the size of the neutral photo's (a failed detection?)`;
   const frame = faceFrameOf(neutral);
-  const base = toFaceFrame(frame, neutral);
-  const moved = toFaceFrame(frame, applySimilarity(similarity, posed));
+  const neutralInFrame = toFaceFrame(frame, neutral);
+  const posedInFrame = toFaceFrame(frame, applySimilarity(similarity, posed));
   let residual = 0;
-  for (const i of STABLE_POINTS) residual += (moved[i][0] - base[i][0]) ** 2 + (moved[i][1] - base[i][1]) ** 2;
+  for (const i of STABLE_POINTS) residual += (posedInFrame[i][0] - neutralInFrame[i][0]) ** 2 + (posedInFrame[i][1] - neutralInFrame[i][1]) ** 2;
   residual = Math.sqrt(residual / STABLE_POINTS.length);
   if (residual > MAX_STABLE_RESIDUAL) return `its eye corners and nose bridge misfit the neutral photo's by ${residual.toFixed(3)} inter-ocular units (a failed detection or a turned head?)`;
+  return { similarity, neutralInFrame, posedInFrame };
+}
+
+/** Aligned displacement of `posed` from `neutral`, or why the two do not align. */
+export function alignedDisplacement(neutral: readonly Point[], posed: readonly Point[]): Float64Array | string {
+  const alignment = stableAlignment(neutral, posed);
+  if (typeof alignment === 'string') return alignment;
+  const { neutralInFrame: base, posedInFrame: moved } = alignment;
   const out = new Float64Array(LANDMARK_COUNT * 2);
   for (let i = 0; i < LANDMARK_COUNT; i++) {
     out[2 * i] = moved[i][0] - base[i][0];

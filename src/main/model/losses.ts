@@ -24,6 +24,8 @@ export interface LossWeights {
   readonly reconstruction: number;
   /** R1 penalty gamma: gamma / 2 * E|dD(real)/dx|^2 (non-saturating and hinge objectives). */
   readonly r1: number;
+  /** Warm start: L1 between the low-passed output and the low-passed posed photo of the same performer (0 in the original). */
+  readonly pair: number;
 }
 
 /** The adversarial objective: the original's WGAN with gradient penalty, or a non-saturating / hinge GAN with R1. */
@@ -55,6 +57,7 @@ export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({
   maskSmooth: 1e-5,
   reconstruction: 0,
   r1: 0,
+  pair: 0,
 });
 
 export type LossTerms = Record<string, G.Value>;
@@ -107,7 +110,7 @@ export interface CriticBatch extends GeneratorBatch {
 }
 
 /** The generator's input for the forward pass: the real crop, warped when the batch has geometry. */
-const sourceOf = (batch: GeneratorBatch): G.Value => (batch.warp ? batch.warp.forward(batch.real) : batch.real);
+const sourceOf = (batch: Pick<GeneratorBatch, 'real'> & { readonly warp?: Pick<BatchWarp, 'forward'> }): G.Value => (batch.warp ? batch.warp.forward(batch.real) : batch.real);
 
 /** Mean over the batch of |d sum(D(x)) / dx|^2 per sample. */
 function gradientSquaredNorm(critic: Critic, x: G.Value): G.Value {
@@ -157,7 +160,7 @@ export function generatorLosses(gen: Generator, critic: Critic, batch: Generator
   const judged = critic.apply(forward.composite);
   const back = gen.apply(batch.warp ? batch.warp.inverse(forward.composite) : forward.composite, batch.realAus);
   const cycleReference = batch.warp ? batch.warp.inverse(sourceOf(batch)) : batch.real;
-  const penalty = (attention: G.Value) => G.reduceMean(o.attentionPenalty === 'changed-area' ? G.sub(1, attention) : attention);
+  const penalty = (attention: G.Value) => attentionPenalty(attention, o);
   const adversarial = o.adversarial === 'non-saturating' ? G.reduceMean(softplus(G.neg(judged.patch))) : G.neg(G.reduceMean(judged.patch));
   const terms: LossTerms = {
     'G/adv': G.mul(adversarial, w.adversarial),
@@ -168,7 +171,48 @@ export function generatorLosses(gen: Generator, critic: Critic, batch: Generator
     'G/smooth': G.mul(totalVariation(forward.attention), w.maskSmooth),
     'G/smooth_rec': G.mul(totalVariation(back.attention), w.maskSmooth),
   };
-  if (w.reconstruction > 0) terms['G/rec'] = G.mul(l1(gen.apply(batch.real, batch.realAus).composite, batch.real), w.reconstruction);
+  if (w.reconstruction > 0) terms['G/rec'] = reconstructionTerm(gen, batch, w);
+  return terms;
+}
+
+const attentionPenalty = (attention: G.Value, o: LossOptions): G.Value => G.reduceMean(o.attentionPenalty === 'changed-area' ? G.sub(1, attention) : attention);
+
+/** The zero-edit reconstruction: G asked for the crop's own AUs should return the crop. */
+const reconstructionTerm = (gen: Generator, batch: Pick<GeneratorBatch, 'real' | 'realAus'>, w: LossWeights): G.Value => G.mul(l1(gen.apply(batch.real, batch.realAus).composite, batch.real), w.reconstruction);
+
+/** Side of the square the pair term averages over, in crop pixels. */
+export const PAIR_LOWPASS = 4;
+
+/**
+ * [N, 3, H, W] -> [N, 3, H / 4, W / 4]: the mean of each 4x4 block, one channel at a time (a
+ * grouped Conv with constant weights, so its gradient is the ConvTranspose of the same kernel).
+ */
+export function lowPass(image: G.Value): G.Value {
+  const k = PAIR_LOWPASS;
+  const kernel = image.graph.constant(new Float32Array(3 * k * k).fill(1 / (k * k)), [3, 1, k, k], 'float32');
+  return G.conv(image, kernel, null, { strides: [k, k], group: 3 });
+}
+
+export interface PairBatch extends Omit<GeneratorBatch, 'warp'> {
+  /** Geometry: the forward warp only, as the pair step has no cycle. */
+  readonly warp?: Pick<BatchWarp, 'forward'>;
+  /** [B, 3, S, S] in [-1, 1]: the posed photo of the same performer, aligned onto the real (neutral) crop. */
+  readonly pairTarget: G.Value;
+}
+
+/**
+ * The warm start's terms: 'G/pair', L1 between the low-passed output for the posed AUs and the
+ * low-passed posed photo (the photo's fine detail and exact landmarks differ from what the warp
+ * makes; its coarse colour, teeth in an opened mouth and shading, is what G should learn); 'G/mask',
+ * the attention penalty, so G repaints no more than it must; and 'G/rec' when weighted.
+ */
+export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: LossOptions): LossTerms {
+  const forward = gen.apply(sourceOf(batch), batch.targetAus);
+  const terms: LossTerms = {
+    'G/pair': G.mul(l1(lowPass(forward.composite), lowPass(batch.pairTarget)), w.pair),
+    'G/mask': G.mul(attentionPenalty(forward.attention, o), w.mask),
+  };
+  if (w.reconstruction > 0) terms['G/rec'] = reconstructionTerm(gen, batch, w);
   return terms;
 }
 

@@ -19,12 +19,53 @@ export interface CropSet {
   readonly aus: Float32Array;
   /** Landmarks in crop pixels [N, 68, 2], or null when any crop lacks them (caches built before they were kept). */
   readonly landmarks?: Float32Array | null;
+  /** Basename of each crop's source image [N] (warm-start pairs find their crops by it); absent in hand-made sets. */
+  readonly files?: readonly string[];
 }
 
-export interface SamplerState {
+/** Where an EpochShuffle stands: the epoch and the position in its order. */
+export interface ShuffleState {
   readonly epoch: number;
   readonly cursor: number;
+}
+
+export interface SamplerState extends ShuffleState {
   readonly rng: ReturnType<Rng['getState']>;
+}
+
+/** Indices 0..count-1, in a new order fixed by the seed every epoch; resumable from its ShuffleState. */
+export class EpochShuffle {
+  private order: number[];
+
+  constructor(
+    private readonly count: number,
+    private readonly seed: number,
+    private epochNumber = 0,
+    private cursor = 0,
+  ) {
+    this.order = this.epochOrder();
+  }
+
+  get state(): ShuffleState {
+    return { epoch: this.epochNumber, cursor: this.cursor };
+  }
+
+  get epoch(): number {
+    return this.epochNumber;
+  }
+
+  next(): number {
+    if (this.cursor >= this.order.length) {
+      this.epochNumber += 1;
+      this.cursor = 0;
+      this.order = this.epochOrder();
+    }
+    return this.order[this.cursor++];
+  }
+
+  private epochOrder(): number[] {
+    return new Rng(this.seed * 7919 + this.epochNumber).shuffle([...Array(this.count).keys()]);
+  }
 }
 
 export interface SamplerOptions {
@@ -37,9 +78,7 @@ export interface SamplerOptions {
 }
 
 export class BatchSampler {
-  private epoch = 0;
-  private cursor = 0;
-  private order: number[];
+  private readonly shuffle: EpochShuffle;
   private rng: Rng;
 
   constructor(
@@ -49,17 +88,15 @@ export class BatchSampler {
   ) {
     if (crops.count < 1) throw new StudioError('no-training-faces', 'the training set is empty: the dataset has no usable face outside its validation share (add photos, or lower --validation-fraction)');
     this.rng = state ? Rng.fromState(state.rng) : new Rng(options.seed ^ 0x5eed);
-    this.epoch = state?.epoch ?? 0;
-    this.cursor = state?.cursor ?? 0;
-    this.order = this.epochOrder(this.epoch);
+    this.shuffle = new EpochShuffle(crops.count, options.seed, state?.epoch, state?.cursor);
   }
 
   get state(): SamplerState {
-    return { epoch: this.epoch, cursor: this.cursor, rng: this.rng.getState() };
+    return { ...this.shuffle.state, rng: this.rng.getState() };
   }
 
   get currentEpoch(): number {
-    return this.epoch;
+    return this.shuffle.epoch;
   }
 
   next(): StepBatch {
@@ -72,7 +109,7 @@ export class BatchSampler {
     const alpha = new Float32Array(batchSize);
     const warps: ReturnType<typeof cropWarp>[] = [];
     for (let b = 0; b < batchSize; b++) {
-      const index = this.take();
+      const index = this.shuffle.next();
       const mirror = flip && this.rng.next() < 0.5;
       writeCrop(this.crops, index, mirror, real.subarray(b * plane, (b + 1) * plane));
       realAus.set(this.crops.aus.subarray(index * AU_COUNT, (index + 1) * AU_COUNT), b * AU_COUNT);
@@ -89,18 +126,6 @@ export class BatchSampler {
     return { real, realAus, targetAus, alpha, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) } };
   }
 
-  private take(): number {
-    if (this.cursor >= this.order.length) {
-      this.epoch += 1;
-      this.cursor = 0;
-      this.order = this.epochOrder(this.epoch);
-    }
-    return this.order[this.cursor++];
-  }
-
-  private epochOrder(epoch: number): number[] {
-    return new Rng(this.options.seed * 7919 + epoch).shuffle([...Array(this.crops.count).keys()]);
-  }
 }
 
 /** Crop `index` as [3, S, S] floats in [-1, 1], optionally mirrored left-right. */

@@ -7,7 +7,7 @@ import { StudioError } from '../../shared/errors';
 import { writeSynced } from '../io/atomic-write';
 import { encodeSafetensors, readSafetensors, readSafetensorsMetadata } from '../model/safetensors';
 import type { AdamState } from './adam';
-import type { SamplerState } from './batches';
+import type { SamplerState, ShuffleState } from './batches';
 import type { TrainConfig } from './train-config';
 
 export interface TrainState {
@@ -16,6 +16,10 @@ export interface TrainState {
   readonly generatorSteps: number;
   /** null before the first step. */
   readonly sampler: SamplerState | null;
+  /** Warm-start steps done; absent in checkpoints from before warm starts (read as 0). */
+  readonly warmStartDone?: number;
+  /** The warm start's pair sampler, while it runs. */
+  readonly pairSampler?: ShuffleState;
   readonly config: TrainConfig;
   /** Hash of the dataset manifest the run trained on. */
   readonly manifestHash: string;

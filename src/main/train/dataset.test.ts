@@ -105,6 +105,8 @@ describe('buildDataset', () => {
     await buildDataset({ folder: b, cacheDir: `${b}-cache`, size: SIZE, recipe: 'aligned', faceStep: alignedStep([]), validationFraction: 0 });
     const both = loadDataset([`${a}-cache`, `${b}-cache`]);
     expect(both.train.count).toBe(3);
+    // Each crop names its source image by basename, in crop order (warm-start pairs look crops up by it).
+    expect(both.train.files).toEqual(['a.png', 'b.png', 'd.png']);
     expect(both.manifests.map((m) => m.items.length)).toEqual([2, 1]);
     const last = both.train.pixels.subarray(2 * SIZE * SIZE * 3, 2 * SIZE * SIZE * 3 + 3);
     expect(Array.from(last)).toEqual([0x12, 0x34, 0x56]);

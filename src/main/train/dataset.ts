@@ -257,7 +257,7 @@ export function loadDataset(cacheDirs: string | readonly string[]): { train: Cro
       aus.set(item.aus, dst * AU_COUNT);
       if (landmarks) landmarks.set(item.landmarks as number[], dst * LANDMARK_VALUES);
     });
-    return { size, count: chosen.length, pixels, aus, landmarks };
+    return { size, count: chosen.length, pixels, aus, landmarks, files: chosen.map(({ item }) => path.basename(item.file)) };
   };
   // One cache hashes exactly as before multi-cache runs existed, so older checkpoints still resume.
   const itemKeys = caches.map((c) => JSON.stringify(c.manifest.items.map((i) => [i.sha256, i.split])));

@@ -19,6 +19,7 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
     `# GANimation generator (${c.preset} preset)`,
     '',
     `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`,
+    ...(state.warmStartDone ? [`- Warm start: ${state.warmStartDone} supervised generator steps on same-performer neutral/posed pairs before the adversarial steps.`] : []),
     ...(state.startedFrom ? [`- Fine-tuned from ${state.startedFrom} (its generator${c.geometry ? ' and motion basis' : ''}; the critic trained fresh).`] : []),
     `- Time: ${formatDuration(state.elapsedMs / 1000)} on ${hardwareSummary()}.`,
     `- Data: ${dataSummary}`,

@@ -7,7 +7,7 @@ import * as G from '../graph';
 import type { ModelPreset } from '../model/config';
 import { defineCritic } from '../model/critic';
 import { defineGenerator } from '../model/generator';
-import { criticLosses, DEFAULT_LOSS_WEIGHTS, generatorLosses, ORIGINAL_LOSS_OPTIONS, totalOf, type BatchWarp, type LossOptions, type LossTerms, type LossWeights } from '../model/losses';
+import { criticLosses, DEFAULT_LOSS_WEIGHTS, generatorLosses, ORIGINAL_LOSS_OPTIONS, pairLosses, totalOf, type BatchWarp, type LossOptions, type LossTerms, type LossWeights } from '../model/losses';
 import { WARP_TAPS, warpImage } from '../model/warp-graph';
 
 export const G_PREFIX = 'G.';
@@ -42,6 +42,11 @@ export interface StepGraph {
 }
 
 function batchInputs(graph: G.Graph, options: StepGraphOptions) {
+  const s = options.preset.generator.imageSize;
+  return { ...imageAndAuInputs(graph, options), ...(options.geometry ? { warp: warpInputs(graph, options.batchSize, s) } : {}) };
+}
+
+function imageAndAuInputs(graph: G.Graph, options: StepGraphOptions) {
   const { batchSize: b } = options;
   const s = options.preset.generator.imageSize;
   const c = options.preset.generator.cDim;
@@ -49,17 +54,18 @@ function batchInputs(graph: G.Graph, options: StepGraphOptions) {
     real: graph.input('real', 'float32', [b, 3, s, s]),
     realAus: graph.input('real_aus', 'float32', [b, c]),
     targetAus: graph.input('target_aus', 'float32', [b, c]),
-    ...(options.geometry ? { warp: warpInputs(graph, b, s) } : {}),
   };
 }
 
 function warpInputs(graph: G.Graph, b: number, s: number): BatchWarp {
-  const [forward, inverse] = WARP_INPUTS.map((direction) => {
-    const index = graph.input(`${direction}_index`, 'int64', [b, 1, WARP_TAPS * s * s]);
-    const weight = graph.input(`${direction}_weight`, 'float32', [b, 1, WARP_TAPS * s * s]);
-    return (image: G.Value) => warpImage(image, index, weight);
-  });
+  const [forward, inverse] = WARP_INPUTS.map((direction) => warpInput(graph, direction, b, s));
   return { forward, inverse };
+}
+
+function warpInput(graph: G.Graph, direction: (typeof WARP_INPUTS)[number], b: number, s: number): (image: G.Value) => G.Value {
+  const index = graph.input(`${direction}_index`, 'int64', [b, 1, WARP_TAPS * s * s]);
+  const weight = graph.input(`${direction}_weight`, 'float32', [b, 1, WARP_TAPS * s * s]);
+  return (image: G.Value) => warpImage(image, index, weight);
 }
 
 /** The terms each critic part differentiates. */
@@ -97,5 +103,23 @@ export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
   const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
+  return finish(graph, terms, Object.keys(terms), gen.params);
+}
+
+/**
+ * The warm start's generator step on same-performer pairs: inputs real (the neutral crop), real_aus,
+ * target_aus (the posed photo's AUs), with geometry the forward warp tables only, and pair_target
+ * (the posed photo aligned onto the neutral crop, [B, 3, S, S] in [-1, 1]); gradients of G only.
+ */
+export function buildPairStep(options: StepGraphOptions): StepGraph {
+  const graph = new G.Graph('pair-step');
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const s = options.preset.generator.imageSize;
+  const batch = {
+    ...imageAndAuInputs(graph, options),
+    pairTarget: graph.input('pair_target', 'float32', [options.batchSize, 3, s, s]),
+    ...(options.geometry ? { warp: { forward: warpInput(graph, 'forward', options.batchSize, s) } } : {}),
+  };
+  const terms = pairLosses(gen, batch, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
   return finish(graph, terms, Object.keys(terms), gen.params);
 }

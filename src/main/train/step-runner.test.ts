@@ -1,9 +1,13 @@
 // One training iteration on the PyTorch reference fixture: every loss, the critic gradient (main +
-// second-order gradient penalty), the generator gradient and one Adam step of each, within 1e-3.
+// second-order gradient penalty), the generator gradient and one Adam step of each, within 1e-3;
+// and the warm start's pair step, which needs no fixture.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../shared/random';
 import { PRESETS } from '../model/config';
+import { generatorParamSpecs } from '../model/generator';
+import { initWeights } from '../model/init';
 import { readSafetensors } from '../model/safetensors';
 import { relNormError } from '../graph/gradcheck';
 import { DEFAULT_LOSS_WEIGHTS } from '../model/losses';
@@ -88,5 +92,58 @@ describe.skipIf(!have)('training steps on ganimation-tiny', () => {
     // The changed-area penalty is 0.1 * mean(1 - A) for both passes: it lies in [0, 0.1].
     expect(results[2][0].losses['G/mask']).toBeGreaterThan(0);
     expect(results[2][0].losses['G/mask']).toBeLessThan(0.1);
+  });
+});
+
+describe('the warm start\'s pair step on studio-tiny', () => {
+  it('gives G/pair and G/mask with gradients of G only, and a few Adam steps on one batch lower G/pair', async () => {
+    const preset = PRESETS['studio-tiny'];
+    const s = preset.generator.imageSize;
+    const pixels = s * s;
+    const rng = new Rng(7);
+    const real = Float32Array.from({ length: 2 * 3 * pixels }, () => rng.uniform(-0.8, 0.2));
+    // The "posed photo": the neutral crop with a bright band where a mouth would open.
+    const pairTarget = real.map((v, i) => (Math.floor((i % pixels) / s) >= s / 2 ? Math.min(1, v + 0.6) : v));
+    const identity = { index: BigInt64Array.from({ length: 2 * 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4) % pixels)), weight: Float32Array.from({ length: 2 * 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
+    const batch = { real, realAus: new Float32Array(2 * 17).fill(0.1), targetAus: new Float32Array(2 * 17).fill(0.6), warp: { forward: identity }, pairTarget };
+    const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16 } as const;
+    // Without the zero-edit term: it asks for the same crop back at the neutral AUs, so until G
+    // reads its AUs every global change (the attention bias) trades one term against the other.
+    const runner = await StepRunner.create({ preset, batchSize: 2, lossOptions, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10 }, geometry: true }, ['main'], { pairStep: true });
+    const g = initWeights(generatorParamSpecs(preset.generator), 1);
+    const adam = newAdamState(g);
+    const seen: number[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const { losses, grads } = await runner.runPair(g, batch);
+        if (i === 0) {
+          expect(Object.keys(losses).sort()).toEqual(['G/mask', 'G/pair']);
+          expect([...grads.keys()].sort()).toEqual([...g.keys()].sort());
+        }
+        seen.push(losses['G/pair']);
+        adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
+      }
+      await expect(runner.runPair(g, { ...batch, warp: undefined })).rejects.toThrow(/no warp tables \(forward\)/);
+    } finally {
+      await runner.dispose();
+    }
+    // At the identity start the output is the neutral crop (within 1e-3), so G/pair is 10 * the mean
+    // difference of 4x4 block means of the crop and the target.
+    const blockMean = (img: Float32Array, plane: number, by: number, bx: number) => {
+      let sum = 0;
+      for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) sum += img[plane * pixels + (4 * by + y) * s + 4 * bx + x];
+      return sum / 16;
+    };
+    let expected = 0;
+    for (let plane = 0; plane < 6; plane++) for (let by = 0; by < s / 4; by++) for (let bx = 0; bx < s / 4; bx++) expected += Math.abs(blockMean(real, plane, by, bx) - blockMean(pairTarget, plane, by, bx));
+    expect(seen[0]).toBeCloseTo((10 * expected) / (6 * (s / 4) ** 2), 2);
+    expect(seen.at(-1)!).toBeLessThan(seen[0] * 0.95);
+  });
+
+  it('is not compiled for a run without a warm start', async () => {
+    const runner = await StepRunner.create({ preset: PRESETS['studio-tiny'], batchSize: 1 }, ['main+gp']);
+    const g = initWeights(generatorParamSpecs(PRESETS['studio-tiny'].generator), 1);
+    expect(() => runner.runPair(g, { real: new Float32Array(0), realAus: new Float32Array(0), targetAus: new Float32Array(0), pairTarget: new Float32Array(0) })).toThrow(/no warm start/);
+    await runner.dispose();
   });
 });

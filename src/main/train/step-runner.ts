@@ -5,7 +5,7 @@ import { createSession, runSession, type HostTensor, type Session } from '../inf
 import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
 import {
-  buildCriticStep, buildGeneratorStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX, WARP_INPUTS,
+  buildCriticStep, buildGeneratorStep, buildPairStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX, WARP_INPUTS,
   type CriticPart, type StepGraph, type StepGraphOptions,
 } from './step-graphs';
 
@@ -27,6 +27,20 @@ export interface StepBatch {
   readonly warp?: Readonly<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
 }
 
+/** A warm-start batch: real is the neutral crop, targetAus the posed photo's AUs, pairTarget [B, 3, S, S] in [-1, 1] the posed photo aligned onto it. */
+export interface PairStepBatch extends Pick<StepBatch, 'real' | 'realAus' | 'targetAus'> {
+  /** Geometry: the neutral crop warped to the posed AUs' landmarks. */
+  readonly warp?: { readonly forward: BatchWarpTables };
+  readonly pairTarget: Float32Array;
+}
+
+/** What a step graph may be fed: the inputs it lacks are left out. */
+type FedBatch = Pick<StepBatch, 'real' | 'realAus' | 'targetAus'> & {
+  readonly alpha?: Float32Array;
+  readonly warp?: Partial<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
+  readonly pairTarget?: Float32Array;
+};
+
 export interface StepResult {
   readonly losses: Record<string, number>;
   readonly grads: Map<string, Float32Array>;
@@ -44,12 +58,14 @@ export class StepRunner {
     private readonly options: StepGraphOptions,
     private readonly critic: Map<CriticPart, Compiled>,
     private readonly generator: Compiled,
+    /** The warm start's pair step, compiled only for runs that have one. */
+    private readonly pair: Compiled | null,
     private readonly gSpecs: ParamSpec[],
     private readonly dSpecs: ParamSpec[],
   ) {}
 
-  /** Compiles the generator step and the critic graphs for the given parts. */
-  static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp']): Promise<StepRunner> {
+  /** Compiles the generator step, the critic graphs for the given parts and, for a warm start, the pair step. */
+  static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp'], extra: { readonly pairStep?: boolean } = {}): Promise<StepRunner> {
     const gSpecs = generatorParamSpecs(options.preset.generator);
     const dSpecs = criticParamSpecs(options.preset.critic);
     const compile = async (graph: StepGraph, specs: ParamSpec[]): Promise<Compiled> => ({
@@ -60,7 +76,8 @@ export class StepRunner {
     const critic = new Map<CriticPart, Compiled>();
     for (const part of criticParts) critic.set(part, await compile(buildCriticStep(options, part), dSpecs));
     const generator = await compile(buildGeneratorStep(options), gSpecs);
-    return new StepRunner(options, critic, generator, gSpecs, dSpecs);
+    const pair = extra.pairStep ? await compile(buildPairStep(options), gSpecs) : null;
+    return new StepRunner(options, critic, generator, pair, gSpecs, dSpecs);
   }
 
   /** The critic graphs compiled, in the order given to create. */
@@ -71,18 +88,24 @@ export class StepRunner {
   runCritic(g: Weights, d: Weights, batch: StepBatch, part: CriticPart = 'main+gp'): Promise<StepResult> {
     const compiled = this.critic.get(part);
     if (!compiled) throw new StudioError('step-not-compiled', `critic graph "${part}" was not compiled for this run (its parts: ${this.criticParts.join(', ')})`);
-    return this.run(compiled, g, d, batch, true);
+    return this.run(compiled, g, d, batch);
   }
 
   runGenerator(g: Weights, d: Weights, batch: StepBatch): Promise<StepResult> {
-    return this.run(this.generator, g, d, batch, false);
+    return this.run(this.generator, g, d, batch);
+  }
+
+  /** One warm-start step: the pair terms and the gradients of G (the critic takes no part). */
+  runPair(g: Weights, batch: PairStepBatch): Promise<StepResult> {
+    if (!this.pair) throw new StudioError('step-not-compiled', 'the pair step was not compiled for this run (it has no warm start)');
+    return this.run(this.pair, g, null, batch);
   }
 
   async dispose(): Promise<void> {
-    for (const c of [...this.critic.values(), this.generator]) await c.session.release();
+    for (const c of [...this.critic.values(), this.generator, ...(this.pair ? [this.pair] : [])]) await c.session.release();
   }
 
-  private async run(compiled: Compiled, g: Weights, d: Weights, batch: StepBatch, withAlpha: boolean): Promise<StepResult> {
+  private async run(compiled: Compiled, g: Weights, d: Weights | null, batch: FedBatch): Promise<StepResult> {
     const { batchSize: b } = this.options;
     const s = this.options.preset.generator.imageSize;
     const c = this.options.preset.generator.cDim;
@@ -91,18 +114,19 @@ export class StepRunner {
       real_aus: { data: batch.realAus, dims: [b, c] },
       target_aus: { data: batch.targetAus, dims: [b, c] },
     };
-    if (withAlpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
-    if (this.options.geometry) {
-      if (!batch.warp) throw new StudioError('missing-warp', 'the step graphs warp their input, but the batch has no warp tables');
-      for (const direction of WARP_INPUTS) {
-        const dims = [b, 1, 4 * s * s];
-        feeds[`${direction}_index`] = { data: batch.warp[direction].index, dims };
-        feeds[`${direction}_weight`] = { data: batch.warp[direction].weight, dims };
-      }
+    if (batch.alpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
+    if (batch.pairTarget) feeds.pair_target = { data: batch.pairTarget, dims: [b, 3, s, s] };
+    const wanted = new Set(compiled.session.inputNames);
+    for (const direction of WARP_INPUTS) {
+      if (!wanted.has(`${direction}_index`)) continue;
+      const tables = batch.warp?.[direction];
+      if (!tables) throw new StudioError('missing-warp', `the step graphs warp their input, but the batch has no warp tables (${direction})`);
+      const dims = [b, 1, 4 * s * s];
+      feeds[`${direction}_index`] = { data: tables.index, dims };
+      feeds[`${direction}_weight`] = { data: tables.weight, dims };
     }
     addWeights(feeds, G_PREFIX, this.gSpecs, g);
-    addWeights(feeds, D_PREFIX, this.dSpecs, d);
-    const wanted = new Set(compiled.session.inputNames);
+    if (d) addWeights(feeds, D_PREFIX, this.dSpecs, d);
     for (const name of Object.keys(feeds)) if (!wanted.has(name)) delete feeds[name];
     const out = await runSession(compiled.session, feeds, compiled.outputs);
     const losses: Record<string, number> = {};

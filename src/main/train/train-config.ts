@@ -14,6 +14,8 @@ export interface TrainConfig {
   readonly batchSize: number;
   /** Critic steps to run in total; the generator steps once every `criticPerGenerator` of them. */
   readonly steps: number;
+  /** Supervised generator steps on same-performer pairs before the adversarial phase (0: none); needs the run's pairs and lossWeights.pair > 0. */
+  readonly warmStartSteps: number;
   /** Critic steps per generator step (original: 5). */
   readonly criticPerGenerator: number;
   /** Adam settings for both networks (original: lr 1e-4, betas 0.5/0.999). */
@@ -55,6 +57,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   preset: 'light',
   batchSize: 4,
   steps: 10_000,
+  warmStartSteps: 0,
   criticPerGenerator: 5,
   adam: DEFAULT_ADAM,
   decayFraction: 1 / 3,
@@ -85,7 +88,8 @@ export class TrainConfigError extends StudioError {
 /**
  * The studio's CPU recipe, the defaults for presets of the residual (identity-start) family: geometry
  * first, one critic step per generator step with a non-saturating loss and lazy R1, the changed-area
- * penalty, a zero-edit reconstruction term and a moving average of the generator.
+ * penalty, a zero-edit reconstruction term, a moving average of the generator, and the pair term
+ * for an optional warm start.
  */
 export const STUDIO_RECIPE: Partial<TrainConfig> = Object.freeze({
   criticPerGenerator: 1,
@@ -94,7 +98,7 @@ export const STUDIO_RECIPE: Partial<TrainConfig> = Object.freeze({
   attentionPenalty: 'changed-area',
   emaDecay: 0.999,
   geometry: true,
-  lossWeights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 10, r1: 1 },
+  lossWeights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 10, r1: 1, pair: 10 },
 });
 
 /** A run's options as given: any field may be left out, loss weights one by one. */
@@ -111,6 +115,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   for (const key of positiveInt) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
   }
+  if (!Number.isInteger(cfg.warmStartSteps) || cfg.warmStartSteps < 0) throw new TrainConfigError(`warmStartSteps must be an integer >= 0, got ${cfg.warmStartSteps}`);
   const fractions = ['decayFraction', 'validationFraction', 'targetNoise', 'emaDecay'] as const;
   for (const key of fractions) {
     if (!(cfg[key] >= 0 && cfg[key] <= 1)) throw new TrainConfigError(`${key} must be within [0, 1], got ${cfg[key]}`);
@@ -124,6 +129,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   for (const [key, value] of Object.entries(cfg.lossWeights)) {
     if (!(Number.isFinite(value) && value >= 0)) throw new TrainConfigError(`lossWeights.${key} must be a number >= 0, got ${value}`);
   }
+  if (cfg.warmStartSteps > 0 && !(cfg.lossWeights.pair > 0)) throw new TrainConfigError(`warmStartSteps ${cfg.warmStartSteps} needs lossWeights.pair > 0 (the warm start learns from that term alone), got ${cfg.lossWeights.pair}`);
   return cfg;
 }
 

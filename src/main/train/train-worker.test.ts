@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { CANONICAL_FACE } from '../face/mesh';
 import { latestCheckpoint } from './checkpoint';
 import { buildDataset } from './dataset';
 import { resolveTrainConfig } from './train-config';
@@ -11,7 +12,7 @@ import { runTrainingInWorker, type WorkerEvent } from './train-worker';
 
 const PHOTOS = path.resolve(__dirname, '../../../../shared/data/tw-expressions/images');
 
-async function tinyCache(): Promise<string> {
+async function tinyCache(landmarks?: Float32Array): Promise<string> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-worker-'));
   for (let i = 0; i < 6; i++) {
     const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40 * i, g: 90, b: 200 - 30 * i } } }).png().toBuffer();
@@ -20,7 +21,7 @@ async function tinyCache(): Promise<string> {
   const cacheDir = path.join(folder, 'cache');
   await buildDataset({
     folder, cacheDir, size: 32, recipe: 'worker-test', validationFraction: 0,
-    faceStep: async (_f, bytes) => ({ ok: true, crop: new Uint8Array(await sharp(bytes).resize(32, 32).raw().toBuffer()), aus: new Float32Array(17).fill(0.3) }),
+    faceStep: async (_f, bytes) => ({ ok: true, crop: new Uint8Array(await sharp(bytes).resize(32, 32).raw().toBuffer()), aus: new Float32Array(17).fill(0.3), ...(landmarks ? { landmarks } : {}) }),
   });
   return cacheDir;
 }
@@ -55,6 +56,18 @@ describe('runTrainingInWorker', () => {
     expect(built).toMatchObject({ faces: photos, trainFaces: photos, skipped: [{ file: 'broken.jpg', reason: 'corrupt' }] });
     expect(events.some((e) => e.type === 'dataset' && e.total === photos + 1)).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'done', step: 2, cancelled: false });
+  });
+
+  it('makes warm-start pairs from a labelled folder, reports them, and warm-starts before training', async () => {
+    const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
+    const labelled = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-worker-labels-'));
+    fs.writeFileSync(path.join(labelled, 'labels.csv'), 'file,performer,expression\nface-0.png,01,neutral\nface-1.png,01,happy\nface-2.png,01,sad\nface-3.png,02,happy\nother.png,02,neutral\n');
+    const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 1, warmStartSteps: 2, criticPerGenerator: 1, sampleEvery: 0, validateEvery: 0, lossWeights: { pair: 10 } });
+    const events: WorkerEvent[] = [];
+    await runTrainingInWorker({ runDir: path.join(cacheDir, '..', 'run'), cacheDirs: [cacheDir], config, resume: false, pairsFrom: labelled }, (e) => events.push(e));
+    expect(events.find((e) => e.type === 'pairs-done')).toMatchObject({ pairs: 2, refused: [], unmatchedRows: 1 });
+    const phases = events.flatMap((e) => (e.type === 'progress' ? [`${e.phase} ${e.step}`] : []));
+    expect(phases).toEqual(['warm-start 1', 'warm-start 2', 'training 1']);
   });
 
   it('reports a missing dataset cache as an error', async () => {

@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
+import { readLabels } from '../face/motion-data';
 import { readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob, TRAINING_PROCESS_ENV } from '../workers/worker-job';
 import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
+import type { CropSet } from './batches';
+import { buildCropPairs, type CropPair, type RefusedPair } from './pair-batches';
 import { runMotionText, setRunMotion } from './run-motion';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
@@ -27,13 +30,20 @@ export interface WorkerJob {
    * or a model file that carries one; default: the model the generator starts from.
    */
   readonly motionFrom?: string;
+  /**
+   * A labelled folder (labels.csv: file, performer, expression) whose same-performer pairs among the
+   * training crops, matched by file basename, feed the warm start (config.warmStartSteps).
+   */
+  readonly pairsFrom?: string;
   /** Build (or update) these caches first, in the same order as cacheDirs. */
   readonly build?: readonly { source: DatasetSource; cacheDir: string }[];
 }
 
 export type DatasetEvent =
   | { type: 'dataset'; folder: string; done: number; total: number }
-  | { type: 'dataset-done'; faces: number; trainFaces: number; skipped: Manifest['skipped'] };
+  | { type: 'dataset-done'; faces: number; trainFaces: number; skipped: Manifest['skipped'] }
+  /** The warm start's pairs: how many were made, which were refused and why, and labels.csv rows matching no training crop. */
+  | { type: 'pairs-done'; folder: string; pairs: number; refused: RefusedPair[]; unmatchedRows: number };
 
 export type WorkerEvent = TrainEvent | DatasetEvent;
 
@@ -58,8 +68,17 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
   if (job.config.geometry) giveRunMotion(job);
   const data = loadDataset(job.cacheDirs);
   const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
-  await train({ runDir: job.runDir, config: job.config, ...data, resume: job.resume, initGenerator, ...(job.initGeneratorFrom ? { startedFrom: path.basename(job.initGeneratorFrom) } : {}), signal, onEvent: emit });
+  const pairs = warmStartPairs(job, data.train, emit);
+  await train({ runDir: job.runDir, config: job.config, ...data, pairs, resume: job.resume, initGenerator, ...(job.initGeneratorFrom ? { startedFrom: path.basename(job.initGeneratorFrom) } : {}), signal, onEvent: emit });
 });
+
+/** The warm start's pairs among the training crops, from job.pairsFrom's labels.csv, reported; undefined without pairsFrom. */
+function warmStartPairs(job: WorkerJob, crops: CropSet, emit: (e: WorkerEvent) => void): CropPair[] | undefined {
+  if (!job.pairsFrom) return undefined;
+  const made = buildCropPairs(readLabels(job.pairsFrom), crops);
+  emit({ type: 'pairs-done', folder: job.pairsFrom, pairs: made.pairs.length, refused: made.refused, unmatchedRows: made.unmatchedRows });
+  return made.pairs;
+}
 
 /** Stores the run's motion basis from job.motionFrom (or the starting model) when the run has none yet. */
 function giveRunMotion(job: WorkerJob): void {

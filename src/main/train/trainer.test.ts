@@ -1,5 +1,6 @@
 // The training loop end to end on the tiny preset: progress, checkpoints, samples, cancellation,
-// and exact resumption (an interrupted and resumed run ends with the same weights as a straight one).
+// and exact resumption (an interrupted and resumed run ends with the same weights as a straight one),
+// also in the middle of a warm start on same-performer pairs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { CANONICAL_FACE } from '../face/mesh';
 import { serializeMotionBasis } from '../face/motion-model';
 import { exportRun } from './export-run';
 import { runMotionText, setRunMotion } from './run-motion';
+import { buildCropPairs } from './pair-batches';
 import { train, type TrainEvent } from './trainer';
 
 const TINY = path.resolve(__dirname, '../../../../shared/fixtures/ganimation-tiny');
@@ -124,5 +126,53 @@ describe('trainer', () => {
     const model = path.join(dir, 'model.onnx');
     exportRun(dir, model);
     expect(readModelInfo(model).motionBasis).toBe(runMotionText(dir));
+  });
+
+  it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
+    const size = 32;
+    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
+    const files = Array.from({ length: 8 }, (_, i) => `face-${i}.png`);
+    const trainSet: CropSet = { ...data.train, landmarks, files };
+    const validation: CropSet = { ...data.validation, landmarks: landmarks.subarray(0, 2 * 136) };
+    const rows = [['0', 'A', 'neutral'], ['1', 'A', 'happy'], ['2', 'A', 'surprised'], ['3', 'B', 'neutral'], ['4', 'B', 'happy']].map(([i, performer, expression]) => ({ file: `face-${i}.png`, performer, expression }));
+    const { pairs } = buildCropPairs(rows, trainSet);
+    expect(pairs).toHaveLength(3);
+    const linear = new Float32Array(17 * 136);
+    linear[8 * 136 + 2 * 48] = -0.2;
+    linear[8 * 136 + 2 * 54] = 0.2;
+    const runDir = () => {
+      const dir = tmp();
+      setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+      return dir;
+    };
+    const warm = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 2, warmStartSteps: 2, sampleEvery: 1, validateEvery: 0, checkpointMinutes: 0 });
+    expect(warm.lossWeights.pair).toBe(10);
+    const run = { config: warm, train: trainSet, validation, manifestHash: 'test', resume: false };
+    await expect(train({ ...run, runDir: runDir() })).rejects.toMatchObject({ code: 'warm-start-without-pairs', message: expect.stringMatching(/--pairs/) });
+
+    const straightDir = runDir();
+    const events: TrainEvent[] = [];
+    const straight = await train({ ...run, runDir: straightDir, pairs, onEvent: (e) => events.push(e) });
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e] : []));
+    expect(progress.map((e) => `${e.phase} ${e.step}/${e.totalSteps}`)).toEqual(['warm-start 1/2', 'warm-start 2/2', 'training 1/2', 'training 2/2']);
+    for (const key of ['G/pair', 'G/mask', 'G/rec']) expect(Number.isFinite(progress[0].losses[key]), key).toBe(true);
+    expect(progress[0].losses['D/fake']).toBeUndefined();
+    expect(fs.readdirSync(path.join(straightDir, 'samples'))).toContain('warm-0000001.png');
+    expect(straight.state).toMatchObject({ step: 2, warmStartDone: 2 });
+
+    const resumedDir = runDir();
+    const controller = new AbortController();
+    const first = await train({
+      ...run, runDir: resumedDir, pairs, signal: controller.signal,
+      onEvent: (e) => { if (e.type === 'progress' && e.phase === 'warm-start' && e.step === 1) controller.abort(); },
+    });
+    expect(first.state).toMatchObject({ step: 0, warmStartDone: 1 });
+    const saved = JSON.parse(fs.readFileSync(path.join(latestCheckpoint(path.join(resumedDir, 'checkpoints'))!, 'state.json'), 'utf8'));
+    expect(saved.warmStartDone).toBe(1);
+    const resumedEvents: TrainEvent[] = [];
+    const resumed = await train({ ...run, runDir: resumedDir, pairs, resume: true, onEvent: (e) => resumedEvents.push(e) });
+    expect(resumedEvents.find((e) => e.type === 'progress')).toMatchObject({ phase: 'warm-start', step: 2 });
+    expect(resumed.state).toMatchObject({ step: 2, warmStartDone: 2 });
+    for (const [name, w] of straight.generator) expect(resumed.generator.get(name), name).toEqual(w);
   });
 });

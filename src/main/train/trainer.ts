@@ -1,4 +1,5 @@
-// The training loop. Each critic step runs as numbered phases: (1) data, (2) critic, (3) generator
+// The training loop: an optional warm start of supervised generator steps on same-performer pairs,
+// then the adversarial loop, each critic step as numbered phases: (1) data, (2) critic, (3) generator
 // every N steps, (4) periodic work: log, validation, samples, checkpoint. Resumable, cancellable.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,13 +13,15 @@ import { initWeights } from '../model/init';
 import { adamStep, newAdamState, type AdamState } from './adam';
 import { BatchSampler, type CropSet } from './batches';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
+import { PairSampler, type CropPair } from './pair-batches';
 import { readRunMotion } from './run-motion';
 import { SampleRenderer } from './samples';
-import { StepRunner, type StepBatch, type Weights } from './step-runner';
+import { StepRunner, type StepBatch, type StepResult, type Weights } from './step-runner';
 import { criticPartsFor, learningRateAt, lossOptionsOf, type TrainConfig } from './train-config';
 
 export type TrainEvent =
-  | { type: 'progress'; phase: 'training'; step: number; totalSteps: number; epoch: number; imagesPerSecond: number; etaSeconds: number; losses: Record<string, number>; lr: number }
+  /** phase 'warm-start': step and totalSteps count warm-start steps; 'training': critic steps. */
+  | { type: 'progress'; phase: 'warm-start' | 'training'; step: number; totalSteps: number; epoch: number; imagesPerSecond: number; etaSeconds: number; losses: Record<string, number>; lr: number }
   | { type: 'validation'; step: number; losses: Record<string, number> }
   | { type: 'sample'; step: number; file: string }
   | { type: 'checkpoint'; step: number; folder: string }
@@ -36,6 +39,8 @@ export interface TrainRun {
   readonly initGenerator?: ReadonlyMap<string, Float32Array>;
   /** The name of the model initGenerator came from, for the model card. */
   readonly startedFrom?: string;
+  /** Same-performer pairs among `train` (pair-batches.ts buildCropPairs): the data of a warm start (config.warmStartSteps). */
+  readonly pairs?: readonly CropPair[];
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: TrainEvent) => void;
 }
@@ -101,6 +106,14 @@ function runMotionOf(run: TrainRun): MotionBasis | null {
   return motionBasis;
 }
 
+/** The warm start's sampler while warm-start steps remain, else null; a run that needs one and has no pairs fails here, before any compiling. */
+function pairSamplerOf(run: TrainRun, state: TrainState, motionBasis: MotionBasis | null): PairSampler | null {
+  const { warmStartSteps, batchSize, seed } = run.config;
+  if ((state.warmStartDone ?? 0) >= warmStartSteps) return null;
+  if (!run.pairs) throw new StudioError('warm-start-without-pairs', `a warm start of ${warmStartSteps} steps needs same-performer pairs, and none were given: give a labelled folder (--pairs <folder with labels.csv>), or train without it (--warm-start 0)`);
+  return new PairSampler(run.train, run.pairs, { batchSize, seed: seed + 3, motionBasis }, state.pairSampler);
+}
+
 /** The run's log.jsonl: every event appended as one timestamped line, then passed on. */
 function runLog(runDir: string, onEvent?: (event: TrainEvent) => void): { emit: (event: TrainEvent) => void; close: () => Promise<void> } {
   const log = fs.createWriteStream(path.join(runDir, 'log.jsonl'), { flags: 'a' });
@@ -119,9 +132,10 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const preset = presetByName(cfg.preset);
   const motionBasis = runMotionOf(run);
   const nets = startOrResume(run);
+  const pairSampler = pairSamplerOf(run, nets.state, motionBasis);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
   const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
-  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis }, criticPartsFor(cfg));
+  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis }, criticPartsFor(cfg), { pairStep: !!pairSampler });
   const samples = await SampleRenderer.create(preset.generator);
   const ckptDir = path.join(run.runDir, 'checkpoints');
   const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
@@ -131,22 +145,38 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
 
   const { elapsedMs } = nets.state;
   let { step, generatorSteps, losses } = nets.state;
+  let warmStartDone = nets.state.warmStartDone ?? 0;
   const sessionStart = performance.now();
-  const stepAtStart = step;
   let lastCheckpoint = performance.now();
-  const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses, ...(nets.state.startedFrom ? { startedFrom: nets.state.startedFrom } : {}) });
+  const snapshot = (): TrainState => ({ step, generatorSteps, sampler: sampler.state, warmStartDone, ...(pairSampler ? { pairSampler: pairSampler.state } : {}), config: cfg, manifestHash: run.manifestHash, elapsedMs: elapsedMs + performance.now() - sessionStart, losses, ...(nets.state.startedFrom ? { startedFrom: nets.state.startedFrom } : {}) });
   const checkpoint = () => {
     const folder = saveCheckpoint(ckptDir, { state: snapshot(), generator: nets.g, critic: nets.d, adamG: nets.adamG, adamD: nets.adamD, ...(nets.ema ? { generatorEma: nets.ema } : {}) }, shapes, cfg.keepCheckpoints);
     lastCheckpoint = performance.now();
     emit({ type: 'checkpoint', step, folder });
   };
-  const writeSample = async () => {
-    const file = path.join(run.runDir, 'samples', `step-${String(step).padStart(7, '0')}.png`);
+  const writeSample = async (name = `step-${String(step).padStart(7, '0')}`) => {
+    const file = path.join(run.runDir, 'samples', `${name}.png`);
     await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4, motionBasis);
     emit({ type: 'sample', step, file });
   };
 
+  /** Images per second and seconds left in a phase: `done` of its steps since `since`, `left` to go. */
+  const pace = (since: number, done: number, left: number) => {
+    const rate = (done * cfg.batchSize) / Math.max((performance.now() - since) / 1000, 1e-9);
+    return { imagesPerSecond: rate, etaSeconds: (left * cfg.batchSize) / Math.max(rate, 1e-9) };
+  };
+
   try {
+    // 0. warm start: supervised generator steps on same-performer pairs, at the run's base lr
+    const warmStart = { since: performance.now(), from: warmStartDone };
+    while (pairSampler && warmStartDone < cfg.warmStartSteps && !run.signal?.aborted) {
+      losses = { ...losses, ...applyGenerator(nets, await runner.runPair(nets.g, pairSampler.next()), cfg, cfg.adam.lr) };
+      warmStartDone++;
+      emit({ type: 'progress', phase: 'warm-start', step: warmStartDone, totalSteps: cfg.warmStartSteps, epoch: pairSampler.currentEpoch, ...pace(warmStart.since, warmStartDone - warmStart.from, cfg.warmStartSteps - warmStartDone), losses, lr: cfg.adam.lr });
+      if (cfg.sampleEvery > 0 && warmStartDone % cfg.sampleEvery === 0) await writeSample(`warm-${String(warmStartDone).padStart(7, '0')}`);
+      if (performance.now() - lastCheckpoint > cfg.checkpointMinutes * 60_000) checkpoint();
+    }
+    const adversarial = { since: performance.now(), from: step };
     while (step < cfg.steps && !run.signal?.aborted) {
       const lr = learningRateAt(cfg, step);
       // 1. data
@@ -155,14 +185,12 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
       losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr, step)) };
       // 3. generator, every criticPerGenerator critic steps
       if ((step + 1) % cfg.criticPerGenerator === 0) {
-        losses = { ...losses, ...(await generatorStep(runner, nets, batch, cfg, lr)) };
+        losses = { ...losses, ...applyGenerator(nets, await runner.runGenerator(nets.g, nets.d, batch), cfg, lr) };
         generatorSteps++;
       }
       step++;
       // 4. periodic work
-      const seconds = (performance.now() - sessionStart) / 1000;
-      const rate = ((step - stepAtStart) * cfg.batchSize) / Math.max(seconds, 1e-9);
-      emit({ type: 'progress', phase: 'training', step, totalSteps: cfg.steps, epoch: sampler.currentEpoch, imagesPerSecond: rate, etaSeconds: ((cfg.steps - step) * cfg.batchSize) / Math.max(rate, 1e-9), losses, lr });
+      emit({ type: 'progress', phase: 'training', step, totalSteps: cfg.steps, epoch: sampler.currentEpoch, ...pace(adversarial.since, step - adversarial.from, cfg.steps - step), losses, lr });
       if (validation && cfg.validateEvery > 0 && step % cfg.validateEvery === 0) emit({ type: 'validation', step, losses: await validationLosses(runner, nets, validation.next()) });
       if (cfg.sampleEvery > 0 && step % cfg.sampleEvery === 0) await writeSample();
       if (performance.now() - lastCheckpoint > cfg.checkpointMinutes * 60_000) checkpoint();
@@ -178,9 +206,8 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   }
 }
 
-/** One generator step, then the moving average; its losses and G/total. */
-async function generatorStep(runner: StepRunner, nets: Nets, batch: StepBatch, cfg: TrainConfig, lr: number): Promise<Record<string, number>> {
-  const result = await runner.runGenerator(nets.g, nets.d, batch);
+/** Applies a generator step's gradients (adversarial or warm-start), then the moving average; its losses and G/total. */
+function applyGenerator(nets: Nets, result: StepResult, cfg: TrainConfig, lr: number): Record<string, number> {
   adamStep(nets.g, result.grads, nets.adamG, { ...cfg.adam, lr });
   if (nets.ema) updateEma(nets.ema, nets.g, cfg.emaDecay);
   return { ...result.losses, 'G/total': sumOf(result.losses) };
