@@ -39,6 +39,7 @@ const TRAIN_FLAGS = {
   r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
   pairs: { type: 'string', description: 'labelled folder (labels.csv: file, performer, expression) whose same-performer neutral/posed pairs among the --data training crops feed the warm start', placeholder: 'dir' },
   'warm-start': { type: 'number', description: 'supervised generator steps on the --pairs before the adversarial phase (default 0)' },
+  cond: { type: 'number', description: "weight of the AU-condition terms: the critic's AU regression and the generator's (original 4000)" },
   'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
 } as const satisfies FlagSpecs;
@@ -72,7 +73,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('attentionPenalty', flags['attention-penalty']),
     ...option('emaDecay', flags.ema),
     ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
-    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']) },
+    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('cond', flags.cond) },
   });
 }
 
