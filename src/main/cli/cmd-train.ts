@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, type LossWeights } from '../model/losses';
-import { resolveTrainConfig, type TrainConfig } from '../train/train-config';
+import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
@@ -39,6 +39,7 @@ const TRAIN_FLAGS = {
   r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
   pairs: { type: 'string', description: 'labelled folder (labels.csv: file, performer, expression) whose same-performer neutral/posed pairs among the --data training crops feed the warm start', placeholder: 'dir' },
   'warm-start': { type: 'number', description: 'supervised generator steps on the --pairs before the adversarial phase (default 0)' },
+  lr: { type: 'number', description: 'Adam learning rate of both networks (default 1e-4, the original)' },
   cond: { type: 'number', description: "weight of the AU-condition terms: the critic's AU regression and the generator's (original 4000)" },
   'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
@@ -62,6 +63,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...base,
     ...option('preset', start?.preset ?? flags.preset),
     ...option('steps', flags.steps),
+    ...(flags.lr === undefined ? {} : { adam: { ...(base.adam ?? DEFAULT_TRAIN_CONFIG.adam), lr: flags.lr } }),
     ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),
     ...option('seed', flags.seed),
