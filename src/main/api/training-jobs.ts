@@ -9,7 +9,7 @@ import { StudioError, toErrorInfo } from '../../shared/errors';
 import { readModelInfo } from '../model/model-file';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
-import { fineTuneStart } from '../train/fine-tune';
+import { fineTuneCriticWarmup, fineTuneStart } from '../train/fine-tune';
 import { resolveTrainConfig } from '../train/train-config';
 import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
 import type { EventBus } from './events';
@@ -67,7 +67,10 @@ export class TrainingJobs {
     if (!settings.resume && hasCheckpoint) throw new StudioError('run-exists', `a run named "${settings.name}" exists; resume it or choose another name`);
     // A new run fine-tunes the model in use unless asked not to; a resumed run keeps its own networks and motion basis.
     const fineTune = !settings.resume && !settings.fromScratch ? fineTuneStart(this.deps.models.activePath(), settings.preset) : null;
-    const config = resolveTrainConfig({ preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10 });
+    const config = resolveTrainConfig({
+      preset: settings.preset, steps: settings.steps, batchSize: settings.batchSize, sampleEvery: Math.max(50, Math.round(settings.steps / 40)), checkpointMinutes: 10,
+      ...(fineTune ? { criticWarmupSteps: fineTuneCriticWarmup(settings.steps) } : {}),
+    });
     const motionFrom = config.geometry && !settings.resume ? (fineTune?.model ?? this.motionSource(settings.preset)) : undefined;
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);

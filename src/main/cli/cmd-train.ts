@@ -11,7 +11,7 @@ import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
 import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
 import { StudioError } from '../../shared/errors';
-import { fineTuneStart, type FineTuneStart } from '../train/fine-tune';
+import { fineTuneCriticWarmup, fineTuneStart, type FineTuneStart } from '../train/fine-tune';
 import { defaultModelPath } from './default-model';
 import { UsageError, type FlagSpecs, type FlagValues } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
@@ -39,6 +39,7 @@ const TRAIN_FLAGS = {
   r1: { type: 'number', description: 'R1 gamma of the non-saturating and hinge objectives (studio recipe 1)' },
   pairs: { type: 'string', description: 'labelled folder (labels.csv: file, performer, expression) whose same-performer neutral/posed pairs among the --data training crops feed the warm start', placeholder: 'dir' },
   'warm-start': { type: 'number', description: 'supervised generator steps on the --pairs before the adversarial phase (default 0)' },
+  'critic-warmup': { type: 'number', description: 'critic steps before the generator first steps (default: 200 when fine-tuning, else 0)' },
   lr: { type: 'number', description: 'Adam learning rate of both networks (default 1e-4, the original)' },
   cond: { type: 'number', description: "weight of the AU-condition terms: the critic's AU regression and the generator's (original 4000)" },
   'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
@@ -63,6 +64,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...base,
     ...option('preset', start?.preset ?? flags.preset),
     ...option('steps', flags.steps),
+    ...option('criticWarmupSteps', flags['critic-warmup'] ?? (start ? fineTuneCriticWarmup(flags.steps ?? base.steps ?? DEFAULT_TRAIN_CONFIG.steps) : undefined)),
     ...(flags.lr === undefined ? {} : { adam: { ...(base.adam ?? DEFAULT_TRAIN_CONFIG.adam), lr: flags.lr } }),
     ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),

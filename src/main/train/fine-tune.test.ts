@@ -7,7 +7,7 @@ import { PRESETS, presetOfGenerator } from '../model/config';
 import { generatorParamSpecs } from '../model/generator';
 import { initWeights } from '../model/init';
 import { exportGeneratorModel } from '../model/model-file';
-import { fineTuneStart } from './fine-tune';
+import { fineTuneCriticWarmup, fineTuneStart } from './fine-tune';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fine-tune-'));
@@ -24,6 +24,10 @@ describe('fine-tuning start', () => {
     expect(presetOfGenerator({ ...PRESETS.light.generator, convDim: 24 })).toBeNull();
     // Same sizes, other family: the family decides.
     expect(presetOfGenerator({ ...PRESETS.studio.generator, family: 'ganimation' })).toBe('light');
+  });
+
+  it('warms the fresh critic up for 200 steps, or a tenth of a shorter run', () => {
+    expect([60, 1999, 2000, 10_000].map(fineTuneCriticWarmup)).toEqual([6, 199, 200, 200]);
   });
 
   it("takes the model's preset and motion basis, refuses another preset and a model of no preset", () => {

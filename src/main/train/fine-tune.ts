@@ -2,11 +2,19 @@
 // one person teach a model that already animates faces far more in an afternoon on a CPU than they
 // teach one that starts from random weights. The run takes the starting model's preset, its
 // generator weights and (for geometry-first models) its motion basis; the critic and the optimizer
-// start fresh, since model files carry neither.
+// start fresh, since model files carry neither, and the critic trains alone first.
 import { StudioError } from '../../shared/errors';
 import type { PresetName } from '../../shared/presets';
 import { presetOfGenerator } from '../model/config';
 import { readModelInfo } from '../model/model-file';
+
+/**
+ * Critic steps before a fine-tuned generator first steps: 200, or a tenth of a shorter run. Seen
+ * without it: fine-tuning the bundled light model on 277 faces of tw-expressions 01-08 turned every
+ * face into grid noise within 300 critic steps (60 generator steps); a fresh critic's first
+ * gradients are the likely cause (docs/default-model.md has the measurement with the warm-up).
+ */
+export const fineTuneCriticWarmup = (steps: number): number => Math.min(200, Math.floor(steps / 10));
 
 export interface FineTuneStart {
   /** The starting model's preset: the only one its weights fit. */

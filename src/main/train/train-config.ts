@@ -16,6 +16,11 @@ export interface TrainConfig {
   readonly steps: number;
   /** Supervised generator steps on same-performer pairs before the adversarial phase (0: none); needs the run's pairs and lossWeights.pair > 0. */
   readonly warmStartSteps: number;
+  /**
+   * Critic steps at the start of a run in which the generator does not step: a fine-tuned generator
+   * meets a fresh critic, whose first gradients are noise that would undo it (0: none).
+   */
+  readonly criticWarmupSteps: number;
   /** Critic steps per generator step (original: 5). */
   readonly criticPerGenerator: number;
   /** Adam settings for both networks (original: lr 1e-4, betas 0.5/0.999). */
@@ -58,6 +63,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   batchSize: 4,
   steps: 10_000,
   warmStartSteps: 0,
+  criticWarmupSteps: 0,
   criticPerGenerator: 5,
   adam: DEFAULT_ADAM,
   decayFraction: 1 / 3,
@@ -115,7 +121,9 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   for (const key of positiveInt) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
   }
-  if (!Number.isInteger(cfg.warmStartSteps) || cfg.warmStartSteps < 0) throw new TrainConfigError(`warmStartSteps must be an integer >= 0, got ${cfg.warmStartSteps}`);
+  for (const key of ['warmStartSteps', 'criticWarmupSteps'] as const) {
+    if (!Number.isInteger(cfg[key]) || cfg[key] < 0) throw new TrainConfigError(`${key} must be an integer >= 0, got ${cfg[key]}`);
+  }
   const fractions = ['decayFraction', 'validationFraction', 'targetNoise', 'emaDecay'] as const;
   for (const key of fractions) {
     if (!(cfg[key] >= 0 && cfg[key] <= 1)) throw new TrainConfigError(`${key} must be within [0, 1], got ${cfg[key]}`);

@@ -35,6 +35,19 @@ const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 6, crit
 const data = { train: syntheticCrops(8, 1), validation: syntheticCrops(2, 2), manifestHash: 'test' };
 
 describe('trainer', () => {
+  it('keeps the generator still while the critic warms up', async () => {
+    const warm = resolveTrainConfig({ ...config, criticWarmupSteps: 4, sampleEvery: 0, validateEvery: 0 });
+    const initial = new Map([...readSafetensors(path.join(TINY, 'generator.safetensors'))].map(([k, t]) => [k, t.data]));
+    const seen: number[] = [];
+    const run = await train({ runDir: tmp(), config: { ...warm, steps: 4 }, ...data, resume: false, initGenerator: initial, onEvent: (e) => e.type === 'progress' && seen.push(e.step) });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(run.state.generatorSteps).toBe(0);
+    for (const [name, w] of initial) expect(run.generator.get(name), name).toEqual(w);
+    const after = await train({ runDir: tmp(), config: { ...warm, steps: 6 }, ...data, resume: false, initGenerator: initial });
+    // Steps 5 and 6: one generator step (every 2nd critic step), on step 6.
+    expect(after.state.generatorSteps).toBe(1);
+  });
+
   it('trains, logs every loss term, writes samples and checkpoints, and resumes exactly', async () => {
     const straightDir = tmp();
     const events: TrainEvent[] = [];

@@ -183,8 +183,8 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
       const batch = sampler.next();
       // 2. critic
       losses = { ...losses, ...(await criticStep(runner, nets, batch, cfg, lr, step)) };
-      // 3. generator, every criticPerGenerator critic steps
-      if ((step + 1) % cfg.criticPerGenerator === 0) {
+      // 3. generator, every criticPerGenerator critic steps once the critic has warmed up
+      if ((step + 1) % cfg.criticPerGenerator === 0 && step >= cfg.criticWarmupSteps) {
         losses = { ...losses, ...applyGenerator(nets, await runner.runGenerator(nets.g, nets.d, batch), cfg, lr) };
         generatorSteps++;
       }
