@@ -9,10 +9,9 @@ import { presetOfGenerator } from '../model/config';
 import { readModelInfo } from '../model/model-file';
 
 /**
- * Critic steps before a fine-tuned generator first steps: 200, or a tenth of a shorter run. Seen
- * without it: fine-tuning the bundled light model on 277 faces of tw-expressions 01-08 turned every
- * face into grid noise within 300 critic steps (60 generator steps); a fresh critic's first
- * gradients are the likely cause (docs/default-model.md has the measurement with the warm-up).
+ * Critic steps before a fine-tuned generator first steps: 200, or a tenth of a shorter run. A fresh
+ * critic's first gradients say nothing about the photos, and a model that already animates faces
+ * should not follow them. A precaution, not yet a measured gain (docs/default-model.md).
  */
 export const fineTuneCriticWarmup = (steps: number): number => Math.min(200, Math.floor(steps / 10));
 
