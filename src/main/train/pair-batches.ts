@@ -11,7 +11,7 @@ import type { MotionBasis } from '../face/motion-model';
 import { NEUTRAL, stableAlignment } from '../face/motion-pairs';
 import { EpochShuffle, writeCrop, type CropSet, type ShuffleState } from './batches';
 import type { PairStepBatch } from './step-runner';
-import { cropLandmarks, cropWarp, packTables } from './warp-batch';
+import { cropForwardWarp, cropLandmarks, packTables } from './warp-batch';
 
 /** One warm-start pair: crop indices into the training CropSet. */
 export interface CropPair {
@@ -52,7 +52,8 @@ export function buildCropPairs(labels: readonly LabelRow[], crops: CropSet): Cro
       unmatchedRows++;
       continue;
     }
-    byPerformer.set(row.performer, [...(byPerformer.get(row.performer) ?? []), { file, index, neutral: row.expression === NEUTRAL }]);
+    const photos = byPerformer.get(row.performer) ?? byPerformer.set(row.performer, []).get(row.performer)!;
+    photos.push({ file, index, neutral: row.expression === NEUTRAL });
   }
   const pairs: CropPair[] = [];
   const refused: RefusedPair[] = [];
@@ -76,9 +77,9 @@ export function buildCropPairs(labels: readonly LabelRow[], crops: CropSet): Cro
 export function resampleSimilar(image: Float32Array, size: number, outToSource: Similarity, out: Float32Array): void {
   const plane = size * size;
   const clamp = (i: number) => Math.min(size - 1, Math.max(0, i));
+  const { a, b, tx, ty } = outToSource;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const { a, b, tx, ty } = outToSource;
       const px = a * (x + 0.5) - b * (y + 0.5) + tx - 0.5;
       const py = b * (x + 0.5) + a * (y + 0.5) + ty - 0.5;
       const ix = Math.floor(px);
@@ -144,7 +145,7 @@ export class PairSampler {
       const posedAus = aus.subarray(pair.posed * AU_COUNT, (pair.posed + 1) * AU_COUNT);
       realAus.set(neutralAus, b * AU_COUNT);
       targetAus.set(posedAus, b * AU_COUNT);
-      if (motionBasis) forward.push(cropWarp(size, cropLandmarks(this.crops, pair.neutral, false), motionBasis, neutralAus, posedAus).forward);
+      if (motionBasis) forward.push(cropForwardWarp(size, cropLandmarks(this.crops, pair.neutral, false), motionBasis, neutralAus, posedAus));
     }
     const batch = { real, realAus, targetAus, pairTarget };
     return forward.length ? { ...batch, warp: { forward: packTables(forward) } } : batch;

@@ -32,10 +32,21 @@ export interface CropWarp {
 
 /** The warp of one crop from its own AUs to the target AUs (AUs length 17, [0, 1]). */
 export function cropWarp(size: number, landmarks: readonly Point[], basis: MotionBasis, sourceAus: ArrayLike<number>, targetAus: ArrayLike<number>): CropWarp {
+  const { src, guard } = guardedMotion(size, landmarks, basis, sourceAus, targetAus);
+  return { forward: warpTable(size, src, guard.points, FACE_MESH), inverse: warpTable(size, guard.points, src, FACE_MESH), scale: guard.scale };
+}
+
+/** cropWarp's forward table alone, for steps with no cycle (the warm start). */
+export function cropForwardWarp(size: number, landmarks: readonly Point[], basis: MotionBasis, sourceAus: ArrayLike<number>, targetAus: ArrayLike<number>): WarpTable {
+  const { src, guard } = guardedMotion(size, landmarks, basis, sourceAus, targetAus);
+  return warpTable(size, src, guard.points, FACE_MESH);
+}
+
+/** The crop's mesh points and where the basis moves them, cut by the fold guard. */
+function guardedMotion(size: number, landmarks: readonly Point[], basis: MotionBasis, sourceAus: ArrayLike<number>, targetAus: ArrayLike<number>) {
   const src = meshPointsInCrop(FACE_MESH, landmarks, size);
   const moved = meshPointsInCrop(FACE_MESH, moveLandmarks(landmarks, basis, sourceAus, targetAus), size);
-  const guard = foldGuard(FACE_MESH, src, moved);
-  return { forward: warpTable(size, src, guard.points, FACE_MESH), inverse: warpTable(size, guard.points, src, FACE_MESH), scale: guard.scale };
+  return { src, guard: foldGuard(FACE_MESH, src, moved) };
 }
 
 /** Tables of a batch, sample after sample, as the step graphs' int64 index and float weight inputs. */
