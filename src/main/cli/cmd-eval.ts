@@ -73,12 +73,13 @@ export const evalCommand = defineCommand({
   name: 'eval',
   summary: "measure a model's AU control, identity, faithfulness, survival, sharpness and expression transfer on a folder of photos",
   usage:
-    '--model m.onnx --data <folder> [--aligned] [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets] [--performers 17-24] [--pairs 100] [--transfer | --transfer-only | --no-transfer]',
+    '--model m.onnx --data <folder> [--aligned | --photo] [--limit 50] [-o report.json] [--markdown eval.md] [--sheet faces.png] [--aus AU12,AU26] [--no-presets] [--performers 17-24] [--pairs 100] [--transfer | --transfer-only | --no-transfer]',
   flags: {
     model: { type: 'string', description: 'model file', required: true, placeholder: 'file' },
     data: { type: 'string', description: 'folder of face photos', required: true, placeholder: 'dir' },
     limit: { type: 'number', description: 'photos to use (default 50)' },
     aligned: { type: 'boolean', description: 'the images are aligned face crops (UTKFace): each is the input crop' },
+    photo: { type: 'boolean', description: "measure AU control, identity, survival and sharpness on the full photo the studio renders (warp at full resolution, paste-back), not on the model's crop" },
     out: { type: 'string', alias: 'o', description: 'also write the report as JSON', placeholder: 'file' },
     aus: { type: 'string', description: 'comma-separated AUs to drive (default: the 12 of the evaluation)', placeholder: 'list' },
     'no-presets': { type: 'boolean', description: 'skip the emotion-preset targets' },
@@ -101,6 +102,7 @@ export const evalCommand = defineCommand({
     if ((flags.transfer || transferOnly || flags.performers !== undefined) && !labelled) {
       throw new UsageError(`--transfer, --transfer-only and --performers need a folder whose labels.csv has performer and expression columns (tw-expressions); ${folder} has none`);
     }
+    if (flags.photo && flags.aligned) throw new UsageError('--photo measures the full photo around a detected face; aligned crops (--aligned) have none');
     if (flags['no-transfer'] && (flags.transfer || transferOnly)) throw new UsageError('--no-transfer contradicts --transfer and --transfer-only');
     const { pairs } = flags;
     if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 1)) throw new UsageError(`--pairs needs a whole number of at least 1, got ${pairs}`);
@@ -115,6 +117,7 @@ export const evalCommand = defineCommand({
         aus: aus as AuName[] | undefined,
         presets: !flags['no-presets'],
         aligned: !!flags.aligned,
+        photo: !!flags.photo,
         sheetFaces: flags.sheet ? (flags['sheet-faces'] ?? 8) : 0,
         onProgress: (done, total) => progressLine(`eval: ${done}/${total} photos`),
       });
@@ -123,7 +126,7 @@ export const evalCommand = defineCommand({
     }
     const transfer = labelled && !flags['no-transfer'] ? await transferOf(engine, folder, performers, pairs) : null;
     const sections: string[] = [];
-    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder} (${control.skipped.length} photos skipped).\n\n${table(control.model, control.baseline)}`);
+    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder} (${control.skipped.length} photos skipped), ${flags.photo ? 'each output measured as the full photo the studio renders' : "each output measured as the model's crop"}.\n\n${table(control.model, control.baseline)}`);
     if (transfer) {
       const who = `performer${transfer.performers.length > 1 ? 's' : ''} ${transfer.performers.join(', ')}`;
       sections.push(`Expression transfer on ${transfer.pairs} neutral -> posed pairs of ${who} (${transfer.skipped.length} photos or pairs skipped).\n\n${transferTable(transfer)}`);

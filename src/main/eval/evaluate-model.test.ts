@@ -7,12 +7,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeAllSessions, GeneratorEngine } from '../infer/generator-engine';
 import { PRESETS } from '../model/config';
+import { generatorParamSpecs } from '../model/generator';
+import { initWeights } from '../model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
 import { evaluateModel, spread } from './evaluate-model';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const UTK = path.join(SHARED, 'data/utkface/images');
+const TW = path.join(SHARED, 'data/tw-expressions/images');
+const MOTION = path.resolve(__dirname, '../../../resources/motion/tw-expressions-01-16.json');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-eval-'));
 afterAll(async () => {
   await disposeAllSessions();
@@ -50,4 +54,27 @@ describe.skipIf(!fs.existsSync(UTK))('evaluateModel on aligned crops', () => {
     const one = await evaluateModel(engine, { folder, files: [path.join(folder, first)], limit: 2, aus: ['AU12'], presets: false, aligned: true });
     expect(one.faces).toBe(1);
   }, 120_000);
+});
+
+describe.skipIf(!fs.existsSync(TW))('evaluateModel on the full photo (photo mode)', () => {
+  it('measures the studio\'s frame: a geometry-only model moves the AU asked for and keeps the face', async () => {
+    const preset = PRESETS['studio-tiny'];
+    const model = path.join(tmp, 'geometry.onnx');
+    writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis: fs.readFileSync(MOTION, 'utf8') }));
+    const engine = await GeneratorEngine.load(model, { device: 'cpu' });
+    const files = ['0101a02.jpg', '0111b01.jpg'].map((f) => path.join(TW, f));
+    const photo = await evaluateModel(engine, { folder: TW, files, limit: 2, aus: ['AU12'], presets: false, photo: true });
+    expect(photo.faces).toBe(files.length);
+    // The photo's own detection is the baseline: every output of "output = input" has its face.
+    expect(photo.baseline.survival).toBe(1);
+    expect(photo.model.survival).toBe(1);
+    // Lip corners pulled by the warp read back as AU12, more at 0.9 than at 0.3.
+    expect(photo.model.auR.AU12).toBeGreaterThan(0.8);
+    expect(photo.model.identityMean).toBeLessThan(0.35);
+    expect(photo.model.faithfulnessError).toBe(0);
+    // The full-resolution bicubic warp keeps the face's detail (the band's energy within 20%), and it moved pixels.
+    expect(photo.model.sharpness).toBeGreaterThan(0.8);
+    expect(photo.model.sharpness).toBeLessThan(1.2);
+    expect(photo.model.sharpness).not.toBe(1);
+  }, 240_000);
 });

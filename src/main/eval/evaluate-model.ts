@@ -1,14 +1,16 @@
 // Measures a generator on a folder of face photos: AU control (Pearson r and MAE between target and
 // re-estimated AUs), identity (face-api descriptor distance), faithfulness (crop change with the
 // face's own AUs, mean attention), survival (a face is still detected) and sharpness kept (face
-// detail of each output against its input), beside the trivial baseline "output = input".
+// detail of each output against its input), beside the trivial baseline "output = input". Outputs are
+// measured as the model's crop, or (`photo`) as the full photo the studio's scene renders.
 import path from 'node:path';
 import sharp from 'sharp';
 import { AU_COUNT, AU_ORDER, type AuName } from '../../shared/aus';
 import { EMOTIONS, emotionAus } from '../../shared/emotions';
-import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type RgbImage } from '../face';
+import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type Face, type RgbImage } from '../face';
 import { largestFace } from '../face/precomputed';
 import { geometryOf } from '../render/motion-geometry';
+import { Scene } from '../render/scene';
 import type { GeneratorEngine } from '../infer/generator-engine';
 import { scanImages } from '../train/dataset';
 import { sharpnessKept } from './sharpness';
@@ -31,6 +33,12 @@ export interface EvalOptions {
   readonly sheetFaces?: number;
   /** The images are aligned face crops (UTKFace): each is the input crop; detection, on a padded copy, only gives its AUs. */
   readonly aligned?: boolean;
+  /**
+   * Measure AU control, identity, survival and sharpness on the full photo the studio's scene renders
+   * (warp at the photo's resolution, generator output pasted back), as preview and export show it,
+   * instead of on the model's crop. Faithfulness and attention stay the crop's. Not with `aligned`.
+   */
+  readonly photo?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -133,11 +141,10 @@ function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
   };
 }
 
-/** Re-measures one output crop against its target and the input's identity. */
-async function measure(acc: Accumulator, output: RgbImage, target: Float32Array, driven: number | null, inputDescriptor: Float32Array | null): Promise<void> {
+/** Re-measures one output (a framed crop or a whole photo) against its target and the input's identity. */
+async function measure(acc: Accumulator, image: RgbImage, target: Float32Array, driven: number | null, inputDescriptor: Float32Array | null): Promise<void> {
   acc.outputs++;
-  const image = await framed(output);
-  const [face] = await detectFaces(image);
+  const face = largestFace(await detectFaces(image));
   if (face) {
     acc.detected++;
     const measured = estimateAus(face);
@@ -146,6 +153,24 @@ async function measure(acc: Accumulator, output: RgbImage, target: Float32Array,
   } else if (driven !== null) acc.samples.push({ au: driven, target: target[driven], measured: null });
   const descriptor = inputDescriptor ? await faceDescriptor(image) : null;
   if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
+}
+
+/** What "output = input" measures: the input's AUs and identity descriptor, and where its face lies. */
+interface InputReference {
+  readonly aus: Float32Array | null;
+  readonly descriptor: Float32Array | null;
+  /** The face region in crop pixels (from a framed crop's detection), else null: the whole crop. */
+  cropRegion(crop: RgbImage): (readonly [number, number])[] | null;
+}
+
+/** Detects the input as the outputs will be detected: a whole photo (whose detection is `known`) or a framed crop. */
+async function inputReference(image: RgbImage, known?: Face): Promise<InputReference> {
+  const face = known ?? largestFace(await detectFaces(image));
+  return {
+    aus: face ? estimateAus(face) : null,
+    descriptor: await faceDescriptor(image),
+    cropRegion: (crop) => (face && !known ? face.landmarks.map(([x, y]: readonly [number, number]) => [((x - FRAMED_BORDER) * crop.width) / FRAMED_SIDE, ((y - FRAMED_BORDER) * crop.height) / FRAMED_SIDE] as const) : null),
+  };
 }
 
 function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Array; driven: number | null }[] {
@@ -185,11 +210,11 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
       ? { crop: await alignedCrop(photo, size), transform: alignedTransform(photo, size) }
       : cropFace(photo, face, { size });
     const input = rgbToTensor(crop);
-    const inputDescriptor = await faceDescriptor(await framed(crop));
     const source = estimateAus(face);
-    // The model's geometry warps each target's input, as the studio's scene does.
-    const warp = geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
     const ausList = [source, ...targets.map((t) => t.aus)];
+    // The model's geometry warps each target's input, as the studio's scene does.
+    const scene = options.photo ? new Scene(photo, [{ ...face, sourceAus: source }], size, geometryOf(engine)) : null;
+    const warp = geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
     const outputs = await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList);
     const [own, ...driven] = outputs;
     if (sheet.length < (options.sheetFaces ?? 0)) {
@@ -201,22 +226,21 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     baseline.faithfulness.push(0);
     baseline.attention.push(1);
     // The baseline's output is the input itself: measured once, compared with every target.
-    const [inputFace] = await detectFaces(await framed(crop));
-    const inputAus = inputFace ? estimateAus(inputFace) : null;
-    // The face region in crop pixels: the framed detection's landmarks, else the whole crop.
-    const region = inputFace ? inputFace.landmarks.map(([x, y]) => [((x - FRAMED_BORDER) * crop.width) / FRAMED_SIDE, ((y - FRAMED_BORDER) * crop.height) / FRAMED_SIDE] as const) : null;
+    const reference = scene ? await inputReference(photo, face) : await inputReference(await framed(crop));
     for (const [k, t] of targets.entries()) {
-      const output = tensorToRgb(driven[k].composite, engine.imageSize);
-      await measure(model, output, t.aus, t.driven, inputDescriptor);
-      model.sharpness.push(sharpnessKept(crop, output, region));
+      const output = scene
+        ? { width: photo.width, height: photo.height, data: Uint8Array.from(scene.render(new Map([[face.id, { aus: t.aus, output: driven[k] }]]))) }
+        : tensorToRgb(driven[k].composite, engine.imageSize);
+      await measure(model, scene ? output : await framed(output), t.aus, t.driven, reference.descriptor);
+      model.sharpness.push(sharpnessKept(scene ? photo : crop, output, scene ? face.landmarks : reference.cropRegion(crop)));
       baseline.sharpness.push(1);
       baseline.outputs++;
-      if (inputAus) {
+      if (reference.aus) {
         baseline.detected++;
-        inputAus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
+        reference.aus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
       }
-      if (t.driven !== null) baseline.samples.push({ au: t.driven, target: t.aus[t.driven], measured: inputAus ? inputAus[t.driven] : null });
-      if (inputDescriptor) baseline.distances.push(0);
+      if (t.driven !== null) baseline.samples.push({ au: t.driven, target: t.aus[t.driven], measured: reference.aus ? reference.aus[t.driven] : null });
+      if (reference.descriptor) baseline.distances.push(0);
     }
   }
   options.onProgress?.(files.length, files.length);

@@ -7,6 +7,7 @@ import { cropTransform, photoToCrop } from './crop';
 import type { RgbImage } from './image-io';
 import { CANONICAL_FACE, FACE_MESH, meshPointsInCrop, meshPointsInPhoto, RING_INSET } from './mesh';
 import { applyWarpTable, meshBounds, warpPhoto, warpTable } from './mesh-warp';
+import { bandEnergy } from '../eval/sharpness';
 
 const [W, H] = [320, 300];
 /** The canonical face drawn 256 px wide at (32, 20); mouth corner 48 put on a pixel centre. */
@@ -162,11 +163,11 @@ describe('warpTable', () => {
     expect(Math.min(...table.index)).toBeGreaterThanOrEqual(0);
   });
 
-  it('agrees with the full-resolution warp on the same geometry up to rounding', () => {
+  it('agrees with the full-resolution warp (bilinear kernel) on the same geometry up to rounding', () => {
     const table = warpTable(S, cropSrc, cropDst, FACE_MESH);
     const input = planar(crop);
     const fromTable = applyWarpTable(input, table);
-    const full = planar({ ...crop, data: warpPhoto(crop, FACE_MESH, cropSrc, cropDst).region.rgb });
+    const full = planar({ ...crop, data: warpPhoto(crop, FACE_MESH, cropSrc, cropDst, undefined, 'bilinear').region.rgb });
     let worst = 0;
     let differing = 0;
     for (let i = 0; i < full.length; i++) {
@@ -191,5 +192,29 @@ describe('warpTable', () => {
 
   it('refuses a tensor of another size', () => {
     expect(errorOf(() => applyWarpTable(new Float32Array(10), warpTable(S, cropSrc, cropSrc, FACE_MESH))).code).toBe('warp-bad-table');
+  });
+});
+
+describe('warpPhoto kernels', () => {
+  /** Every point shifted right by dx pixels: the whole face region samples at the same fraction. */
+  const shifted = (dx: number) => Float64Array.from(src, (v, i) => (i < 2 * 68 && i % 2 === 0 ? v + dx : v));
+  const interior = (image: RgbImage): RgbImage => {
+    // The eyes-to-mouth box of the canonical face, well inside the moved triangles.
+    const [x0, y0, x1, y1] = [100, 110, 220, 220];
+    const data = new Uint8Array((x1 - x0) * (y1 - y0) * 3);
+    for (let y = y0; y < y1; y++) data.set(image.data.subarray((y * image.width + x0) * 3, (y * image.width + x1) * 3), (y - y0) * (x1 - x0) * 3);
+    return { width: x1 - x0, height: y1 - y0, data };
+  };
+
+  it('bicubic keeps more fine detail than bilinear at a half-pixel shift, and both move by whole pixels exactly', () => {
+    const photo = texture(W, H, 7);
+    const whole = warpPhoto(photo, FACE_MESH, src, shifted(1)).region;
+    // A 1 px shift reads whole pixels: the cubic taps beside the centre weigh 0.
+    for (let y = 110; y < 220; y++) for (let x = 100; x < 220; x++) expect(whole.rgb[(y * W + x) * 3]).toBe(photo.data[(y * W + x - 1) * 3]);
+    const before = bandEnergy(interior(photo));
+    const cubic = bandEnergy(interior({ width: W, height: H, data: warpPhoto(photo, FACE_MESH, src, shifted(0.5)).region.rgb })) / before;
+    const linear = bandEnergy(interior({ width: W, height: H, data: warpPhoto(photo, FACE_MESH, src, shifted(0.5), undefined, 'bilinear').region.rgb })) / before;
+    expect(linear).toBeLessThan(0.85);
+    expect(cubic).toBeGreaterThan(linear + 0.05);
   });
 });

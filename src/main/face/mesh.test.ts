@@ -99,13 +99,14 @@ describe.skipIf(!have)('the ring on real faces (tw-expressions detections)', () 
 });
 
 describe('checkWarpPoints', () => {
-  it('refuses non-finite points and landmarks outside the photo, and lets anchors leave it', () => {
+  it('refuses non-finite points and source landmarks outside the photo, and lets anchors and moved landmarks leave it', () => {
     const ok = Float64Array.from(src);
     expect(() => checkWarpPoints(FACE_MESH, src, ok, SIZE, SIZE)).not.toThrow();
     const nan = moved(src, [[30, NaN, 0]]);
     expect(errorOf(() => checkWarpPoints(FACE_MESH, src, nan, SIZE, SIZE))).toMatchObject({ code: 'warp-bad-points', message: expect.stringMatching(/target point 30 is not finite/) });
     const outside = moved(src, [[8, 0, 60]]);
     expect(errorOf(() => checkWarpPoints(FACE_MESH, outside, src, SIZE, SIZE))).toMatchObject({ code: 'warp-outside-photo', message: expect.stringMatching(/landmark 8 .*source.*256x256/) });
+    expect(() => checkWarpPoints(FACE_MESH, src, outside, SIZE, SIZE)).not.toThrow();
     const anchorsOut = Float64Array.from(src);
     anchorsOut[2 * 68] = -40;
     expect(() => checkWarpPoints(FACE_MESH, anchorsOut, anchorsOut, SIZE, SIZE)).not.toThrow();

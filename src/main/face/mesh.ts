@@ -188,9 +188,11 @@ export function meshPointsInCrop(mesh: WarpMesh, cropLandmarks: readonly Point[]
 }
 
 /**
- * Throws a StudioError unless src and dst are finite mesh points whose landmarks all lie in a
- * width x height image (anchors may leave it: a crop near the photo edge). The caller then warps
- * nothing for that face.
+ * Throws a StudioError unless src and dst are finite mesh points and the source landmarks all lie in
+ * a width x height image (anchors may leave it: a crop near the photo edge). The caller then warps
+ * nothing for that face: its pixels beyond the edge are not there to move. Target landmarks may leave
+ * the image (a jaw drop on a face near the bottom edge): the rasteriser clips the moved triangles
+ * to it, as a camera's frame would.
  */
 export function checkWarpPoints(mesh: WarpMesh, src: Float64Array, dst: Float64Array, width: number, height: number): void {
   for (const [name, p] of [['source', src], ['target', dst]] as const) {
@@ -198,7 +200,7 @@ export function checkWarpPoints(mesh: WarpMesh, src: Float64Array, dst: Float64A
     for (let i = 0; i < mesh.pointCount; i++) {
       const [x, y] = [p[2 * i], p[2 * i + 1]];
       if (!Number.isFinite(x) || !Number.isFinite(y)) throw new StudioError('warp-bad-points', `the warp's ${name} point ${i} is not finite (${x}, ${y})`);
-      if (i < LANDMARK_COUNT && (x < 0 || y < 0 || x > width || y > height)) {
+      if (name === 'source' && i < LANDMARK_COUNT && (x < 0 || y < 0 || x > width || y > height)) {
         throw new StudioError('warp-outside-photo', `landmark ${i} of the warp's ${name} lies outside the ${width}x${height} photo at (${x.toFixed(1)}, ${y.toFixed(1)}); the face is not warped`);
       }
     }

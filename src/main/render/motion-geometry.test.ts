@@ -57,6 +57,34 @@ describe.skipIf(!have)('motionGeometry', () => {
     expect(warpedCrop.length).toBe(crop.length);
   });
 
+  it('warps motion that carries a landmark past the photo edge, clipped there, without a notice', async () => {
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];
+    const [chinX, chinY] = face.landmarks[8];
+    const eye = (from: number) => face.landmarks.slice(from, from + 6).reduce(([x, y], [px, py]) => [x + px / 6, y + py / 6], [0, 0]);
+    const [right, left] = [eye(36), eye(42)];
+    // The face frame's unit (eye centre to eye centre); its eye line is nearly level here.
+    const iod = Math.hypot(left[0] - right[0], left[1] - right[1]);
+    // AU26 (index 15) drops the chin to 4 px below the photo's bottom edge at intensity 1.
+    const linear = new Float32Array(17 * 136);
+    linear[15 * 136 + 2 * 8 + 1] = (photo.height + 4 - chinY) / iod;
+    const notices: string[] = [];
+    const scene = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry({ linear, terms: [] }, (_id, why) => notices.push(why)));
+    const { warp } = scene.faces[0];
+    const dropped = Float32Array.from(own, (v, k) => (k === 15 ? 1 : v));
+    const region = warp.warpedRegion(dropped);
+    expect(notices).toEqual([]);
+    expect(region).not.toBeNull();
+    // Pixels just above the old chin now show what lay higher up: the jaw moved down.
+    const b = warp.bounds!;
+    const y = Math.min(photo.height - 1, Math.round(chinY) + 2);
+    const x = Math.round(chinX);
+    const at = 3 * ((y - b.y0) * (b.x1 - b.x0) + (x - b.x0));
+    let differs = 0;
+    for (let dx = -3; dx <= 3; dx++) differs += region!.rgb[at + 3 * dx] !== photo.data[3 * (y * photo.width + x + dx)] ? 1 : 0;
+    expect(differs).toBeGreaterThan(0);
+  });
+
   it('falls back to no warp, with a notice, for a face whose landmarks leave the photo', async () => {
     const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
     const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];

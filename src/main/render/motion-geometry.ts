@@ -79,11 +79,12 @@ class MotionWarp implements FaceWarp {
     if (this.last?.key === key) return this.last;
     const { photo, transform } = this.face;
     let moved = moveLandmarks(this.face.landmarks as readonly Point[], this.basis, this.sourceAus, aus);
+    // Moved landmarks may leave the photo (a jaw drop near its bottom edge): the warp clips there.
     let target = meshPointsInPhoto(FACE_MESH, moved, transform);
     try {
       checkWarpPoints(FACE_MESH, this.photoSource, target, photo.width, photo.height);
     } catch (err) {
-      // Motion that would carry a landmark out of the photo: this frame keeps the face's own geometry.
+      // Motion that is not finite (AUs that are not numbers): this frame keeps the face's own geometry.
       if (!(err instanceof StudioError)) throw err;
       this.onNotice?.(this.face.id, err.message);
       moved = this.face.landmarks as readonly Point[] as Point[];
