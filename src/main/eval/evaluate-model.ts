@@ -155,21 +155,26 @@ async function measure(acc: Accumulator, image: RgbImage, target: Float32Array, 
   if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
 }
 
-/** What "output = input" measures: the input's AUs and identity descriptor, and where its face lies. */
+/** What "output = input" measures: the input's AUs and identity descriptor, and its face region in the measured image's pixels (null: all of it). */
 interface InputReference {
   readonly aus: Float32Array | null;
   readonly descriptor: Float32Array | null;
-  /** The face region in crop pixels (from a framed crop's detection), else null: the whole crop. */
-  cropRegion(crop: RgbImage): (readonly [number, number])[] | null;
+  readonly region: readonly (readonly [number, number])[] | null;
 }
 
-/** Detects the input as the outputs will be detected: a whole photo (whose detection is `known`) or a framed crop. */
-async function inputReference(image: RgbImage, known?: Face): Promise<InputReference> {
-  const face = known ?? largestFace(await detectFaces(image));
+/** The whole photo as the outputs of photo mode are measured: its face is the one already detected. */
+async function photoReference(photo: RgbImage, face: Face): Promise<InputReference> {
+  return { aus: estimateAus(face), descriptor: await faceDescriptor(photo), region: face.landmarks };
+}
+
+/** The crop framed as crop-mode outputs are, detected the same way; its region mapped back to crop pixels. */
+async function cropReference(crop: RgbImage): Promise<InputReference> {
+  const image = await framed(crop);
+  const face = largestFace(await detectFaces(image));
   return {
     aus: face ? estimateAus(face) : null,
     descriptor: await faceDescriptor(image),
-    cropRegion: (crop) => (face && !known ? face.landmarks.map(([x, y]: readonly [number, number]) => [((x - FRAMED_BORDER) * crop.width) / FRAMED_SIDE, ((y - FRAMED_BORDER) * crop.height) / FRAMED_SIDE] as const) : null),
+    region: face ? face.landmarks.map(([x, y]) => [((x - FRAMED_BORDER) * crop.width) / FRAMED_SIDE, ((y - FRAMED_BORDER) * crop.height) / FRAMED_SIDE] as const) : null,
   };
 }
 
@@ -214,7 +219,7 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     const ausList = [source, ...targets.map((t) => t.aus)];
     // The model's geometry warps each target's input, as the studio's scene does.
     const scene = options.photo ? new Scene(photo, [{ ...face, sourceAus: source }], size, geometryOf(engine)) : null;
-    const warp = geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
+    const warp = scene ? scene.face(face.id).warp : geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
     const outputs = await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList);
     const [own, ...driven] = outputs;
     if (sheet.length < (options.sheetFaces ?? 0)) {
@@ -226,13 +231,13 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     baseline.faithfulness.push(0);
     baseline.attention.push(1);
     // The baseline's output is the input itself: measured once, compared with every target.
-    const reference = scene ? await inputReference(photo, face) : await inputReference(await framed(crop));
+    const reference = scene ? await photoReference(photo, face) : await cropReference(crop);
     for (const [k, t] of targets.entries()) {
       const output = scene
         ? { width: photo.width, height: photo.height, data: Uint8Array.from(scene.render(new Map([[face.id, { aus: t.aus, output: driven[k] }]]))) }
         : tensorToRgb(driven[k].composite, engine.imageSize);
       await measure(model, scene ? output : await framed(output), t.aus, t.driven, reference.descriptor);
-      model.sharpness.push(sharpnessKept(scene ? photo : crop, output, scene ? face.landmarks : reference.cropRegion(crop)));
+      model.sharpness.push(sharpnessKept(scene ? photo : crop, output, reference.region));
       baseline.sharpness.push(1);
       baseline.outputs++;
       if (reference.aus) {

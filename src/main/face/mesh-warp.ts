@@ -1,9 +1,8 @@
 // The piecewise-affine mesh warp: every output pixel inside a moved destination triangle reads the
 // source photo through that triangle's inverse affine map (a bicubic tap at full resolution, bilinear
-// in the crop-size tables); everything else is
-// copied, so zero displacement is the identity bit for bit. Two consumers share one rasteriser: the
-// full-resolution warp of a photo region (preview, export) and the sampling table at crop size
-// (training graphs, see model/warp-graph.ts).
+// in the crop-size tables); everything else is copied, so zero displacement is the identity bit for
+// bit. Two consumers share one rasteriser: the full-resolution warp of a photo region (preview,
+// export) and the sampling table at crop size (training graphs, see model/warp-graph.ts).
 import { StudioError } from '../../shared/errors';
 import type { RgbImage } from './image-io';
 import type { WarpMesh } from './mesh';
@@ -150,9 +149,9 @@ export type WarpKernel = 'cubic' | 'bilinear';
 
 /**
  * The default kernel of warpPhoto. Catmull-Rom (Keys, a = -0.5) keeps the photo's fine detail where
- * bilinear softens it: every moved triangle samples at fractional positions, and a bilinear tap half-way between
- * pixels halves the amplitude of a 3 px period (Catmull-Rom keeps 0.69 of it). Bilinear stays for the crop-size tables, whose taps
- * the training graphs differentiate through.
+ * bilinear softens it: every moved triangle samples at fractional positions, and a bilinear tap
+ * half-way between pixels halves the amplitude of a 3 px period (Catmull-Rom keeps 0.69 of it).
+ * Bilinear stays for the crop-size tables, whose taps the training graphs differentiate through.
  */
 export const PHOTO_KERNEL: WarpKernel = 'cubic';
 
