@@ -4,6 +4,7 @@
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
 import { decodeImage, detectFaces, estimateAus, PasteKernel, type RgbImage } from '../face';
+import { PREVIEW_KERNEL } from '../face/mesh-warp';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { geometryOf } from '../render/motion-geometry';
 import { Scene } from '../render/scene';
@@ -38,7 +39,7 @@ async function sceneFor(open: Held, engine: GeneratorEngine, previewSide: number
   let held = open.scenes.get(key);
   if (!held) {
     const notices: string[] = engine.motion.problem ? [engine.motion.problem] : [];
-    const geometry = geometryOf(engine, (faceId, why) => notices.push(`face ${faceId}: ${why}`));
+    const geometry = geometryOf(engine, (faceId, why) => notices.push(`face ${faceId}: ${why}`), PREVIEW_KERNEL);
     const photo = scale === 1 ? open.photo : await scaled(open.photo, scale);
     const faces = scale === 1 ? open.faces : open.faces.map((f) => ({ ...f, landmarks: f.landmarks.map(([x, y]) => [x * (photo.width / open.photo.width), y * (photo.height / open.photo.height)] as const) }));
     held = { scene: new Scene(photo, faces, engine.imageSize, geometry), notices, overlay: null };

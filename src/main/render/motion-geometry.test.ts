@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../face';
 import { readDetections } from '../face/precomputed';
 import type { MotionBasis } from '../face/motion-model';
+import type { WarpKernel } from '../face/mesh-warp';
 import { motionGeometry } from './motion-geometry';
 import { Scene } from './scene';
 
@@ -55,6 +56,23 @@ describe.skipIf(!have)('motionGeometry', () => {
     const warpedCrop = warp.cropTensor(smiling);
     expect(warpedCrop).not.toEqual(crop);
     expect(warpedCrop.length).toBe(crop.length);
+  });
+
+  it('samples the photo with the kernel it is given (bicubic by default, bilinear for the live preview)', async () => {
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];
+    const regionWith = (kernel?: WarpKernel) => {
+      const scene = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(smileBasis(), undefined, kernel));
+      return Uint8Array.from(scene.faces[0].warp.warpedRegion(smiling)!.rgb);
+    };
+    const cubic = regionWith();
+    const bilinear = regionWith('bilinear');
+    expect(regionWith('cubic')).toEqual(cubic);
+    expect(bilinear).not.toEqual(cubic);
+    // Both are the same warp: they differ only where pixels were resampled, and by little there.
+    let far = 0;
+    for (let i = 0; i < cubic.length; i++) far += Math.abs(cubic[i] - bilinear[i]) > 40 ? 1 : 0;
+    expect(far / cubic.length).toBeLessThan(1e-3);
   });
 
   it('warps motion that carries a landmark past the photo edge, clipped there, without a notice', async () => {

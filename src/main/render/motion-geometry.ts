@@ -6,7 +6,7 @@ import { StudioError } from '../../shared/errors';
 import { photoToCrop, type RgbImage } from '../face';
 import type { Point } from '../face/face-frame';
 import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
-import { applyWarpTable, meshBounds, warpPhoto, warpTable, type WarpRegion } from '../face/mesh-warp';
+import { applyWarpTable, meshBounds, PHOTO_KERNEL, warpPhoto, warpTable, type WarpKernel, type WarpRegion } from '../face/mesh-warp';
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
 import type { ModelMotion } from '../infer/model-motion';
 import { ausKey } from './scene';
@@ -29,10 +29,10 @@ export type GeometryNotice = (faceId: number, reason: string) => void;
  * A FaceGeometry that moves each face by `basis`. A face whose landmarks cannot be warped (outside
  * the photo, not finite) falls back to no warp, and `onNotice` says why.
  */
-export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice): FaceGeometry {
+export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
   return (face) => {
     try {
-      return new MotionWarp(basis, face, onNotice);
+      return new MotionWarp(basis, face, kernel, onNotice);
     } catch (err) {
       if (!(err instanceof StudioError)) throw err;
       onNotice?.(face.id, err.message);
@@ -41,9 +41,13 @@ export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice): F
   };
 }
 
-/** The geometry a generator's model carries: its motion basis, or none (the original GANimation, a corrupt basis). */
-export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice): FaceGeometry {
-  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice) : identityGeometry;
+/**
+ * The geometry a generator's model carries: its motion basis, or none (the original GANimation, a
+ * corrupt basis). `kernel` is how its full-resolution warp samples the photo (PREVIEW_KERNEL for the
+ * live preview).
+ */
+export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
+  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice, kernel) : identityGeometry;
 }
 
 class MotionWarp implements FaceWarp {
@@ -61,6 +65,7 @@ class MotionWarp implements FaceWarp {
   constructor(
     private readonly basis: MotionBasis,
     private readonly face: FaceGeometryInput,
+    private readonly kernel: WarpKernel,
     private readonly onNotice?: GeometryNotice,
   ) {
     if (!face.sourceAus) throw new StudioError('warp-no-source-aus', `face ${face.id} has no source AUs to move from`);
@@ -100,7 +105,7 @@ class MotionWarp implements FaceWarp {
     const placement = this.place(aus);
     // A held pose (the same AUs frame after frame) reuses the region already warped for it.
     if (this.regionKey !== placement.key) {
-      this.regionChanged = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region).changed !== null;
+      this.regionChanged = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region, this.kernel).changed !== null;
       this.regionKey = placement.key;
     }
     return this.regionChanged ? this.region : null;

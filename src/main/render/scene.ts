@@ -82,7 +82,8 @@ export class Scene {
   async generateFaces(engine: FrameGenerator, requests: readonly { readonly faceId: number; readonly aus: Float32Array }[]): Promise<Map<number, FaceRender>> {
     const renders = new Map<number, FaceRender>();
     for (const r of requests) {
-      const [render] = await this.generate(engine, r.faceId, [r.aus]);
+      // The full-resolution warp of the same pose runs while the generator does (render reuses it).
+      const [[render]] = await Promise.all([this.generate(engine, r.faceId, [r.aus]), Promise.resolve().then(() => this.face(r.faceId).warp.warpedRegion(r.aus))]);
       renders.set(r.faceId, render);
     }
     return renders;
