@@ -53,11 +53,20 @@ describe('ganimation CLI', () => {
 
   it('makes a geometry-only model from the bundled motion basis, describes its geometry, and edits a photo with it', () => {
     const model = path.join(tmp, 'geometry.onnx');
-    const made = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '-o', model);
+    const evaluation = path.join(tmp, 'eval.md');
+    fs.writeFileSync(evaluation, '| measure | model |\n|---|---:|\n| identity | 0.2 |\n');
+    const missing = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '--evaluation', path.join(tmp, 'nope.md'), '-o', model);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--evaluation: cannot read .*nope\.md/);
+    expect(fs.existsSync(model)).toBe(false);
+    const made = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '--restrictions', 'research use only', '--evaluation', evaluation, '-o', model);
     expect(made.status, made.stderr).toBe(0);
     const info = cli('info', model);
     expect(info.stdout).toMatch(/architecture residual, conv_dim 32, 4 residual blocks, 96 px/);
     expect(info.stdout).toMatch(/geometry +landmark motion basis, fitted on performers 01 /);
+    expect(info.stdout).toMatch(/Held out one performer at a time: landmark motion cosine 0\.\d{3}/);
+    expect(info.stdout).toMatch(/Use restrictions: research use only/);
+    expect(info.stdout).toMatch(/## Evaluation\s+\| measure \| model \|/);
     const plain = cli('geometry-model', '--motion', path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), '--preset', 'light', '-o', model);
     expect(plain.status).toBe(2);
     expect(plain.stderr).toMatch(/does not start as the identity/);

@@ -1,7 +1,7 @@
 // `ganimation export-model runs/<name> -o model.onnx`: the latest checkpoint's generator as a model file with its card.
-import fs from 'node:fs';
 import { exportRun } from '../train/export-run';
 import { UsageError } from './args';
+import { CARD_FLAGS, readEvaluationFlag } from './card-flags';
 import { defineCommand } from './command';
 
 export const exportModelCommand = defineCommand({
@@ -11,21 +11,12 @@ export const exportModelCommand = defineCommand({
   flags: {
     out: { type: 'string', alias: 'o', description: 'output .onnx path', required: true, placeholder: 'file' },
     'data-note': { type: 'string', description: 'a note on the training data for the model card (source, license)', placeholder: 'text' },
-    restrictions: { type: 'string', description: 'use restrictions inherited from the data, for the model card', placeholder: 'text' },
-    evaluation: { type: 'string', description: 'a Markdown file with evaluation results for the model card (e.g. from ganimation eval)', placeholder: 'file' },
+    ...CARD_FLAGS,
     weights: { type: 'string', description: "average (default: the generator's moving average, when the run keeps one) or trained (the trained weights themselves)", choices: ['average', 'trained'] },
   },
   async run({ positional, flags }) {
     if (!positional[0]) throw new UsageError('give the run folder');
-    const evaluationFile = flags.evaluation;
-    let evaluation: string | undefined;
-    if (evaluationFile) {
-      try {
-        evaluation = fs.readFileSync(evaluationFile, 'utf8');
-      } catch (err) {
-        throw new UsageError(`--evaluation: cannot read ${evaluationFile}: ${(err as Error).message}`);
-      }
-    }
+    const evaluation = readEvaluationFlag(flags.evaluation);
     const from = exportRun(positional[0], flags.out, { dataNote: flags['data-note'], restrictions: flags.restrictions, evaluation, weights: flags.weights });
     console.log(`${flags.out} written from ${from}`);
   },

@@ -8,17 +8,20 @@ import { generatorFamily, PRESETS } from '../model/config';
 import { generatorParamSpecs } from '../model/generator';
 import { initWeights } from '../model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
+import { geometryCard } from '../train/model-card';
 import { UsageError } from './args';
+import { CARD_FLAGS, readEvaluationFlag } from './card-flags';
 import { defineCommand } from './command';
 
 export const geometryModelCommand = defineCommand({
   name: 'geometry-model',
   summary: 'make a geometry-only model: a motion basis and a generator that starts as the identity',
-  usage: '--motion basis.json -o model.onnx [--preset studio]',
+  usage: '--motion basis.json -o model.onnx [--preset studio] [--restrictions "..."] [--evaluation eval.md]',
   flags: {
     motion: { type: 'string', description: 'motion basis (from ganimation fit-motion)', required: true, placeholder: 'file' },
     out: { type: 'string', alias: 'o', description: 'output .onnx path', required: true, placeholder: 'file' },
     preset: { type: 'string', choices: PRESET_NAMES, description: 'a preset of the identity-start family (default studio)' },
+    ...CARD_FLAGS,
   },
   async run({ flags }) {
     const preset = PRESETS[flags.preset ?? 'studio'];
@@ -31,9 +34,9 @@ export const geometryModelCommand = defineCommand({
       throw new UsageError(`--motion: cannot read ${file}: ${(err as Error).message}`);
     }
     const basis = parseMotionBasis(text, file);
+    const evaluation = readEvaluationFlag(flags.evaluation);
     const weights = initWeights(generatorParamSpecs(preset.generator), 1);
-    const fit = basis.fit ? ` Motion basis fitted on performers ${basis.fit.performers.join(', ')} (${basis.fit.pairs} pairs).` : '';
-    const card = `# Geometry only\n\nThe ${preset.name} generator at its initial weights (it returns its input) with a landmark motion basis: expressions move the photo's own pixels, nothing is repainted.${fit}\n`;
+    const card = geometryCard({ preset: preset.name, basis, restrictions: flags.restrictions, evaluation });
     writeFileAtomic(flags.out, exportGeneratorModel(weights, preset.generator, { provenance: { trainedBy: 'GANimation Studio geometry-model' }, modelCard: card, motionBasis: text }));
     console.log(`${flags.out}: geometry-only ${preset.name} model`);
   },

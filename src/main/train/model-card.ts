@@ -1,5 +1,6 @@
 // The model card written into an exported model: what was trained, on what, how long, and how it did.
 import { formatDuration } from '../../shared/duration';
+import type { MotionBasis } from '../face/motion-model';
 import type { TrainState } from './checkpoint';
 import { hardwareSummary } from './trainer';
 
@@ -30,6 +31,34 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
     '| term | value |',
     '|---|---:|',
     losses,
+    ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
+    '',
+  ].join('\n');
+}
+
+export interface GeometryCardInput {
+  readonly preset: string;
+  readonly basis: MotionBasis;
+  readonly restrictions?: string;
+  readonly evaluation?: string;
+}
+
+/** The card of a geometry-only model (`ganimation geometry-model`): a motion basis and an untrained identity-start generator. */
+export function geometryCard({ preset, basis, restrictions, evaluation }: GeometryCardInput): string {
+  const fit = basis.fit;
+  return [
+    '# Geometry only',
+    '',
+    `The ${preset} generator at its initial weights, which return its input, with a landmark motion basis: an expression moves the photo's own pixels (the 68 landmarks by the basis, a piecewise-affine warp at full photo resolution), and nothing is repainted, so the face stays as sharp as the photo and keeps its identity, but an opened mouth shows the photo's own mouth stretched, not new teeth.`,
+    '',
+    ...(fit
+      ? [
+          `- Motion basis: fitted on ${fit.options.data ?? 'a labelled folder'} performers ${fit.performers.join(', ')} (${fit.pairs} neutral/posed pairs, ${fit.options.terms ?? 'linear'} terms, ridge lambda ${fit.lambda}, gain ${fit.gain}).`,
+          `- Held out one performer at a time: landmark motion cosine ${fit.heldOut.cosineMean.toFixed(3)} (mean), error ratio ${fit.heldOut.errorRatioMedian.toFixed(3)} (median; 1 = no motion), over ${fit.heldOut.pairs} pairs.`,
+        ]
+      : ['- Motion basis: no fit record (made by hand or by an older version).']),
+    '- Training: none; the generator is where fine-tuning (`ganimation train --init-from`) starts.',
+    ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
   ].join('\n');
