@@ -17,8 +17,21 @@ const PROTOTYPES: Readonly<Record<Emotion, Partial<Record<AuName, number>>>> = {
   contempt: { AU12: 0.5, AU14: 0.9 },
 };
 
-/** The preset's AU vector at `intensity` (0 gives all zeros, 1 the prototype). */
-export function emotionAus(emotion: Emotion, intensity = 1): number[] {
+/**
+ * The preset's AU vector at `intensity`. Without `own`, the prototype scaled by it (0 gives all
+ * zeros, 1 the prototype): the absolute targets the evaluation protocol drives. With the face's own
+ * AUs, intensity moves the face from its own expression toward the emotion: each AU the emotion
+ * uses rises toward max(own, prototype) and never falls (pressing "happy" on a smiling photo does
+ * not take its smile away), each AU it does not use fades toward 0, and 0 leaves the face as it is.
+ */
+export function emotionAus(emotion: Emotion, intensity = 1, own?: ArrayLike<number>): number[] {
   const k = Math.min(1, Math.max(0, intensity));
-  return AU_ORDER.map((au) => (PROTOTYPES[emotion][au] ?? 0) * k);
+  const prototype = PROTOTYPES[emotion];
+  if (!own) return AU_ORDER.map((au) => (prototype[au] ?? 0) * k);
+  if (own.length !== AU_ORDER.length) throw new RangeError(`emotionAus: expected ${AU_ORDER.length} own AU intensities, got ${own.length}`);
+  return AU_ORDER.map((au, i) => {
+    const from = own[i];
+    const to = prototype[au] === undefined ? 0 : Math.max(from, prototype[au]);
+    return from + k * (to - from);
+  });
 }

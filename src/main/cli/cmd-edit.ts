@@ -19,7 +19,7 @@ export const editCommand = defineCommand({
     out: { type: 'string', alias: 'o', description: 'output image (.jpg, .png, .webp)', required: true, placeholder: 'file' },
     aus: { type: 'string', description: "AUs to set, e.g. AU12=0.8 (others keep the face's own values)", placeholder: 'list' },
     preset: { type: 'string', choices: EMOTIONS, description: 'emotion preset' },
-    intensity: { type: 'number', description: 'preset intensity in [0, 1] (default 1)' },
+    intensity: { type: 'number', description: "preset intensity in [0, 1]: how far from the face's own expression toward the emotion (default 1)" },
     face: { type: 'string', description: 'face id from `analyze`, or all (default all)', placeholder: 'N|all' },
     model: { type: 'string', description: 'model file (default: the bundled model)', placeholder: 'file' },
     device: deviceFlag,
@@ -37,14 +37,16 @@ export const editCommand = defineCommand({
     const which = flags.face ?? 'all';
     const chosen = which === 'all' ? faces : faces.filter((f) => String(f.id) === which);
     if (chosen.length === 0) throw new UsageError(`--face ${which}: the photo has faces ${faces.map((f) => f.id).join(', ')}`);
+    const own = new Map(chosen.map((face) => [face.id, estimateAus(face)]));
+    // A preset starts from each face's own expression, as the studio's do.
     const requests = chosen.map((face) => ({
       faceId: face.id,
-      aus: target.preset ? Float32Array.from(emotionAus(target.preset, flags.intensity ?? 1)) : parseAus(target.aus, estimateAus(face)),
+      aus: target.preset ? Float32Array.from(emotionAus(target.preset, flags.intensity ?? 1, own.get(face.id))) : parseAus(target.aus, own.get(face.id) as Float32Array),
     }));
     // The scene the studio previews and exports through, so an edited photo is one of their frames.
     if (engine.motion.problem) console.warn(`warning: ${engine.motion.problem}`);
     const geometry = geometryOf(engine, (faceId, why) => console.warn(`warning: face ${faceId} is not warped: ${why}`));
-    const scene = new Scene(photo, chosen.map((f) => ({ ...f, sourceAus: estimateAus(f) })), engine.imageSize, geometry);
+    const scene = new Scene(photo, chosen.map((f) => ({ ...f, sourceAus: own.get(f.id) })), engine.imageSize, geometry);
     const frame = scene.render(await scene.generateFaces(engine, requests));
     await encodeImage({ width: photo.width, height: photo.height, data: frame }, flags.out);
     console.log(`${flags.out}: ${requests.length} face(s) edited`);

@@ -57,7 +57,7 @@ export function geometryCard({ preset, basis, restrictions, evaluation }: Geomet
           `- Held out one performer at a time: landmark motion cosine ${fit.heldOut.cosineMean.toFixed(3)} (mean), error ratio ${fit.heldOut.errorRatioMedian.toFixed(3)} (median; 1 = no motion), over ${fit.heldOut.pairs} pairs.`,
         ]
       : ['- Motion basis: no fit record (made by hand or by an older version).']),
-    '- Training: none; the generator is where fine-tuning (`ganimation train --init-from`) starts.',
+    '- Training: none. Fine-tuning from it (`ganimation train --init-from <this file>`; the bundled default is fine-tuned without the flag, and by the studio\'s training panel) teaches the generator to repaint what the warp cannot.',
     ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
