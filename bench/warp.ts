@@ -2,9 +2,13 @@
 // 400, 560 and 720 px wide (a smile that changes every frame, written into the face's region), and
 // of warpTable at the training crop sizes. Generated pixels: the time does not depend on them. CPU
 // time is printed beside wall time because on a loaded machine a frame is often preempted.
+// BENCH_KERNEL=bilinear|cubic picks warpPhoto's kernel (default PHOTO_KERNEL).
 import { CANONICAL_FACE, cropTransform, FACE_MESH, foldGuard, meshBounds, meshPointsInCrop, meshPointsInPhoto, warpPhoto, warpTable } from '../src/main/face';
+import { PHOTO_KERNEL, type WarpKernel } from '../src/main/face/mesh-warp';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 30);
+const KERNEL = (process.env.BENCH_KERNEL ?? PHOTO_KERNEL) as WarpKernel;
+if (KERNEL !== 'bilinear' && KERNEL !== 'cubic') throw new Error(`BENCH_KERNEL must be bilinear or cubic, not ${KERNEL}`);
 const [W, H] = [1920, 1080];
 
 function photo(): { width: number; height: number; data: Uint8Array } {
@@ -56,13 +60,13 @@ function main(): void {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const { points } = foldGuard(FACE_MESH, src, smile(src, iod, 0.5 + (i % 10) / 10, everything));
-      const { changed } = warpPhoto(image, FACE_MESH, src, points, region);
+      const { changed } = warpPhoto(image, FACE_MESH, src, points, region, KERNEL);
       const used = process.cpuUsage(c0);
       if (i >= 3) times.push(performance.now() - t0);
       if (i >= 3) cpu.push((used.user + used.system) / 1000);
       if (changed) changedPixels = (changed.x1 - changed.x0) * (changed.y1 - changed.y0);
     }
-    rows.push(`warpPhoto  ${everything ? 'every landmark' : 'smile'}  face crop ${side} px  region ${bounds.x1 - bounds.x0}x${bounds.y1 - bounds.y0}  changed ${(changedPixels / 1e3).toFixed(0)}k px  ${median(times).toFixed(2)} ms/frame, CPU ${median(cpu).toFixed(2)} ms (medians of ${REPEATS})`);
+    rows.push(`warpPhoto  ${KERNEL}  ${everything ? 'every landmark' : 'smile'}  face crop ${side} px  region ${bounds.x1 - bounds.x0}x${bounds.y1 - bounds.y0}  changed ${(changedPixels / 1e3).toFixed(0)}k px  ${median(times).toFixed(2)} ms/frame, CPU ${median(cpu).toFixed(2)} ms (medians of ${REPEATS})`);
   }
   for (const size of [96, 128]) {
     const src = meshPointsInCrop(FACE_MESH, CANONICAL_FACE.map(([u, v]) => [u * size, v * size] as const), size);

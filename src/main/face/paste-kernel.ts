@@ -8,54 +8,12 @@
 // laid out once when the kernel is made; per frame only the crops' outputs are copied in.
 import type { FaceLayer, PastePlan } from './paste-back';
 import type { RgbImage } from './image-io';
+import { F32, f32Bytes, get, I32, I32_TRUNC_SAT_F32_U, leb, name, op, section, set, simd, sleb, V128, v128, vector, wasm, type WasmMemory } from './wasm-encoding';
 
 /** One face's generator output in crop space, as paste-back takes it. */
 export type CropOutput = Pick<FaceLayer, 'color' | 'attention'>;
 
 // --- The module, written out in the binary format (no toolchain needed to build or change it). ---
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
-  localGet: 0x20, localSet: 0x21,
-  i32Load: 0x28, f32Load: 0x2a, i32Load8U: 0x2d, i32Store8: 0x3a,
-  i32Const: 0x41, f32Const: 0x43,
-  i32GeU: 0x4f, i32Add: 0x6a, i32Mul: 0x6c, i32Shl: 0x74,
-  f32Nearest: 0x90, f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Min: 0x96, f32ConvertI32U: 0xb3,
-};
-/** 0xFD-prefixed SIMD instructions and 0xFC-prefixed saturating conversions. */
-const simd = { v128Load: 0x00, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Add: 0xe4, f32x4Mul: 0xe6 };
-const I32_TRUNC_SAT_F32_U = [0xfc, 0x01];
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    if (n === 0) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const f32Bytes = (x: number) => [...new Uint8Array(Float32Array.of(x).buffer)];
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const vector = (items: number[][]) => [...leb(items.length), ...items.flat()];
-const name = (s: string) => [...leb(s.length), ...new TextEncoder().encode(s)];
-const get = (local: number) => [op.localGet, local];
-const set = (local: number) => [op.localSet, local];
-const v128 = (code: number, ...imm: number[]) => [0xfd, ...leb(code), ...imm];
 
 // blend(n, pixel, tap, weights, hwc, row, base, out): params 0-7; locals 8-16 as named below.
 const [N, PIXEL, TAP, WEIGHTS, HWC, ROW, BASE, OUT] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -105,17 +63,6 @@ const MODULE_BYTES = new Uint8Array([
   ...section(7, vector([[...name('blend'), 0x00, 0]])),
   ...section(10, vector([[...leb(body.length), ...body]])),
 ]);
-
-/** The part of the WebAssembly JS API used here: Node has it all, this project's Node typings do not declare it. */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | null = null;
 
