@@ -1,5 +1,7 @@
 // End-to-end tests of the studio in web mode, on the real engines, in Debian's Chromium driven by
 // playwright-core. Screenshots go to e2e-results/. Writes vitest-style counts to --report=<file>.
+// The server starts as a fresh user's does (no --model): the studio renders with the bundled
+// default model. Tests that need a repainting or preset-sized model import the tiny fixture.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,8 +19,9 @@ const counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
 
 const SHARED = path.resolve(ROOT, '../shared');
 const FIXTURE_CHECKPOINT = path.join(SHARED, 'fixtures/ganimation-tiny/net_epoch_30_id_G.pth');
+const DEFAULT_MODEL = path.join(ROOT, 'resources/models/default.onnx');
 
-/** The tiny reference generator as a model file: real weights, small enough for CI. */
+/** The tiny reference generator as a model file (real weights, a generator that repaints, 32 px: the tiny preset), for the tests that import it. */
 function fixtureModel(dir) {
   if (!fs.existsSync(FIXTURE_CHECKPOINT)) return null;
   const out = path.join(dir, 'fixture-tiny.onnx');
@@ -27,8 +30,9 @@ function fixtureModel(dir) {
   return out;
 }
 
-function startServer(model, modelsDir, dataDir, dataRoot) {
-  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', '--models-dir', modelsDir, '--data-dir', dataDir, '--data-root', dataRoot, ...(model ? ['--model', model] : [])];
+/** Web mode's server as a fresh user starts it: no --model, so the bundled default is the one offered and in use. */
+function startServer(modelsDir, dataDir, dataRoot) {
+  const args = ['--import', 'tsx', path.join(ROOT, 'src/main/web/serve.ts'), '--port', '0', '--models-dir', modelsDir, '--data-dir', dataDir, '--data-root', dataRoot];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -66,12 +70,17 @@ async function main() {
     console.log(`  ✗ Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
     return;
   }
+  if (!fs.existsSync(DEFAULT_MODEL)) {
+    counts.numFailedTests++;
+    console.log(`  ✗ the bundled model ${path.relative(ROOT, DEFAULT_MODEL)} is missing: the studio would open with no model`);
+    return;
+  }
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-chromium-'));
-  const model = fixtureModel(userDataDir);
+  const fixture = fixtureModel(userDataDir);
   const dataDir = path.join(userDataDir, 'studio');
   const trainingPhotos = path.join(userDataDir, 'training-photos');
   fs.mkdirSync(trainingPhotos);
-  const { url, child } = await startServer(model, path.join(userDataDir, 'models'), dataDir, trainingPhotos);
+  const { url, child } = await startServer(path.join(userDataDir, 'models'), dataDir, trainingPhotos);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -79,10 +88,10 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const ctx = { context, url, results: RESULTS, shared: SHARED, dataDir, trainingPhotos };
+    const ctx = { context, url, results: RESULTS, shared: SHARED, dataDir, trainingPhotos, fixture };
     for (const [name, fn] of smokeTests) await run(name, () => fn(ctx));
     for (const [name, fn] of photoTests) {
-      if (model) await run(name, () => fn(ctx));
+      if (fixture) await run(name, () => fn(ctx));
       else skip(name, `${SHARED} is missing (photos and the fixture model come from it)`);
     }
   } finally {

@@ -1,5 +1,7 @@
-// The studio's first screen in web mode: it loads, connects to the engines, and web mode refuses
-// requests without the token or from other origins.
+// The studio's first screen in web mode: it loads, connects to the engines, opens on the sample
+// portrait with the bundled (geometry-first) default model, and web mode refuses requests without
+// the token or from other origins. The photo tests run on the bundled default model too; the few
+// that need a generator that repaints, or a model of a small preset, import the tiny fixture.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +22,10 @@ export const smokeTests = [
       await page.getByText(/Sample - Eileen Collins .*: 1 face\(s\)/).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Face 0' }).waitFor();
       assert.match(await page.locator('.statusbar').innerText(), /v\d+\.\d+\.\d+/);
+      // A fresh studio offers one model, the bundled default, and renders with it.
+      const picker = page.getByRole('combobox', { name: 'Model' });
+      await until(async () => (await picker.locator('option').count()) > 0 && (await picker.locator('option:checked').innerText()) === 'default · 96px', 'the bundled default model is in use');
+      assert.deepEqual(await picker.locator('option').allInnerTexts(), ['default · 96px']);
       await page.screenshot({ path: path.join(results, 'studio-start.png') });
       // Only the first run opens it by itself; afterwards it is one click away.
       await page.reload();
@@ -28,6 +34,49 @@ export const smokeTests = [
       await page.screenshot({ path: path.join(results, 'studio-empty.png') });
       await page.getByTestId('open-sample').click();
       await page.getByText(/Sample - Eileen Collins .*: 1 face\(s\)/).waitFor({ timeout: 30_000 });
+      await page.close();
+    },
+  ],
+  [
+    "the bundled default is a geometry-first model (its metadata and card say so); the happy, surprised and angry presets move the sample's face and leave everything far from it identical",
+    async ({ context, url, results }) => {
+      const page = await context.newPage();
+      // A viewer tall enough that the zoomed face fills the screenshots (for docs and human review).
+      await page.setViewportSize({ width: 1600, height: 1200 });
+      await page.goto(url);
+      await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await page.getByTestId('open-sample').click();
+      await page.getByText(/Sample - Eileen Collins .*: 1 face\(s\)/).waitFor({ timeout: 30_000 });
+      await until(async () => /^default · 96px$/.test(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText()), 'the bundled default model is in use');
+      // The models panel: the bundled model, in use, 96 px (the studio preset), made by geometry-model, not removable; its card says it repaints nothing.
+      await page.getByTestId('models').click();
+      const row = page.getByTestId('model-row').filter({ has: page.locator('.name', { hasText: /^default$/ }) });
+      await row.getByText('in use').waitFor();
+      await row.getByText('96 px · conv_dim 32, 4 blocks').waitFor();
+      await row.getByText('GANimation Studio geometry-model').waitFor();
+      assert.equal(await row.getByRole('button', { name: 'Remove' }).count(), 0, 'the bundled model cannot be removed');
+      await row.getByRole('button', { name: 'Model card' }).click();
+      const card = row.getByTestId('model-card');
+      await card.getByRole('heading', { name: 'Geometry only' }).waitFor();
+      const cardText = await card.innerText();
+      for (const said of ['landmark motion basis', 'nothing is repainted', 'Motion basis: fitted on tw-expressions performers']) assert.ok(cardText.includes(said), `the default model's card should say "${said}":\n${cardText}`);
+      await page.screenshot({ path: path.join(results, 'default-model-card.png') });
+      await page.getByTestId('models-panel').getByRole('button', { name: 'Close' }).click();
+      // Each preset changes the face; pixels well outside the face box (past the crop the model sees) stay exactly the photo's.
+      const box = await faceBox(page);
+      const photo = await pixels(page, '.frame img');
+      await zoomOntoFace(page, 2.5);
+      await faceShot(page, path.join(results, 'default-photo.png'));
+      for (const emotion of ['happy', 'surprised', 'angry']) {
+        const shown = await page.locator('.frame img').first().getAttribute('src');
+        await page.getByRole('button', { name: emotion, exact: true }).click();
+        await newFrame(page, shown);
+        const frame = await pixels(page, '.frame img');
+        const { inside, insideValues, far, farValues } = changes(photo, frame, box);
+        assert.ok(inside > insideValues / 20, `${emotion}: the face must change (${inside} of ${insideValues} values inside the face box changed by more than 8)`);
+        assert.equal(far, 0, `${emotion}: nothing far from the face may change (${far} of ${farValues} values did)`);
+        await faceShot(page, path.join(results, `default-${emotion}.png`));
+      }
       await page.close();
     },
   ],
@@ -49,16 +98,20 @@ export const smokeTests = [
 
 const PORTRAIT = 'data/tw-expressions/images/0101a02.jpg';
 
-/** RGB pixels of an <img> data URL, decoded in the page. */
+/** RGBA pixels of an <img> data URL, decoded in the page (and carried back as base64: a plain array of a 512 px image takes seconds to cross). */
 async function pixels(page, selector) {
-  return page.evaluate(async (sel) => {
+  const { width, base64 } = await page.evaluate(async (sel) => {
     const img = document.querySelector(sel);
     await img.decode();
     const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
     const g = canvas.getContext('2d');
     g.drawImage(img, 0, 0);
-    return { width: img.naturalWidth, data: Array.from(g.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data) };
+    const rgba = g.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
+    let binary = '';
+    for (let i = 0; i < rgba.length; i += 0x8000) binary += String.fromCharCode(...rgba.subarray(i, i + 0x8000));
+    return { width: img.naturalWidth, base64: btoa(binary) };
   }, selector);
+  return { width, data: new Uint8Array(Buffer.from(base64, 'base64')) };
 }
 
 const region = (img, x0, y0, x1, y1) => {
@@ -67,11 +120,93 @@ const region = (img, x0, y0, x1, y1) => {
   return out;
 };
 
-/** Opens the studio and the test portrait on a wider canvas (so there is background well outside the face's crop); resolves once its face is found. */
+/** The first face's box, in photo pixels (the face box the viewer draws). */
+async function faceBox(page) {
+  const rect = page.locator('.face rect').first();
+  const [x, y, width, height] = await Promise.all(['x', 'y', 'width', 'height'].map(async (a) => Number(await rect.getAttribute(a))));
+  return { x, y, width, height };
+}
+
+/**
+ * RGB values of `after` that differ from `before`: inside `box` (by more than 8), and far from it
+ * (at all: outside the box grown by half its longer side on every side, which is past the square
+ * the model crops, and past the JPEG blocks that square touches).
+ */
+function changes(before, after, box) {
+  const margin = Math.max(box.width, box.height) / 2;
+  const height = before.data.length / 4 / before.width;
+  let inside = 0, insideValues = 0, far = 0, farValues = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < before.width; x++) {
+      const isInside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+      const isFar = x < box.x - margin || x >= box.x + box.width + margin || y < box.y - margin || y >= box.y + box.height + margin;
+      if (!isInside && !isFar) continue;
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(after.data[(y * before.width + x) * 4 + c] - before.data[(y * before.width + x) * 4 + c]);
+        if (isInside) {
+          insideValues++;
+          if (d > 8) inside++;
+        } else {
+          farValues++;
+          if (d > 0) far++;
+        }
+      }
+    }
+  }
+  return { inside, insideValues, far, farValues };
+}
+
+/** Waits until the viewer shows a frame other than the one whose data URL was `shown`. */
+async function newFrame(page, shown, selector = '.frame img') {
+  await page.waitForFunction(([sel, prev]) => document.querySelector(sel)?.getAttribute('src') !== prev, [selector, shown], { timeout: 60_000 });
+}
+
+/** Hides the face boxes and zooms the viewer by `zoom` onto the first face, then pans it to the middle of the view. */
+async function zoomOntoFace(page, zoom) {
+  const face = await page.locator('.face rect').first().boundingBox();
+  await page.getByRole('toolbar', { name: 'View' }).getByRole('button', { name: 'Faces' }).click();
+  const [fx, fy] = [face.x + face.width / 2, face.y + face.height / 2];
+  await page.mouse.move(fx, fy);
+  await page.mouse.wheel(0, -Math.log(zoom) / 0.0015);
+  await page.getByTestId('zoom').getByText(`${Math.round(zoom * 100)}%`).waitFor();
+  const stage = await page.locator('.stage').boundingBox();
+  await page.mouse.down();
+  await page.mouse.move(stage.x + stage.width / 2, stage.y + stage.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+/** A screenshot of the middle of the viewer (where zoomOntoFace put the face). */
+async function faceShot(page, file) {
+  const stage = await page.locator('.stage').boundingBox();
+  const side = Math.round(Math.min(stage.width, stage.height) * 0.78);
+  await page.screenshot({ path: file, clip: { x: Math.round(stage.x + (stage.width - side) / 2), y: Math.round(stage.y + (stage.height - side) / 2), width: side, height: side } });
+}
+
+/** Makes the model listed as `name` the one in use, from the model picker. */
+async function useModel(page, name) {
+  const picker = page.getByRole('combobox', { name: 'Model' });
+  const option = picker.locator('option', { hasText: new RegExp(`^${name} · `) });
+  await option.waitFor({ state: 'attached', timeout: 15_000 });
+  await picker.selectOption(await option.getAttribute('value'));
+  await until(async () => (await picker.locator('option:checked').innerText()).startsWith(`${name} · `), `${name} is the model in use`);
+}
+
+/** Makes the tiny fixture (a 32 px generator of the tiny preset, which repaints the face) the model in use, importing it the first time. */
+async function useFixture(page, fixture) {
+  await page.locator('select[aria-label="Model"] option').first().waitFor({ state: 'attached', timeout: 15_000 });
+  if (await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: /^fixture-tiny · / }).count()) return useModel(page, 'fixture-tiny');
+  await page.getByTestId('import-model').setInputFiles(fixture);
+  await page.getByText('Model fixture-tiny.onnx imported and in use').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), 'fixture-tiny · 32px');
+}
+
+/** Opens the studio and the test portrait on a wider canvas (so there is background well outside the face's crop), with the bundled default model in use; resolves once its face is found. */
 async function openPortrait(context, url, shared) {
   const page = await context.newPage();
   await page.goto(url);
   await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+  // The model in use is the studio's, not the page's: an earlier test may have picked another.
+  await useModel(page, 'default');
   const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: 128, bottom: 128, left: 128, right: 128, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
   await page.getByTestId('open-photo').setInputFiles({ name: 'portrait.jpg', mimeType: 'image/jpeg', buffer: wide });
   await page.getByText(/1 face\(s\)/).waitFor({ timeout: 30_000 });
@@ -195,8 +330,11 @@ export const photoTests = [
       await page.getByText(/Frame rendered in \d+ ms/).waitFor({ timeout: 30_000 });
       const after = await pixels(page, '.frame img');
       assert.deepEqual(region(after, 0, 0, 48, 48), region(before, 0, 0, 48, 48), 'the corner far from the face must not change');
+      const { far, farValues } = changes(before, after, await faceBox(page));
+      assert.equal(far, 0, `nothing far from the face box may change (${far} of ${farValues} values did)`);
       const face = (img) => region(img, 224, 256, 288, 328);
-      const changed = face(after).filter((v, i) => Math.abs(v - face(before)[i]) > 8).length;
+      const faceBefore = face(before);
+      const changed = face(after).filter((v, i) => Math.abs(v - faceBefore[i]) > 8).length;
       assert.ok(changed > 100, `the face region must change (${changed} values changed)`);
       await page.screenshot({ path: path.join(results, 'studio-au12.png') });
       await page.close();
@@ -213,7 +351,10 @@ export const photoTests = [
       assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /net_epoch_30_id_G-legacy · 128px/);
       await page.getByTestId('import-model').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
       await page.getByRole('alert').getByText(/^broken\.onnx is not an ONNX model/).waitFor({ timeout: 15_000 });
+      assert.match(await page.getByRole('combobox', { name: 'Model' }).locator('option:checked').innerText(), /net_epoch_30_id_G-legacy · 128px/, 'a refused file leaves the model in use alone');
       await page.screenshot({ path: path.join(results, 'studio-models.png') });
+      // Back to the bundled model, from the picker (the later tests animate with it).
+      await useModel(page, 'default');
       await page.close();
     },
   ],
@@ -334,33 +475,43 @@ export const photoTests = [
   ],
   [
     'trains a model from a folder in the training panel, with progress, loss charts, a sample grid and skipped files, then uses it',
-    async ({ context, url, results, shared, trainingPhotos }) => {
+    async ({ context, url, results, shared, trainingPhotos, fixture }) => {
       for (const f of ['0101a02.jpg', '0131e03.jpg', '0311g07.jpg', '0221g08.jpg']) fs.copyFileSync(path.join(shared, 'data/tw-expressions/images', f), path.join(trainingPhotos, f));
       fs.writeFileSync(path.join(trainingPhotos, 'notes.jpg'), 'not a photo');
       const page = await context.newPage();
       await page.goto(url);
       await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await useModel(page, 'default');
       await page.getByTestId('train').click();
       await page.getByTestId('train-name').fill('e2e run');
       await page.getByTestId('train-folder').fill('/etc');
       await page.getByTestId('train-start').click();
       await page.getByRole('alert').getByText(/\/etc is outside the folders this studio may read/).waitFor();
       await page.getByTestId('train-folder').fill(trainingPhotos);
-      // The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
+      // With the bundled default in use, a new run fine-tunes it (its studio preset, 96 px, and its motion model), and the panel says why.
       const note = page.getByTestId('train-start-note');
+      const preset = page.getByRole('combobox', { name: 'Preset' });
+      await note.getByText(/^Fine-tunes default \(studio preset, with its motion model\): a few hundred photos teach a model that already animates faces/).waitFor();
+      assert.equal(await page.getByTestId('train-from-scratch').isChecked(), false);
+      assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), false);
+      assert.equal(await preset.isDisabled(), true);
+      assert.equal(await preset.locator('option:checked').innerText(), 'studio · 96 px');
+      // A 96 px studio run is far too slow here. The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
+      await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
+      await useModel(page, 'net_epoch_30_id_G-legacy');
+      await page.getByTestId('train').click();
       await note.getByText(/net_epoch_30_id_G-legacy is of no preset's size, so it cannot be fine-tuned/).waitFor();
       assert.equal(await page.getByTestId('train-from-scratch').isChecked(), true);
       assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), true);
-      // With the tiny fixture in use, a new run fine-tunes it and keeps its preset; from scratch offers every preset.
-      await page.getByRole('button', { name: 'Close' }).click();
-      const fixture = await page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'fixture-tiny' }).getAttribute('value');
-      await page.getByRole('combobox', { name: 'Model' }).selectOption(fixture);
+      // With the tiny fixture in use (32 px), a new run fine-tunes it and keeps its preset; from scratch offers every preset.
+      await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
+      await useFixture(page, fixture);
       await page.getByTestId('train').click();
       await note.getByText(/Fine-tunes fixture-tiny \(tiny preset\)/).waitFor();
-      assert.equal(await page.getByRole('combobox', { name: 'Preset' }).isDisabled(), true);
+      assert.equal(await preset.isDisabled(), true);
       await page.getByTestId('train-from-scratch').check();
       await note.getByText(/Trains new networks of the preset below/).waitFor();
-      assert.equal(await page.getByRole('combobox', { name: 'Preset' }).isDisabled(), false);
+      assert.equal(await preset.isDisabled(), false);
       await page.getByTestId('train-from-scratch').uncheck();
       await page.getByTestId('train-steps').fill('60');
       await page.getByTestId('train-start').click();
@@ -378,18 +529,33 @@ export const photoTests = [
     },
   ],
   [
-    'viewer tools: the attention overlay lights up the repainted face, before/after split, zoom, and playback reports its frame rate',
-    async ({ context, url, results, shared }) => {
+    'viewer tools: the attention overlay shows the default model repaints almost nothing and a repainting model lights up the face, before/after split, zoom, and playback reports its frame rate',
+    async ({ context, url, results, shared, fixture }) => {
       const page = await openPortrait(context, url, shared);
       await page.getByLabel('AU12 value').fill('1');
       await page.getByLabel('AU12 value').press('Enter');
       await page.getByText(/Frame rendered in \d+ ms/).waitFor({ timeout: 30_000 });
       await page.getByTestId('attention').click();
       await page.getByTestId('attention-overlay').waitFor({ timeout: 30_000 });
-      const overlay = await pixels(page, '[data-testid="attention-overlay"]');
       const brightness = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+      // The bundled model is geometry first: its generator starts as the identity (attention about 0.98 "keep"), so the overlay over the face is nearly black.
+      const overlay = await pixels(page, '[data-testid="attention-overlay"]');
+      const face = (img) => region(img, 224, 256, 288, 328);
       assert.equal(brightness(region(overlay, 0, 0, 48, 48)), 0, 'nothing is repainted far from the face');
-      assert.ok(brightness(region(overlay, 224, 256, 288, 328)) > 10, 'the face is repainted');
+      const kept = brightness(face(overlay));
+      assert.ok(kept < 10, `the default model repaints almost none of the face (mean overlay ${kept.toFixed(1)} of 255)`);
+      const brightest = overlay.data.reduce((m, v, i) => (i % 4 === 0 && v > m ? v : m), 0);
+      assert.ok(brightest < 64, `the default model repaints no pixel by a quarter or more (brightest overlay pixel ${brightest})`);
+      // A model whose generator repaints (the tiny fixture) lights the face up in the same overlay.
+      const shown = await page.getByTestId('attention-overlay').getAttribute('src');
+      await useFixture(page, fixture);
+      await newFrame(page, shown, '[data-testid="attention-overlay"]');
+      const repainted = await pixels(page, '[data-testid="attention-overlay"]');
+      assert.equal(brightness(region(repainted, 0, 0, 48, 48)), 0, 'nothing is repainted far from the face');
+      const lit = brightness(face(repainted));
+      assert.ok(lit > 40, `the fixture repaints the face (mean overlay ${lit.toFixed(1)} of 255)`);
+      await page.screenshot({ path: path.join(results, 'studio-attention-repainting.png') });
+      await useModel(page, 'default');
       // The crop overlay: the square the generator sees, around the detected face.
       await page.getByTestId('crop').click();
       const corners = (await page.locator('[data-testid="crop-overlay"] polygon').first().getAttribute('points')).split(' ').map((p) => p.split(',').map(Number));
@@ -424,10 +590,19 @@ export const photoTests = [
       await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
       await page.getByTestId('models').click();
       const rows = page.getByTestId('model-row');
+      const bundled = rows.filter({ has: page.locator('.name', { hasText: /^default$/ }) });
+      await bundled.waitFor();
+      const names = await page.getByTestId('models-panel').locator('.name').allInnerTexts();
+      assert.deepEqual(names, ['default', 'net_epoch_30_id_G-legacy', 'fixture-tiny', 'e2e-run'], 'the bundled model first, then the imported and trained ones');
       const before = await rows.count();
-      assert.ok(before >= 2, `expected the fixture and imported models, got ${before}`);
+      // The bundled model is listed with its own metadata and cannot be removed.
+      await bundled.getByText('96 px · conv_dim 32, 4 blocks').waitFor();
+      await bundled.getByText('geometry first').waitFor();
+      assert.equal(await bundled.getByRole('button', { name: 'Remove' }).count(), 0, 'the bundled model cannot be removed');
       const trained = rows.filter({ hasText: 'e2e-run' });
       await trained.getByText(/32 px · conv_dim 8, 2 blocks/).waitFor();
+      // A model without a motion basis (the original network, trained here from the imported fixture) is not marked.
+      assert.equal(await trained.getByText('geometry first').count(), 0, 'a model without a motion basis is marked geometry first');
       await trained.getByRole('button', { name: 'Model card' }).click();
       // The card renders as a document: a heading and a table of the final losses, no Markdown marks.
       await trained.getByRole('heading', { name: 'GANimation generator (tiny preset)' }).waitFor();
@@ -446,6 +621,7 @@ export const photoTests = [
       const page = await context.newPage();
       await page.goto(url);
       await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
+      await useModel(page, 'default');
       const images = path.join(shared, 'data/tw-expressions/images');
       const right = await sharp(path.join(images, '0311g07.jpg')).toBuffer();
       const pair = await sharp(path.join(images, '0101a02.jpg')).extend({ right: 256, background: '#ffffff' }).composite([{ input: right, left: 256, top: 0 }]).jpeg({ quality: 95 }).toBuffer();

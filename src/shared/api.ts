@@ -76,6 +76,8 @@ export interface ModelEntry {
   readonly architecture: string;
   /** The preset its generator is (what fine-tuning it trains), or null for a size of no preset. */
   readonly preset: PresetName | null;
+  /** Whether it carries a landmark motion basis: expressions warp the photo's own pixels before the generator repaints. */
+  readonly geometry: boolean;
   readonly provenance: string;
   readonly active: boolean;
   /** Training data summary and steps, from the model card, when the model says. */

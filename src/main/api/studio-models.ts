@@ -96,6 +96,7 @@ export class ModelLibrary {
         imageSize: info.imageSize,
         architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`,
         preset: presetOfGenerator(a),
+        geometry: info.motionBasis !== null,
         provenance,
         active: file === this.active,
         trainingData: info.trainingData ?? null,

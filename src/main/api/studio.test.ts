@@ -59,6 +59,8 @@ describe('two studios in one process', () => {
     await a.call('models.import', { name: 'mine.onnx', dataBase64: fs.readFileSync(BUNDLED_MODEL).toString('base64') });
     const modelsA = await a.call('models.list', {});
     expect(modelsA.map((m) => [m.name, m.active, m.removable])).toEqual([['default', false, false], ['mine', true, true]]);
+    // The bundled model is geometry first: it carries its motion basis, and so does a copy of it.
+    expect(modelsA.map((m) => [m.preset, m.geometry])).toEqual([['studio', true], ['studio', true]]);
     expect(fs.existsSync(path.join(a.dir, 'models', 'mine.onnx'))).toBe(true);
     expect((await b.call('models.list', {})).map((m) => [m.name, m.active])).toEqual([['default', true]]);
 

@@ -157,9 +157,10 @@ export type WarpKernel = 'cubic' | 'bilinear';
 export const PHOTO_KERNEL: WarpKernel = 'cubic';
 
 /**
- * The kernel of the studio's live preview. Bicubic doubles the warp's time on a large face (measured
- * by bench:preview, 1080 px face: 152 ms against 76 ms per frame), and a preview frame is shown
- * scaled and replaced at once; export and every saved or measured frame keep PHOTO_KERNEL.
+ * The kernel of the studio's live preview. Bicubic costs more per frame even in WebAssembly (measured
+ * by bench:preview, 1080 px face, 2026-12-02: 79 / 50 / 35 ms against 68 / 39 / 29 ms bilinear at
+ * full / 1280 / 720 px), and a preview frame is shown scaled and replaced at once; export and every
+ * saved or measured frame keep PHOTO_KERNEL.
  */
 export const PREVIEW_KERNEL: WarpKernel = 'bilinear';
 
