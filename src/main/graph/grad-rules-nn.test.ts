@@ -1,6 +1,7 @@
 // The conv weight gradient's two ways (per-tap im2col + Gemm, and one Conv over swapped axes) give
 // the same numbers on onnxruntime whichever the size limit picks, including strided, dilated and
-// asymmetrically padded kernels; Sign passes no gradient.
+// asymmetrically padded kernels; the stride-1 input gradient (a Conv with the flipped kernel)
+// equals ConvTranspose, the direct definition, on a non-square kernel; Sign passes no gradient.
 import { describe, expect, it } from 'vitest';
 import { backward } from './autodiff';
 import { compile, randomArray, seededRandom } from './gradcheck';
@@ -47,6 +48,31 @@ describe('conv weight gradient', () => {
       expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
     });
   }
+});
+
+describe('stride-1 conv input gradient', () => {
+  it('equals ConvTranspose(dy, w) for a 2x3 kernel with dilation and asymmetric pads', async () => {
+    const options: N.ConvOptions = { dilations: [1, 2], pads: [1, 2, 0, 1] };
+    const [xs, ws] = [[2, 3, 5, 7], [4, 3, 2, 3]];
+    const g = new Graph('input-grad');
+    const x = g.input('x', 'float32', xs);
+    const w = g.input('w', 'float32', ws);
+    const y = N.conv(x, w, null, options);
+    const dy = g.input('dy', 'float32', y.shape);
+    const before = g.nodes.length;
+    const [dx] = backward(y, [x], { seed: dy });
+    expect(g.nodes.slice(before).map((n) => n.op)).not.toContain('ConvTranspose');
+    g.output('dx', dx);
+    g.output('direct', N.convTranspose(dy, w, null, options));
+    const rand = seededRandom(5);
+    const feed = (shape: number[]) => ({ data: randomArray('float32', shape.reduce((a, d) => a * d), () => rand(-1, 1)), dims: shape });
+    const out = await (await compile(g))({ x: feed(xs), w: feed(ws), dy: feed(y.shape as number[]) });
+    const [a, b] = [out.dx.data as Float32Array, out.direct.data as Float32Array];
+    expect(out.dx.dims).toEqual(xs);
+    expect(out.direct.dims).toEqual(xs);
+    expect(Math.max(...a.map((v) => Math.abs(v)))).toBeGreaterThan(0.1);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-5);
+  });
 });
 
 describe('Sign', () => {
