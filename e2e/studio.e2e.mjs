@@ -491,7 +491,7 @@ export const photoTests = [
       // With the bundled default in use, a new run fine-tunes it (its studio preset, 96 px, and its motion model), and the panel says why.
       const note = page.getByTestId('train-start-note');
       const preset = page.getByRole('combobox', { name: 'Preset' });
-      await note.getByText(/^Fine-tunes default \(studio preset, with its motion model\): a few hundred photos teach a model that already animates faces/).waitFor();
+      await note.getByText(/^Fine-tunes default \(studio preset, with its motion model\): the run starts from a model that already animates faces/).waitFor();
       assert.equal(await page.getByTestId('train-from-scratch').isChecked(), false);
       assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), false);
       assert.equal(await preset.isDisabled(), true);
