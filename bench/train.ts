@@ -1,13 +1,24 @@
-// Benchmark of one training iteration (one critic step with the gradient penalty plus one generator
-// step) on onnxruntime-node CPU: time split per graph, optimizer and data; images/s; peak RSS.
+// Benchmark of one training iteration on onnxruntime-node CPU: time split per graph, optimizer and
+// data; images/s; peak RSS. The original presets run WGAN-GP (one critic step with the gradient
+// penalty plus one generator step); the residual family's presets (studio, studio-tiny) run the
+// studio recipe as a run would: geometry on (per-sample warp tables built from the committed motion
+// basis are part of the data time), one non-saturating critic step per generator step, and the lazy
+// R1 step counted at its share (its time / r1Every).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
-import { presetByName } from '../src/main/model/config';
+import path from 'node:path';
+import { CANONICAL_FACE } from '../src/main/face';
+import type { Point } from '../src/main/face/face-frame';
+import { parseMotionBasis, type MotionBasis } from '../src/main/face/motion-model';
+import { generatorFamily, presetByName } from '../src/main/model/config';
 import { criticParamSpecs } from '../src/main/model/critic';
 import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
 import { adamStep, DEFAULT_ADAM, newAdamState } from '../src/main/train/adam';
 import { StepRunner, type StepBatch } from '../src/main/train/step-runner';
+import { criticPartsFor, lossOptionsOf, resolveTrainConfig } from '../src/main/train/train-config';
+import { cropWarp, packTables } from '../src/main/train/warp-batch';
 import { Rng } from '../src/shared/random';
 import { TRAINING_PROCESS_ENV } from '../src/main/workers/worker-job';
 
@@ -46,6 +57,15 @@ function makeBatch(rng: Rng, cache: Float32Array[], aus: Float32Array[], batchSi
   return { real, realAus, targetAus, alpha };
 }
 
+const BASIS_FILE = path.resolve(import.meta.dirname, '../resources/motion/tw-expressions-01-16.json');
+
+/** The batch's warp tables as a geometry-first run builds them: each crop moved from its AUs to the target's by the basis (the canonical face's landmarks stand in for a crop's). */
+function withWarp(batch: StepBatch, basis: MotionBasis, size: number): StepBatch {
+  const landmarks = CANONICAL_FACE.map(([u, v]) => [u * size, v * size] as Point);
+  const warps = Array.from({ length: batch.alpha.length }, (_, b) => cropWarp(size, landmarks, basis, batch.realAus.subarray(17 * b, 17 * b + 17), batch.targetAus.subarray(17 * b, 17 * b + 17)));
+  return { ...batch, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) } };
+}
+
 async function benchPreset(name: string, batchSize: number): Promise<void> {
   const preset = presetByName(name);
   const size = preset.generator.imageSize;
@@ -56,23 +76,41 @@ async function benchPreset(name: string, batchSize: number): Promise<void> {
   const d = initWeights(criticParamSpecs(preset.critic), 2);
   const gState = newAdamState(g);
   const dState = newAdamState(d);
+  // The residual family trains with the studio recipe, the original presets with WGAN-GP.
+  const cfg = resolveTrainConfig({ preset: preset.name, batchSize });
+  const recipe = generatorFamily(preset.generator) === 'residual';
+  const basis = recipe ? parseMotionBasis(fs.readFileSync(BASIS_FILE, 'utf8'), BASIS_FILE) : null;
   const t0 = performance.now();
-  const runner = await StepRunner.create({ preset, batchSize });
+  const runner = recipe
+    ? await StepRunner.create({ preset, batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: true }, criticPartsFor(cfg))
+    : await StepRunner.create({ preset, batchSize });
   const compileMs = performance.now() - t0;
   const totals = { data: 0, critic: 0, generator: 0, optimizer: 0 };
-  const time = async <T>(key: keyof typeof totals, f: () => Promise<T> | T): Promise<T> => {
+  const time = async <T>(key: keyof typeof totals, f: () => Promise<T> | T, share = 1): Promise<T> => {
     const start = performance.now();
     const result = await f();
-    totals[key] += performance.now() - start;
+    totals[key] += share * (performance.now() - start);
     return result;
   };
   // The first iterations warm up onnxruntime's and the heap's allocations and are not counted:
   // a real run repeats the same steps thousands of times.
   for (let it = -WARMUP; it < ITERATIONS; it++) {
     if (it === 0) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
-    const batch = await time('data', () => makeBatch(rng, cache, aus, batchSize, size));
-    const c = await time('critic', () => runner.runCritic(g, d, batch));
-    await time('optimizer', () => adamStep(d, c.grads, dState, DEFAULT_ADAM));
+    const batch = await time('data', () => {
+      const plain = makeBatch(rng, cache, aus, batchSize, size);
+      return basis ? withWarp(plain, basis, size) : plain;
+    });
+    if (recipe) {
+      const c = await time('critic', () => runner.runCritic(g, d, batch, 'main'));
+      await time('optimizer', () => adamStep(d, c.grads, dState, DEFAULT_ADAM));
+      if (runner.criticParts.includes('r1')) {
+        const r1 = await time('critic', () => runner.runCritic(g, d, batch, 'r1'), 1 / cfg.r1Every);
+        await time('optimizer', () => adamStep(d, r1.grads, dState, DEFAULT_ADAM), 1 / cfg.r1Every);
+      }
+    } else {
+      const c = await time('critic', () => runner.runCritic(g, d, batch));
+      await time('optimizer', () => adamStep(d, c.grads, dState, DEFAULT_ADAM));
+    }
     const gen = await time('generator', () => runner.runGenerator(g, d, batch));
     await time('optimizer', () => adamStep(g, gen.grads, gState, DEFAULT_ADAM));
   }
@@ -84,8 +122,8 @@ async function benchPreset(name: string, batchSize: number): Promise<void> {
 
 async function main(): Promise<void> {
   const which = process.argv.slice(2);
-  const runs: [string, number][] = which.length ? which.map((w) => [w.split(':')[0], Number(w.split(':')[1] ?? 4)]) : [['paper', 4], ['light', 4], ['light', 8]];
-  console.log(`One iteration = 1 critic step (WGAN + AU + second-order GP) + 1 generator step + Adam on both; onnxruntime-node CPU, ${os.cpus().length} cores, mean of ${ITERATIONS} after ${WARMUP} warm-up; allocator: ${process.env.BENCH_DEFAULT_ALLOCATOR ? 'default' : 'MALLOC_MMAP_THRESHOLD_ as in the training process'}`);
+  const runs: [string, number][] = which.length ? which.map((w) => [w.split(':')[0], Number(w.split(':')[1] ?? 4)]) : [['paper', 4], ['light', 4], ['light', 8], ['studio', 8]];
+  console.log(`One iteration = 1 critic step + 1 generator step + Adam on both: WGAN + AU + second-order GP for the original presets; for the studio presets the studio recipe (geometry, non-saturating, lazy R1 at 1/${resolveTrainConfig({ preset: 'studio' }).r1Every} of its time); onnxruntime-node CPU, ${os.cpus().length} cores, mean of ${ITERATIONS} after ${WARMUP} warm-up; allocator: ${process.env.BENCH_DEFAULT_ALLOCATOR ? 'default' : 'MALLOC_MMAP_THRESHOLD_ as in the training process'}`);
   console.log('| preset | batch | s/iteration | critic s | generator s | optimizer s | data s | images/s | compile s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, batch] of runs) await benchPreset(name, batch);
