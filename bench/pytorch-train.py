@@ -1,0 +1,122 @@
+"""The PyTorch side of `npm run bench:train`'s paper row: one GANimation training iteration at the
+paper preset (128 px, conv_dim 64, 6 residual blocks; critic conv_dim 64, 6 layers), batch 4, on
+the CPU: one critic step (WGAN, AU regression, gradient penalty with its second-order backward)
+and one generator step (adversarial, AU, cycle, attention and smoothness terms), Adam on both.
+Random data: the time does not depend on it. Not part of the project's tests (they never need
+PyTorch); run `/usr/bin/python3 bench/pytorch-train.py` with Debian's python3-torch and
+libopenblas0-pthread. Threads: BENCH_THREADS (default 2, this machine's cores)."""
+
+import os
+import time
+
+import torch
+import torch.nn as nn
+
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "3"))
+WARMUP = 2
+SIZE, AUS, BATCH = 128, 17, int(os.environ.get("BENCH_BATCH", "4"))
+
+
+def norm_relu(channels):
+    return [nn.InstanceNorm2d(channels, affine=True), nn.ReLU(inplace=True)]
+
+
+class Residual(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), *norm_relu(channels),
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), nn.InstanceNorm2d(channels, affine=True))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class Generator(nn.Module):
+    def __init__(self, dim=64, blocks=6):
+        super().__init__()
+        layers = [nn.Conv2d(3 + AUS, dim, 7, 1, 3, bias=False), *norm_relu(dim)]
+        for _ in range(2):
+            layers += [nn.Conv2d(dim, dim * 2, 4, 2, 1, bias=False), *norm_relu(dim * 2)]
+            dim *= 2
+        layers += [Residual(dim) for _ in range(blocks)]
+        for _ in range(2):
+            layers += [nn.ConvTranspose2d(dim, dim // 2, 4, 2, 1, bias=False), *norm_relu(dim // 2)]
+            dim //= 2
+        self.body = nn.Sequential(*layers)
+        self.color = nn.Conv2d(dim, 3, 7, 1, 3, bias=False)
+        self.attention = nn.Conv2d(dim, 1, 7, 1, 3, bias=False)
+
+    def forward(self, image, aus):
+        maps = aus[:, :, None, None].expand(-1, -1, image.shape[2], image.shape[3])
+        features = self.body(torch.cat([image, maps], dim=1))
+        color, attention = torch.tanh(self.color(features)), torch.sigmoid(self.attention(features))
+        return attention * image + (1 - attention) * color, attention
+
+
+class Critic(nn.Module):
+    def __init__(self, dim=64, layers=6):
+        super().__init__()
+        body = [nn.Conv2d(3, dim, 4, 2, 1), nn.LeakyReLU(0.01)]
+        for _ in range(layers - 1):
+            body += [nn.Conv2d(dim, dim * 2, 4, 2, 1), nn.LeakyReLU(0.01)]
+            dim *= 2
+        self.body = nn.Sequential(*body)
+        self.source = nn.Conv2d(dim, 1, 3, 1, 1, bias=False)
+        self.aus = nn.Conv2d(dim, AUS, SIZE // 2 ** layers, bias=False)
+
+    def forward(self, image):
+        h = self.body(image)
+        return self.source(h), self.aus(h).view(image.shape[0], AUS)
+
+
+def smoothness(a):
+    return ((a[:, :, :, :-1] - a[:, :, :, 1:]).abs().mean() + (a[:, :, :-1, :] - a[:, :, 1:, :]).abs().mean())
+
+
+def main():
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(1)
+    g, d = Generator(), Critic()
+    opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
+    real = torch.rand(BATCH, 3, SIZE, SIZE) * 2 - 1
+    real_aus, target_aus = torch.rand(BATCH, AUS), torch.rand(BATCH, AUS)
+    totals = {"critic": 0.0, "generator": 0.0}
+    for it in range(-WARMUP, ITERATIONS):
+        if it == 0:
+            totals = {k: 0.0 for k in totals}
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            fake, _ = g(real, target_aus)
+        src_real, aus_real = d(real)
+        src_fake, _ = d(fake)
+        alpha = torch.rand(BATCH, 1, 1, 1)
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        src_mixed, _ = d(mixed)
+        grad, = torch.autograd.grad(src_mixed.sum(), mixed, create_graph=True)
+        penalty = ((grad.view(BATCH, -1).norm(2, dim=1) - 1) ** 2).mean()
+        loss_d = -src_real.mean() + src_fake.mean() + 4000 * ((aus_real - real_aus) ** 2).mean() / BATCH + 10 * penalty
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        t1 = time.perf_counter()
+        fake, attention = g(real, target_aus)
+        src_fake, aus_fake = d(fake)
+        back, attention_back = g(fake, real_aus)
+        loss_g = (-src_fake.mean() + 4000 * ((aus_fake - target_aus) ** 2).mean() / BATCH + 10 * (back - real).abs().mean()
+                  + 0.1 * (attention.mean() + attention_back.mean()) + 1e-5 * (smoothness(attention) + smoothness(attention_back)))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        t2 = time.perf_counter()
+        totals["critic"] += t1 - t0
+        totals["generator"] += t2 - t1
+    per = {k: v / ITERATIONS for k, v in totals.items()}
+    print(f"PyTorch {torch.__version__}, {THREADS} threads, paper preset, batch {BATCH}, mean of {ITERATIONS} after {WARMUP} warm-up")
+    print(f"| s/iteration | critic s | generator s |\n|---:|---:|---:|\n| {per['critic'] + per['generator']:.2f} | {per['critic']:.2f} | {per['generator']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
