@@ -107,9 +107,13 @@ export class Scene {
       return render && f.warp.bounds ? checkedRegion(f, f.warp.bounds, f.warp.warpedRegion(render.aus)) : null;
     });
     // Every earlier region is undone before any is laid: regions of neighbouring faces may overlap.
+    // A face laid again over the whole of its bounds needs no undo: its region rewrites every pixel.
     this.faces.forEach((f, k) => {
       if (!this.warped[k]) return;
-      this.kernel.rebase(f.warp.bounds as Rect, this.unwarped[k] as Uint8Array);
+      const bounds = f.warp.bounds as Rect;
+      const again = regions[k]?.rect;
+      if (again && again.x0 === bounds.x0 && again.y0 === bounds.y0 && again.x1 === bounds.x1 && again.y1 === bounds.y1) return;
+      this.kernel.rebase(bounds, this.unwarped[k] as Uint8Array);
       this.warped[k] = false;
     });
     regions.forEach((region, k) => {
