@@ -1,6 +1,7 @@
-"""The PyTorch side of `npm run bench:train`'s paper row: one GANimation training iteration at the
-paper preset (128 px, conv_dim 64, 6 residual blocks; critic conv_dim 64, 6 layers), batch 4, on
-the CPU: one critic step (WGAN, AU regression, gradient penalty with its second-order backward)
+"""The PyTorch side of `npm run bench:train`'s paper and light rows: one GANimation training
+iteration at the paper preset (128 px, conv_dim 64, 6 residual blocks; critic conv_dim 64, 6
+layers) or, with BENCH_PRESET=light, the light one (96 px, conv_dim 32, 4 blocks; critic conv_dim
+32, 5 layers), batch BENCH_BATCH (default 4), on the CPU: one critic step (WGAN, AU regression, gradient penalty with its second-order backward)
 and one generator step (adversarial, AU, cycle, attention and smoothness terms), Adam on both.
 Random data: the time does not depend on it. Not part of the project's tests (they never need
 PyTorch); run `/usr/bin/python3 bench/pytorch-train.py` with Debian's python3-torch and
@@ -15,7 +16,10 @@ import torch.nn as nn
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "3"))
 WARMUP = 2
-SIZE, AUS, BATCH = 128, 17, int(os.environ.get("BENCH_BATCH", "4"))
+PRESET = os.environ.get("BENCH_PRESET", "paper")
+# Per preset: crop size, generator conv_dim and residual blocks, critic conv_dim and layers (src/main/model/config.ts).
+SIZE, G_DIM, G_BLOCKS, D_DIM, D_LAYERS = {"paper": (128, 64, 6, 64, 6), "light": (96, 32, 4, 32, 5)}[PRESET]
+AUS, BATCH = 17, int(os.environ.get("BENCH_BATCH", "4"))
 
 
 def norm_relu(channels):
@@ -78,7 +82,7 @@ def smoothness(a):
 def main():
     torch.set_num_threads(THREADS)
     torch.manual_seed(1)
-    g, d = Generator(), Critic()
+    g, d = Generator(G_DIM, G_BLOCKS), Critic(D_DIM, D_LAYERS)
     opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
     real = torch.rand(BATCH, 3, SIZE, SIZE) * 2 - 1
@@ -114,7 +118,7 @@ def main():
         totals["critic"] += t1 - t0
         totals["generator"] += t2 - t1
     per = {k: v / ITERATIONS for k, v in totals.items()}
-    print(f"PyTorch {torch.__version__}, {THREADS} threads, paper preset, batch {BATCH}, mean of {ITERATIONS} after {WARMUP} warm-up")
+    print(f"PyTorch {torch.__version__}, {THREADS} threads, {PRESET} preset, batch {BATCH}, mean of {ITERATIONS} after {WARMUP} warm-up")
     print(f"| s/iteration | critic s | generator s |\n|---:|---:|---:|\n| {per['critic'] + per['generator']:.2f} | {per['critic']:.2f} | {per['generator']:.2f} |")
 
 
