@@ -4,12 +4,20 @@
 import sharp from 'sharp';
 import { StudioError } from '../../shared/errors';
 import { decodeImage, detectFaces, estimateAus, PasteKernel, type RgbImage } from '../face';
-import { PREVIEW_KERNEL } from '../face/mesh-warp';
+import type { WarpKernel } from '../face/mesh-warp';
 import { GeneratorEngine } from '../infer/generator-engine';
 import { geometryOf } from '../render/motion-geometry';
 import { Scene } from '../render/scene';
 import { rpcClient, serveRpc } from '../workers/rpc';
 import type { SessionFace } from './studio-session';
+
+/**
+ * The kernel of the studio's live preview. Bicubic costs more per frame even in WebAssembly (measured
+ * by bench:preview, 1080 px face, 2026-12-02: 79 / 50 / 35 ms against 68 / 39 / 29 ms bilinear at
+ * full / 1280 / 720 px), and a preview frame is shown scaled and replaced at once; export and every
+ * saved or measured frame keep the warp's default (PHOTO_KERNEL, bicubic).
+ */
+const PREVIEW_KERNEL: WarpKernel = 'bilinear';
 
 interface Held {
   readonly photo: RgbImage;

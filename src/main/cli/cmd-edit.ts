@@ -37,16 +37,16 @@ export const editCommand = defineCommand({
     const which = flags.face ?? 'all';
     const chosen = which === 'all' ? faces : faces.filter((f) => String(f.id) === which);
     if (chosen.length === 0) throw new UsageError(`--face ${which}: the photo has faces ${faces.map((f) => f.id).join(', ')}`);
-    const own = new Map(chosen.map((face) => [face.id, estimateAus(face)]));
+    const withAus = chosen.map((face) => ({ ...face, sourceAus: estimateAus(face) }));
     // A preset starts from each face's own expression, as the studio's do.
-    const requests = chosen.map((face) => ({
+    const requests = withAus.map((face) => ({
       faceId: face.id,
-      aus: target.preset ? Float32Array.from(emotionAus(target.preset, flags.intensity ?? 1, own.get(face.id))) : parseAus(target.aus, own.get(face.id) as Float32Array),
+      aus: target.preset ? Float32Array.from(emotionAus(target.preset, flags.intensity ?? 1, face.sourceAus)) : parseAus(target.aus, face.sourceAus),
     }));
     // The scene the studio previews and exports through, so an edited photo is one of their frames.
     if (engine.motion.problem) console.warn(`warning: ${engine.motion.problem}`);
     const geometry = geometryOf(engine, (faceId, why) => console.warn(`warning: face ${faceId} is not warped: ${why}`));
-    const scene = new Scene(photo, chosen.map((f) => ({ ...f, sourceAus: own.get(f.id) })), engine.imageSize, geometry);
+    const scene = new Scene(photo, withAus, engine.imageSize, geometry);
     const frame = scene.render(await scene.generateFaces(engine, requests));
     await encodeImage({ width: photo.width, height: photo.height, data: frame }, flags.out);
     console.log(`${flags.out}: ${requests.length} face(s) edited`);

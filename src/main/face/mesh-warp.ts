@@ -157,14 +157,6 @@ export type WarpKernel = 'cubic' | 'bilinear';
 export const PHOTO_KERNEL: WarpKernel = 'cubic';
 
 /**
- * The kernel of the studio's live preview. Bicubic costs more per frame even in WebAssembly (measured
- * by bench:preview, 1080 px face, 2026-12-02: 79 / 50 / 35 ms against 68 / 39 / 29 ms bilinear at
- * full / 1280 / 720 px), and a preview frame is shown scaled and replaced at once; export and every
- * saved or measured frame keep PHOTO_KERNEL.
- */
-export const PREVIEW_KERNEL: WarpKernel = 'bilinear';
-
-/**
  * Samples of the photo at `count` positions (px + i a, py + i d), pixel-index space, written as RGB
  * from target[o]. Positions are linear in i, so a run whose two ends keep every tap inside the photo
  * needs no clamping anywhere: its loop has no bounds tests and truncates instead of flooring
@@ -297,6 +289,20 @@ function checkRegion(photo: RgbImage, out: WarpRegion): void {
   if (out.rgb.buffer === photo.data.buffer) throw new StudioError('warp-bad-output', 'the warp cannot write into the photo it reads');
 }
 
+/** The photo's pixels into out's rectangle, except inside `skip` (the warp's sampler writes every pixel there). */
+function copyPhotoAround(photo: RgbImage, out: WarpRegion, skip: WarpRect | null): void {
+  const { x0, y0, x1, y1 } = out.rect;
+  const row = (y: number, from: number, to: number) => {
+    if (from < to) out.rgb.set(photo.data.subarray((y * photo.width + from) * 3, (y * photo.width + to) * 3), ((y - y0) * (x1 - x0) + from - x0) * 3);
+  };
+  for (let y = y0; y < y1; y++) {
+    if (skip && y >= skip.y0 && y < skip.y1) {
+      row(y, x0, skip.x0);
+      row(y, skip.x1, x1);
+    } else row(y, x0, x1);
+  }
+}
+
 /**
  * Warps the photo so that the mesh's source points move to the target points (photo pixels, from
  * meshPointsInPhoto; guard the target with foldGuard first). Writes every pixel of out.rect: the
@@ -307,17 +313,14 @@ function checkRegion(photo: RgbImage, out: WarpRegion): void {
 export function warpPhoto(photo: RgbImage, mesh: WarpMesh, src: Float64Array, dst: Float64Array, out?: WarpRegion, kernel: WarpKernel = PHOTO_KERNEL): { region: WarpRegion; changed: WarpRect | null } {
   assertPoints(mesh, src, dst);
   const { width, height } = photo;
+  if (out) checkRegion(photo, out);
   const region = out ?? { rect: { x0: 0, y0: 0, x1: width, y1: height }, rgb: new Uint8Array(photo.data) };
-  if (out) {
-    checkRegion(photo, out);
-    const { x0, y0, x1, y1 } = out.rect;
-    for (let y = y0; y < y1; y++) out.rgb.set(photo.data.subarray((y * width + x0) * 3, (y * width + x1) * 3), (y - y0) * (x1 - x0) * 3);
-  }
   const raster = rasterise(mesh, src, dst, width, height);
   const { x0, y0, x1, y1 } = region.rect;
   const c = raster.changed;
   const clipped = c && { x0: Math.max(c.x0, x0), y0: Math.max(c.y0, y0), x1: Math.min(c.x1, x1), y1: Math.min(c.y1, y1) };
   const changed = clipped && clipped.x0 < clipped.x1 && clipped.y0 < clipped.y1 ? clipped : null;
+  if (out) copyPhotoAround(photo, out, changed);
   if (!changed) return { region, changed };
   const stride = (x1 - x0) * 3;
   // Spans inside the photo queue on the WebAssembly sampler; the rest sample here into its frame, a

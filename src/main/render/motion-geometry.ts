@@ -43,8 +43,8 @@ export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, ke
 
 /**
  * The geometry a generator's model carries: its motion basis, or none (the original GANimation, a
- * corrupt basis). `kernel` is how its full-resolution warp samples the photo (PREVIEW_KERNEL for the
- * live preview).
+ * corrupt basis). `kernel` is how its full-resolution warp samples the photo (the live preview's is
+ * bilinear, api/frame-worker.ts).
  */
 export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
   return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice, kernel) : identityGeometry;

@@ -112,7 +112,7 @@ export class Scene {
       if (!this.warped[k]) return;
       const bounds = f.warp.bounds as Rect;
       const again = regions[k]?.rect;
-      if (again && again.x0 === bounds.x0 && again.y0 === bounds.y0 && again.x1 === bounds.x1 && again.y1 === bounds.y1) return;
+      if (again && sameRect(again, bounds)) return;
       this.kernel.rebase(bounds, this.unwarped[k] as Uint8Array);
       this.warped[k] = false;
     });
@@ -142,6 +142,8 @@ function regionOf(photo: RgbImage, rect: Rect): Uint8Array {
   for (let y = rect.y0; y < rect.y1; y++) out.set(photo.data.subarray(3 * (y * photo.width + rect.x0), 3 * (y * photo.width + rect.x1)), row * (y - rect.y0));
   return out;
 }
+
+const sameRect = (a: Rect, b: Rect): boolean => a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
 
 function unionRect(...rects: (Rect | null)[]): Rect | null {
   const present = rects.filter((r): r is Rect => r !== null);
