@@ -151,6 +151,20 @@ describe('ganimation CLI', () => {
     expect(cli('eval', '--model', model, '--data', folder, '--aus', 'AU99').stderr).toMatch(/unknown action units: AU99/);
   });
 
+  it.skipIf(!have)("names the performers an evaluation of a labelled folder used in its Markdown", () => {
+    const folder = path.join(tmp, 'eval-labelled');
+    fs.mkdirSync(path.join(folder, 'images'), { recursive: true });
+    fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg'), path.join(folder, 'images/0101a02.jpg'));
+    fs.copyFileSync(path.join(SHARED, 'data/tw-expressions/images/0201a09.jpg'), path.join(folder, 'images/0201a09.jpg'));
+    fs.writeFileSync(path.join(folder, 'labels.csv'), 'file,performer,expression\n0101a02.jpg,01,neutral\n0201a09.jpg,02,neutral\n');
+    const model = path.join(tmp, 'eval-labelled.onnx');
+    expect(cli('import-pth', path.join(TINY, 'net_epoch_30_id_G.pth'), '-o', model, '--image-size', '32').status).toBe(0);
+    const markdown = path.join(tmp, 'eval-labelled.md');
+    const run = cli('eval', '--model', model, '--data', folder, '--performers', '02', '--aus', 'AU12', '--no-presets', '--no-transfer', '--markdown', markdown);
+    expect(run.status, run.stderr).toBe(0);
+    expect(fs.readFileSync(markdown, 'utf8')).toMatch(/^Measured with `ganimation eval` on 1 faces of \S+ \(performer 02\) \(0 photos skipped\)/);
+  });
+
   it.skipIf(!have)('trains the tiny preset on a few real faces and exports a usable model', () => {
     const data = path.join(tmp, 'faces');
     fs.mkdirSync(data);

@@ -126,7 +126,8 @@ export const evalCommand = defineCommand({
     }
     const transfer = labelled && !flags['no-transfer'] ? await transferOf(engine, folder, performers, pairs) : null;
     const sections: string[] = [];
-    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder} (${control.skipped.length} photos skipped), ${flags.photo ? 'each output measured as the full photo the studio renders' : "each output measured as the model's crop"}.\n\n${table(control.model, control.baseline)}`);
+    const whose = performers ? ` (performer${performers.size > 1 ? 's' : ''} ${[...performers].sort().join(', ')})` : '';
+    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder}${whose} (${control.skipped.length} photos skipped), ${flags.photo ? 'each output measured as the full photo the studio renders' : "each output measured as the model's crop"}.\n\n${table(control.model, control.baseline)}`);
     if (transfer) {
       const who = `performer${transfer.performers.length > 1 ? 's' : ''} ${transfer.performers.join(', ')}`;
       sections.push(`Expression transfer on ${transfer.pairs} neutral -> posed pairs of ${who} (${transfer.skipped.length} photos or pairs skipped).\n\n${transferTable(transfer)}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, type LossWeights } from '../model/losses';
-import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfig } from '../train/train-config';
+import { DEFAULT_TRAIN_CONFIG, PAIR_WARPS, resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
@@ -43,6 +43,10 @@ const TRAIN_FLAGS = {
   lr: { type: 'number', description: 'Adam learning rate of both networks (default 1e-4, the original)' },
   cond: { type: 'number', description: "weight of the AU-condition terms: the critic's AU regression and the generator's (original 4000)" },
   'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
+  'pair-colour': { type: 'number', description: "weight of the warm start's pair L1 on the colour head alone, not gated by the attention (default 0)" },
+  'pair-mouth': { type: 'number', description: "weight of the warm start's mouth terms: repaint the posed photo's mouth opening with its interior (needs --pair-warp landmarks; default 0)" },
+  'pair-warp': { type: 'string', description: "where the warm start warps the neutral crop: by the motion basis (default), or onto the posed photo's landmarks", choices: PAIR_WARPS },
+  'pair-lowpass': { type: 'number', description: "side in crop pixels of the blocks the warm start's pair terms average over (default 4; 1 none)" },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
 } as const satisfies FlagSpecs;
 
@@ -77,7 +81,9 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('attentionPenalty', flags['attention-penalty']),
     ...option('emaDecay', flags.ema),
     ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
-    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('cond', flags.cond) },
+    ...option('pairWarp', flags['pair-warp']),
+    ...option('pairLowPass', flags['pair-lowpass']),
+    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('pairColour', flags['pair-colour']), ...weight('pairMouth', flags['pair-mouth']), ...weight('cond', flags.cond) },
   });
 }
 
@@ -102,7 +108,7 @@ function startOf(flags: FlagValues<typeof TRAIN_FLAGS>): FineTuneStart | null {
 function describe(e: WorkerEvent): string | null {
   if (e.type !== 'progress') return null;
   const l = e.losses;
-  if (e.phase === 'warm-start') return `warm start ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | pair ${l['G/pair']?.toFixed(3) ?? '-'} mask ${l['G/mask']?.toFixed(3) ?? '-'} rec ${l['G/rec']?.toFixed(3) ?? '-'}`;
+  if (e.phase === 'warm-start') return `warm start ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | pair ${l['G/pair']?.toFixed(3) ?? '-'} colour ${l['G/pair-colour']?.toFixed(3) ?? '-'} mouth ${l['G/mouth-attention']?.toFixed(3) ?? '-'}/${l['G/mouth-colour']?.toFixed(3) ?? '-'} mask ${l['G/mask']?.toFixed(3) ?? '-'} rec ${l['G/rec']?.toFixed(3) ?? '-'}`;
   const regulariser = 'D/gp' in l ? `gp ${l['D/gp'].toFixed(3)}` : 'D/r1' in l ? `r1 ${l['D/r1'].toFixed(3)}` : '';
   return `step ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | D ${l['D/total']?.toFixed(3)} ${regulariser} | G ${l['G/total']?.toFixed(3) ?? '-'} cyc ${l['G/cyc']?.toFixed(3) ?? '-'}`;
 }

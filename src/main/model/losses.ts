@@ -26,6 +26,20 @@ export interface LossWeights {
   readonly r1: number;
   /** Warm start: L1 between the low-passed output and the low-passed posed photo of the same performer (0 in the original). */
   readonly pair: number;
+  /**
+   * Warm start: the same L1 on the colour head alone, not weighted by the attention (0: off). At the
+   * identity start the colour equals the input, so the attention gets no gradient from 'G/pair', and
+   * the keep-biased attention passes the colour only ~2% of it: this term lets the colour learn
+   * teeth and shading first, and the attention then opens where the colour beats the input.
+   */
+  readonly pairColour: number;
+  /**
+   * Warm start with the landmark warp: where the posed photo's mouth is open, the attention is asked
+   * to repaint and the colour to be the posed photo's mouth (its teeth and interior), each averaged
+   * over the opening ('G/mouth-attention', 'G/mouth-colour'; 0: off). Nothing else tells the
+   * generator that stretched lips are a mouth interior it should paint.
+   */
+  readonly pairMouth: number;
 }
 
 /** The adversarial objective: the original's WGAN with gradient penalty, or a non-saturating / hinge GAN with R1. */
@@ -44,6 +58,8 @@ export interface LossOptions {
   readonly attentionPenalty: AttentionPenalty;
   /** Lazy regularisation: the R1 term is taken every N critic steps and scaled by N. */
   readonly r1Every: number;
+  /** Side of the square, in crop pixels, the warm start's pair terms average over (default PAIR_LOWPASS). */
+  readonly pairLowPass?: number;
 }
 
 export const ORIGINAL_LOSS_OPTIONS: LossOptions = Object.freeze({ adversarial: 'wgan-gp', attentionPenalty: 'attention', r1Every: 1 });
@@ -58,6 +74,8 @@ export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({
   reconstruction: 0,
   r1: 0,
   pair: 0,
+  pairColour: 0,
+  pairMouth: 0,
 });
 
 export type LossTerms = Record<string, G.Value>;
@@ -180,15 +198,15 @@ const attentionPenalty = (attention: G.Value, o: LossOptions): G.Value => G.redu
 /** The zero-edit reconstruction: G asked for the crop's own AUs should return the crop. */
 const reconstructionTerm = (gen: Generator, batch: Pick<GeneratorBatch, 'real' | 'realAus'>, w: LossWeights): G.Value => G.mul(l1(gen.apply(batch.real, batch.realAus).composite, batch.real), w.reconstruction);
 
-/** Side of the square the pair term averages over, in crop pixels. */
+/** Side of the square the pair term averages over, in crop pixels, unless the run sets another. */
 export const PAIR_LOWPASS = 4;
 
 /**
- * [N, 3, H, W] -> [N, 3, H / 4, W / 4]: the mean of each 4x4 block, one channel at a time (a
+ * [N, 3, H, W] -> [N, 3, H / k, W / k]: the mean of each k x k block, one channel at a time (a
  * grouped Conv with constant weights, so its gradient is the ConvTranspose of the same kernel).
  */
-export function lowPass(image: G.Value): G.Value {
-  const k = PAIR_LOWPASS;
+export function lowPass(image: G.Value, k: number = PAIR_LOWPASS): G.Value {
+  if (k === 1) return image;
   const kernel = image.graph.constant(new Float32Array(3 * k * k).fill(1 / (k * k)), [3, 1, k, k], 'float32');
   return G.conv(image, kernel, null, { strides: [k, k], group: 3 });
 }
@@ -198,20 +216,33 @@ export interface PairBatch extends Omit<GeneratorBatch, 'warp'> {
   readonly warp?: Pick<BatchWarp, 'forward'>;
   /** [B, 3, S, S] in [-1, 1]: the posed photo of the same performer, aligned onto the real (neutral) crop. */
   readonly pairTarget: G.Value;
+  /** [B, 1, S, S] in [0, 1]: where the posed photo's mouth is open (lossWeights.pairMouth). */
+  readonly pairMouth?: G.Value;
 }
 
 /**
  * The warm start's terms: 'G/pair', L1 between the low-passed output for the posed AUs and the
  * low-passed posed photo (the photo's fine detail and exact landmarks differ from what the warp
  * makes; its coarse colour, teeth in an opened mouth and shading, is what G should learn); 'G/mask',
- * the attention penalty, so G repaints no more than it must; and 'G/rec' when weighted.
+ * the attention penalty, so G repaints no more than it must; 'G/pair-colour' and 'G/rec' when weighted.
  */
 export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: LossOptions): LossTerms {
   const forward = gen.apply(sourceOf(batch), batch.targetAus);
+  const k = o.pairLowPass ?? PAIR_LOWPASS;
+  const target = lowPass(batch.pairTarget, k);
   const terms: LossTerms = {
-    'G/pair': G.mul(l1(lowPass(forward.composite), lowPass(batch.pairTarget)), w.pair),
+    'G/pair': G.mul(l1(lowPass(forward.composite, k), target), w.pair),
     'G/mask': G.mul(attentionPenalty(forward.attention, o), w.mask),
   };
+  if (w.pairColour > 0) terms['G/pair-colour'] = G.mul(l1(lowPass(forward.color, k), target), w.pairColour);
+  if (w.pairMouth > 0) {
+    if (!batch.pairMouth) throw new G.GraphError('missing-input', 'pairLosses: lossWeights.pairMouth needs the batch\'s pairMouth');
+    // Averaged over the opening (+1 pixel, so a batch of closed mouths gives 0, not 0 / 0).
+    const area = G.add(G.reduceSum(batch.pairMouth), 1);
+    terms['G/mouth-attention'] = G.mul(G.div(G.reduceSum(G.mul(forward.attention, batch.pairMouth)), area), w.pairMouth);
+    const colourError = G.reduceSum(G.mul(G.abs(G.sub(forward.color, batch.pairTarget)), batch.pairMouth));
+    terms['G/mouth-colour'] = G.mul(G.div(colourError, G.mul(area, 3)), w.pairMouth);
+  }
   if (w.reconstruction > 0) terms['G/rec'] = reconstructionTerm(gen, batch, w);
   return terms;
 }

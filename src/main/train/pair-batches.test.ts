@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/random';
 import { applySimilarity, type Point, type Similarity } from '../face/face-frame';
 import { CANONICAL_FACE } from '../face/mesh';
+import { applyWarpTable } from '../face/mesh-warp';
 import type { MotionBasis } from '../face/motion-model';
 import { writeCrop, type CropSet } from './batches';
-import { buildCropPairs, PairSampler, resampleSimilar } from './pair-batches';
+import { buildCropPairs, matchExposure, mouthOpening, PairSampler, resampleSimilar } from './pair-batches';
+import { cropForwardWarpTo } from './warp-batch';
 
 const SIZE = 32;
 const IDENTITY: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
@@ -104,6 +106,29 @@ describe('PairSampler', () => {
   const { pairs } = buildCropPairs(labels([['n.jpg', 'A', 'neutral'], ['p1.jpg', 'A', 'happy'], ['p2.jpg', 'A', 'happy']]), crops);
   const basis: MotionBasis = { linear: new Float32Array(17 * 136), terms: [] };
 
+  it("with warpTo 'landmarks', warps the neutral crop onto each posed photo's landmarks as aligned onto it, not by the basis", () => {
+    const onLandmarks = new PairSampler(crops, pairs, { batchSize: 2, seed: 1, motionBasis: basis, warpTo: 'landmarks' }).next();
+    const byBasis = new PairSampler(crops, pairs, { batchSize: 2, seed: 1, motionBasis: basis }).next();
+    // Only the landmark warp knows where the posed mouth opening lies on the neutral crop.
+    expect(byBasis.pairMouth).toBeUndefined();
+    expect(onLandmarks.pairMouth).toHaveLength(2 * SIZE * SIZE);
+    // The basis is zero, so its warp is the identity; the smile of both posed photos moves two points.
+    const smile = cropForwardWarpTo(SIZE, neutralMarks, smiling(neutralMarks));
+    const per = smile.index.length;
+    const identity = cropForwardWarpTo(SIZE, neutralMarks, neutralMarks);
+    expect(byBasis.warp!.forward.weight.subarray(0, per)).toEqual(identity.weight);
+    expect(onLandmarks.warp!.forward.weight.subarray(0, per)).not.toEqual(identity.weight);
+    // p1 is the same smile seen after a session move: aligned back, it warps like p2 (to within the
+    // float error of undoing the move), compared on what the tables sample from a smooth image.
+    const ramp = Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % SIZE) / SIZE + Math.floor(i / SIZE) / SIZE);
+    const expected = applyWarpTable(ramp, smile);
+    for (let b = 0; b < 2; b++) {
+      const table = { size: SIZE, index: Int32Array.from(onLandmarks.warp!.forward.index.subarray(b * per, (b + 1) * per), Number), weight: onLandmarks.warp!.forward.weight.subarray(b * per, (b + 1) * per) };
+      const warped = applyWarpTable(ramp, table);
+      expect(Math.max(...warped.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-3);
+    }
+  });
+
   it('gives the neutral crop, both AU sets, forward warp tables and the posed crop aligned onto the neutral one', () => {
     const batch = new PairSampler(crops, pairs, { batchSize: 2, seed: 1, motionBasis: basis }).next();
     const plane = 3 * SIZE * SIZE;
@@ -112,15 +137,46 @@ describe('PairSampler', () => {
     expect(batch.real.subarray(0, plane)).toEqual(neutral);
     expect(batch.realAus.subarray(0, 17)).toEqual(crops.aus.subarray(0, 17));
     expect(batch.warp?.forward.index.length).toBe(2 * 4 * SIZE * SIZE);
-    // p2 differs from the neutral crop only in the mouth, so its aligned target is the crop as is.
+    // p2 differs from the neutral crop only in the mouth, so its aligned target is the crop as is,
+    // given the neutral crop's exposure.
     const p2 = pairs.findIndex((p) => p.posed === 2);
     const sampled = [0, 1].find((b) => batch.targetAus[17 * b] === crops.aus[2 * 17]);
     const posed = new Float32Array(plane);
     writeCrop(crops, 2, false, posed);
+    matchExposure(posed, neutral, SIZE * SIZE);
     expect(p2).toBeGreaterThanOrEqual(0);
     const target = batch.pairTarget.subarray(sampled! * plane, (sampled! + 1) * plane);
     expect(Math.max(...target.map((v, i) => Math.abs(v - posed[i])))).toBeLessThan(1e-5);
     expect(Math.max(...batch.pairTarget.map(Math.abs))).toBeLessThanOrEqual(1);
+  });
+
+  it('rasterises the mouth opening as the share of each pixel inside the inner lips, and nothing for a closed mouth', () => {
+    // Inner lips as an axis-aligned rectangle from (10, 20) to (14, 22): 8 whole pixels inside.
+    const open = neutralMarks.map((p, i): Point => (i < 60 ? p : ([[10, 20], [12, 20], [14, 20], [14, 21], [14, 22], [12, 22], [10, 22], [10, 21]] as Point[])[i - 60]));
+    const mouth = mouthOpening(open, SIZE);
+    expect(mouth.reduce((a, v) => a + v, 0)).toBeCloseTo(8, 5);
+    expect(mouth[20 * SIZE + 10]).toBe(1);
+    expect(mouth[22 * SIZE + 10]).toBe(0);
+    // Half a pixel in: the rectangle shifted by 0.5 covers edge pixels by half.
+    const shifted = mouthOpening(open.map(([x, y]): Point => [x + 0.5, y]), SIZE);
+    expect(shifted[20 * SIZE + 10]).toBeCloseTo(0.5, 5);
+    const closed = neutralMarks.map((p, i): Point => (i < 60 ? p : [12 + (i % 4), 21]));
+    expect(mouthOpening(closed, SIZE).every((v) => v === 0)).toBe(true);
+  });
+
+  it('matches exposure channel by channel: a posed shot darker and lower in contrast gets the neutral one back', () => {
+    const plane = SIZE * SIZE;
+    const rng = new Rng(5);
+    const neutral = Float32Array.from({ length: 3 * plane }, () => rng.uniform(-0.9, 0.9));
+    const gains = [0.5, 0.8, 0.6];
+    const posed = neutral.map((v, i) => v * gains[Math.floor(i / plane)] - 0.2);
+    matchExposure(posed, neutral, plane);
+    expect(Math.max(...posed.map((v, i) => Math.abs(v - neutral[i])))).toBeLessThan(1e-5);
+    // A flat channel keeps its values, moved to the reference mean, and nothing leaves [-1, 1].
+    const flat = new Float32Array(3 * plane).fill(0.3);
+    const bright = new Float32Array(3 * plane).map((_, i) => (i % 2 ? 1 : 0.9));
+    matchExposure(flat, bright, plane);
+    expect(flat.every((v) => Math.abs(v - 0.95) < 1e-6)).toBe(true);
   });
 
   it('resumes from its state exactly, and refuses to start without pairs', () => {

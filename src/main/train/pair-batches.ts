@@ -1,17 +1,18 @@
 // Warm-start data: pairs of one performer's neutral and posed crops (labels.csv), the posed crop
-// aligned onto the neutral one by a similarity on the stable landmarks, and a seeded, resumable
+// aligned onto the neutral one by a similarity on the stable landmarks and matched to its exposure, and a seeded, resumable
 // sampler of batches: the neutral crop, both AU sets, its forward warp and the aligned posed crop.
 import path from 'node:path';
 import { AU_COUNT } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
-import { invertSimilarity, type Similarity } from '../face/face-frame';
+import { applySimilarity, invertSimilarity, type Point, type Similarity } from '../face/face-frame';
 import type { WarpTable } from '../face/mesh-warp';
 import type { LabelRow } from '../face/motion-data';
 import type { MotionBasis } from '../face/motion-model';
 import { NEUTRAL, stableAlignment } from '../face/motion-pairs';
 import { EpochShuffle, writeCrop, type CropSet, type ShuffleState } from './batches';
 import type { PairStepBatch } from './step-runner';
-import { cropForwardWarp, cropLandmarks, packTables } from './warp-batch';
+import type { PairWarp } from './train-config';
+import { cropForwardWarp, cropForwardWarpTo, cropLandmarks, packTables } from './warp-batch';
 
 /** One warm-start pair: crop indices into the training CropSet. */
 export interface CropPair {
@@ -97,11 +98,75 @@ export function resampleSimilar(image: Float32Array, size: number, outToSource: 
   }
 }
 
+/**
+ * Gives each channel of `image` the mean and standard deviation it has in `reference` (both [3, S, S]
+ * in [-1, 1]), clipped to [-1, 1]: two shots of a session differ in exposure and white balance,
+ * which nothing in the neutral crop predicts and G should not learn.
+ */
+export function matchExposure(image: Float32Array, reference: Float32Array, plane: number): void {
+  const stats = (x: Float32Array) => {
+    let sum = 0, squares = 0;
+    for (const v of x) {
+      sum += v;
+      squares += v * v;
+    }
+    const mean = sum / x.length;
+    return { mean, std: Math.sqrt(Math.max(0, squares / x.length - mean * mean)) };
+  };
+  for (let c = 0; c < 3; c++) {
+    const channel = image.subarray(c * plane, (c + 1) * plane);
+    const from = stats(channel);
+    const to = stats(reference.subarray(c * plane, (c + 1) * plane));
+    const gain = from.std > 1e-6 ? to.std / from.std : 1;
+    for (let i = 0; i < plane; i++) channel[i] = Math.min(1, Math.max(-1, (channel[i] - from.mean) * gain + to.mean));
+  }
+}
+
+/** iBUG 68 inner-lip points, in order around the mouth opening. */
+const INNER_LIPS = [60, 61, 62, 63, 64, 65, 66, 67] as const;
+/** Sub-samples per pixel side when rasterising the mouth opening. */
+const MOUTH_SUBSAMPLES = 4;
+
+/**
+ * [S, S]: the share of each crop pixel inside the polygon of the inner lips (`landmarks` in crop
+ * pixels, pixel edges at integers). A closed mouth's polygon has no area, so it gives ~0 everywhere.
+ */
+export function mouthOpening(landmarks: readonly Point[], size: number, out: Float32Array = new Float32Array(size * size)): Float32Array {
+  const polygon = INNER_LIPS.map((i) => landmarks[i]);
+  const xs = polygon.map((p) => p[0]);
+  const ys = polygon.map((p) => p[1]);
+  out.fill(0);
+  const [x0, x1] = [Math.max(0, Math.floor(Math.min(...xs))), Math.min(size - 1, Math.ceil(Math.max(...xs)))];
+  const [y0, y1] = [Math.max(0, Math.floor(Math.min(...ys))), Math.min(size - 1, Math.ceil(Math.max(...ys)))];
+  const n = MOUTH_SUBSAMPLES;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let inside = 0;
+      for (let sy = 0; sy < n; sy++) for (let sx = 0; sx < n; sx++) if (insidePolygon(polygon, x + (sx + 0.5) / n, y + (sy + 0.5) / n)) inside++;
+      out[y * size + x] = inside / (n * n);
+    }
+  }
+  return out;
+}
+
+/** Even-odd rule. */
+function insidePolygon(polygon: readonly Point[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [xi, yi] = polygon[i];
+    const [xj, yj] = polygon[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
 export interface PairSamplerOptions {
   readonly batchSize: number;
   readonly seed: number;
   /** Geometry: each batch carries the forward tables that move the neutral crop by this basis to the posed AUs. */
   readonly motionBasis?: MotionBasis | null;
+  /** With geometry, where the neutral crop is warped: by the basis (default), or onto the posed photo's aligned landmarks (train-config.ts pairWarp). */
+  readonly warpTo?: PairWarp;
 }
 
 /** Warm-start batches over the pairs, a new seeded order every epoch; no flips (a pair is one photo session, both as taken). */
@@ -136,18 +201,29 @@ export class PairSampler {
     const realAus = new Float32Array(batchSize * AU_COUNT);
     const targetAus = new Float32Array(batchSize * AU_COUNT);
     const forward: WarpTable[] = [];
+    const onLandmarks = !!motionBasis && this.options.warpTo === 'landmarks';
+    const pairMouth = onLandmarks ? new Float32Array(batchSize * size * size) : null;
     for (let b = 0; b < batchSize; b++) {
       const pair = this.pairs[this.shuffle.next()];
       writeCrop(this.crops, pair.neutral, false, real.subarray(b * plane, (b + 1) * plane));
       writeCrop(this.crops, pair.posed, false, posedCrop);
       resampleSimilar(posedCrop, size, pair.neutralToPosed, pairTarget.subarray(b * plane, (b + 1) * plane));
+      matchExposure(pairTarget.subarray(b * plane, (b + 1) * plane), real.subarray(b * plane, (b + 1) * plane), size * size);
       const neutralAus = aus.subarray(pair.neutral * AU_COUNT, (pair.neutral + 1) * AU_COUNT);
       const posedAus = aus.subarray(pair.posed * AU_COUNT, (pair.posed + 1) * AU_COUNT);
       realAus.set(neutralAus, b * AU_COUNT);
       targetAus.set(posedAus, b * AU_COUNT);
-      if (motionBasis) forward.push(cropForwardWarp(size, cropLandmarks(this.crops, pair.neutral, false), motionBasis, neutralAus, posedAus));
+      if (!motionBasis) continue;
+      const neutral = cropLandmarks(this.crops, pair.neutral, false);
+      if (!pairMouth) {
+        forward.push(cropForwardWarp(size, neutral, motionBasis, neutralAus, posedAus));
+        continue;
+      }
+      const posedOnNeutral = applySimilarity(invertSimilarity(pair.neutralToPosed), cropLandmarks(this.crops, pair.posed, false));
+      forward.push(cropForwardWarpTo(size, neutral, posedOnNeutral));
+      mouthOpening(posedOnNeutral, size, pairMouth.subarray(b * size * size, (b + 1) * size * size));
     }
-    const batch = { real, realAus, targetAus, pairTarget };
+    const batch = { real, realAus, targetAus, pairTarget, ...(pairMouth ? { pairMouth } : {}) };
     return forward.length ? { ...batch, warp: { forward: packTables(forward) } } : batch;
   }
 }

@@ -118,6 +118,7 @@ export function buildPairStep(options: StepGraphOptions): StepGraph {
   const batch = {
     ...imageAndAuInputs(graph, options),
     pairTarget: graph.input('pair_target', 'float32', [options.batchSize, 3, s, s]),
+    ...((options.lossWeights?.pairMouth ?? 0) > 0 ? { pairMouth: graph.input('pair_mouth', 'float32', [options.batchSize, 1, s, s]) } : {}),
     ...(options.geometry ? { warp: { forward: warpInput(graph, 'forward', options.batchSize, s) } } : {}),
   };
   const terms = pairLosses(gen, batch, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);

@@ -140,6 +140,76 @@ describe('the warm start\'s pair step on studio-tiny', () => {
     expect(seen.at(-1)!).toBeLessThan(seen[0] * 0.95);
   });
 
+  it('with pairColour and pairLowPass 1, gives G/pair-colour on the colour head alone and opens the attention where the colour learned the target', async () => {
+    const preset = PRESETS['studio-tiny'];
+    const s = preset.generator.imageSize;
+    const pixels = s * s;
+    const rng = new Rng(8);
+    const real = Float32Array.from({ length: 3 * pixels }, () => rng.uniform(-0.8, 0.2));
+    const pairTarget = real.map((v, i) => (Math.floor((i % pixels) / s) >= s / 2 ? Math.min(1, v + 0.6) : v));
+    const identity = { index: BigInt64Array.from({ length: 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4))), weight: Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
+    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identity }, pairTarget };
+    const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16, pairLowPass: 1 } as const;
+    const runner = await StepRunner.create({ preset, batchSize: 1, lossOptions, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10, pairColour: 5 }, geometry: true }, ['main'], { pairStep: true });
+    const g = initWeights(generatorParamSpecs(preset.generator), 1);
+    const adam = newAdamState(g);
+    const seen: Record<string, number>[] = [];
+    try {
+      for (let i = 0; i < 12; i++) {
+        const { losses, grads } = await runner.runPair(g, batch);
+        seen.push(losses);
+        adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
+      }
+    } finally {
+      await runner.dispose();
+    }
+    expect(Object.keys(seen[0]).sort()).toEqual(['G/mask', 'G/pair', 'G/pair-colour']);
+    // At the identity start colour = composite = the crop: the two terms differ only by their weights,
+    // and without a low-pass each is the plain mean difference (0.6 on the lower half, less where clipped).
+    let expected = 0;
+    for (let i = 0; i < real.length; i++) expected += Math.abs(real[i] - pairTarget[i]);
+    expected /= real.length;
+    expect(seen[0]['G/pair']).toBeCloseTo(10 * expected, 2);
+    expect(seen[0]['G/pair-colour']).toBeCloseTo(5 * expected, 2);
+    // The colour learns faster than the gated composite, and the composite follows as the attention opens.
+    expect(seen.at(-1)!['G/pair-colour'] / seen[0]['G/pair-colour']).toBeLessThan(seen.at(-1)!['G/pair'] / seen[0]['G/pair']);
+    expect(seen.at(-1)!['G/pair']).toBeLessThan(seen[0]['G/pair']);
+    expect(seen.at(-1)!['G/mask']).toBeGreaterThan(seen[0]['G/mask']);
+  });
+
+  it('with pairMouth, opens the attention and learns the colour inside the mouth opening, and refuses a batch without one', async () => {
+    const preset = PRESETS['studio-tiny'];
+    const s = preset.generator.imageSize;
+    const pixels = s * s;
+    const rng = new Rng(9);
+    const real = Float32Array.from({ length: 3 * pixels }, () => rng.uniform(-0.8, 0.2));
+    const pairMouth = Float32Array.from({ length: pixels }, (_, i) => (Math.abs((i % s) - s / 2) < 4 && Math.abs(Math.floor(i / s) - (3 * s) / 4) < 2 ? 1 : 0));
+    // The posed photo: the crop, with a bright "teeth" block in the opening.
+    const pairTarget = real.map((v, i) => (pairMouth[i % pixels] ? 0.9 : v));
+    const identity = { index: BigInt64Array.from({ length: 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4))), weight: Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
+    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identity }, pairTarget, pairMouth };
+    const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16 } as const;
+    const runner = await StepRunner.create({ preset, batchSize: 1, lossOptions, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10, pairMouth: 10 }, geometry: true }, ['main'], { pairStep: true });
+    const g = initWeights(generatorParamSpecs(preset.generator), 1);
+    const adam = newAdamState(g);
+    const seen: Record<string, number>[] = [];
+    try {
+      await expect(runner.runPair(g, { ...batch, pairMouth: undefined })).rejects.toMatchObject({ code: 'missing-pair-mouth' });
+      for (let i = 0; i < 12; i++) {
+        const { losses, grads } = await runner.runPair(g, batch);
+        seen.push(losses);
+        adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
+      }
+    } finally {
+      await runner.dispose();
+    }
+    expect(Object.keys(seen[0]).sort()).toEqual(['G/mask', 'G/mouth-attention', 'G/mouth-colour', 'G/pair']);
+    // At the identity start the attention keeps the input (sigmoid(4) = 0.982) over the opening's
+    // 7 x 3 pixels, averaged over 21 + 1.
+    expect(seen[0]['G/mouth-attention']).toBeCloseTo((10 * 21 * 0.982) / 22, 1);
+    for (const key of ['G/mouth-attention', 'G/mouth-colour']) expect(seen.at(-1)![key], key).toBeLessThan(seen[0][key] * 0.9);
+  });
+
   it('is not compiled for a run without a warm start', async () => {
     const runner = await StepRunner.create({ preset: PRESETS['studio-tiny'], batchSize: 1 }, ['main+gp']);
     const g = initWeights(generatorParamSpecs(PRESETS['studio-tiny'].generator), 1);

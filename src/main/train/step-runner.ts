@@ -32,6 +32,8 @@ export interface PairStepBatch extends Pick<StepBatch, 'real' | 'realAus' | 'tar
   /** Geometry: the neutral crop warped to the posed AUs' landmarks. */
   readonly warp?: { readonly forward: BatchWarpTables };
   readonly pairTarget: Float32Array;
+  /** [B, 1, S, S]: where the posed photo's mouth is open, as warped onto (pair-batches.ts mouthOpening); with the landmark warp only. */
+  readonly pairMouth?: Float32Array;
 }
 
 /** What a step graph may be fed: the inputs it lacks are left out. */
@@ -39,6 +41,7 @@ type FedBatch = Pick<StepBatch, 'real' | 'realAus' | 'targetAus'> & {
   readonly alpha?: Float32Array;
   readonly warp?: Partial<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
   readonly pairTarget?: Float32Array;
+  readonly pairMouth?: Float32Array;
 };
 
 export interface StepResult {
@@ -116,7 +119,9 @@ export class StepRunner {
     };
     if (batch.alpha) feeds.alpha = { data: batch.alpha, dims: [b, 1, 1, 1] };
     if (batch.pairTarget) feeds.pair_target = { data: batch.pairTarget, dims: [b, 3, s, s] };
+    if (batch.pairMouth) feeds.pair_mouth = { data: batch.pairMouth, dims: [b, 1, s, s] };
     const wanted = new Set(compiled.session.inputNames);
+    if (wanted.has('pair_mouth') && !batch.pairMouth) throw new StudioError('missing-pair-mouth', 'the pair step learns the mouth opening (lossWeights.pairMouth), but the batch has no pairMouth: it needs the landmark warp (pairWarp "landmarks") with geometry');
     for (const direction of WARP_INPUTS) {
       if (!wanted.has(`${direction}_index`)) continue;
       const tables = batch.warp?.[direction];

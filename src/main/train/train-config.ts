@@ -3,9 +3,12 @@
 import { StudioError } from '../../shared/errors';
 import type { PresetName } from '../../shared/presets';
 import { generatorFamily, presetByName } from '../model/config';
-import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, PAIR_LOWPASS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
+
+export type PairWarp = 'motion' | 'landmarks';
+export const PAIR_WARPS: readonly PairWarp[] = ['motion', 'landmarks'];
 
 export interface TrainConfig {
   /** Network sizes: 'paper', 'light' (CPU-friendly) or 'tiny' (tests). */
@@ -38,6 +41,14 @@ export interface TrainConfig {
   readonly emaDecay: number;
   /** Geometry first: warp each crop by the run's motion basis to the target AUs before the generator (the cycle warps back). */
   readonly geometry: boolean;
+  /**
+   * Where the warm start warps the neutral crop (geometry only): 'motion', by the motion basis to the
+   * posed AUs, as the studio does; 'landmarks', onto the posed photo's own landmarks, so the pair
+   * target lines up with the warped crop and differs from it only in what geometry cannot do.
+   */
+  readonly pairWarp: PairWarp;
+  /** Side of the square, in crop pixels, the warm start's pair terms average over (1: none). */
+  readonly pairLowPass: number;
   /** Target AUs = another sample's AUs + U(-n, n) (original: 0.1). */
   readonly targetNoise: number;
   /** 'combined' takes one critic step on main + GP; 'separate' steps GP after main, as the original. */
@@ -73,6 +84,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   attentionPenalty: 'attention',
   emaDecay: 0,
   geometry: false,
+  pairWarp: 'motion',
+  pairLowPass: PAIR_LOWPASS,
   targetNoise: 0.1,
   gradientPenaltyStep: 'combined',
   flip: true,
@@ -117,7 +130,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   // Loss weights merge key by key, so a checkpoint from before a term existed gets its default.
   const cfg: TrainConfig = { ...base, ...options, lossWeights: { ...base.lossWeights, ...options.lossWeights } };
   presetByName(cfg.preset);
-  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints', 'r1Every'] as const;
+  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints', 'r1Every', 'pairLowPass'] as const;
   for (const key of positiveInt) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
   }
@@ -133,15 +146,19 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     throw new TrainConfigError(`gradientPenaltyStep must be 'combined' or 'separate', got ${cfg.gradientPenaltyStep}`);
   }
   if (!ADVERSARIAL_LOSSES.includes(cfg.adversarialLoss)) throw new TrainConfigError(`adversarialLoss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got ${cfg.adversarialLoss}`);
+  if (!PAIR_WARPS.includes(cfg.pairWarp)) throw new TrainConfigError(`pairWarp must be one of ${PAIR_WARPS.join(', ')}, got ${cfg.pairWarp}`);
+  const cropSize = presetByName(cfg.preset).generator.imageSize;
+  if (cropSize % cfg.pairLowPass !== 0) throw new TrainConfigError(`pairLowPass ${cfg.pairLowPass} must divide the ${cfg.preset} preset's crop size ${cropSize}`);
   if (!ATTENTION_PENALTIES.includes(cfg.attentionPenalty)) throw new TrainConfigError(`attentionPenalty must be one of ${ATTENTION_PENALTIES.join(', ')}, got ${cfg.attentionPenalty}`);
   for (const [key, value] of Object.entries(cfg.lossWeights)) {
     if (!(Number.isFinite(value) && value >= 0)) throw new TrainConfigError(`lossWeights.${key} must be a number >= 0, got ${value}`);
   }
+  if (cfg.lossWeights.pairMouth > 0 && !(cfg.geometry && cfg.pairWarp === 'landmarks')) throw new TrainConfigError(`lossWeights.pairMouth needs geometry with pairWarp 'landmarks' (the mouth opening is the posed photo's, warped onto), got geometry ${cfg.geometry}, pairWarp '${cfg.pairWarp}'`);
   if (cfg.warmStartSteps > 0 && !(cfg.lossWeights.pair > 0)) throw new TrainConfigError(`warmStartSteps ${cfg.warmStartSteps} needs lossWeights.pair > 0 (the warm start learns from that term alone), got ${cfg.lossWeights.pair}`);
   return cfg;
 }
 
-export const lossOptionsOf = (cfg: TrainConfig): LossOptions => ({ adversarial: cfg.adversarialLoss, attentionPenalty: cfg.attentionPenalty, r1Every: cfg.r1Every });
+export const lossOptionsOf = (cfg: TrainConfig): LossOptions => ({ adversarial: cfg.adversarialLoss, attentionPenalty: cfg.attentionPenalty, r1Every: cfg.r1Every, pairLowPass: cfg.pairLowPass });
 
 /** Learning rate at a critic step: constant, then linear decay to 0 over the last `decayFraction` of the run. */
 export function learningRateAt(cfg: TrainConfig, step: number): number {

@@ -117,6 +117,11 @@ describe('trainer', () => {
     expect(readGeneratorWeights(averaged).weights.get(name)).toEqual(ema.get(name)!.data);
     expect(readGeneratorWeights(raw).weights.get(name)).toEqual(trained.get(name)!.data);
     expect(() => resolveTrainConfig({ adversarialLoss: 'lsgan' as never })).toThrow(/adversarialLoss must be one of wgan-gp, non-saturating, hinge/);
+    expect(() => resolveTrainConfig({ pairWarp: 'flow' as never })).toThrow(/pairWarp must be one of motion, landmarks/);
+    expect(() => resolveTrainConfig({ preset: 'studio', pairLowPass: 5 })).toThrow(/pairLowPass 5 must divide the studio preset's crop size 96/);
+    expect(resolveTrainConfig({ preset: 'studio', pairLowPass: 3 }).pairLowPass).toBe(3);
+    expect(() => resolveTrainConfig({ preset: 'studio', lossWeights: { pairMouth: 1 } })).toThrow(/pairMouth needs geometry with pairWarp 'landmarks'/);
+    expect(resolveTrainConfig({ preset: 'studio', pairWarp: 'landmarks', lossWeights: { pairMouth: 1 } }).lossWeights.pairMouth).toBe(1);
   });
 
   it('trains geometry first: crops warped by the run\'s motion basis, and the exported model carries it', async () => {

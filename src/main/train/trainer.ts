@@ -108,10 +108,10 @@ function runMotionOf(run: TrainRun): MotionBasis | null {
 
 /** The warm start's sampler while warm-start steps remain, else null; a run that needs one and has no pairs fails here, before any compiling. */
 function pairSamplerOf(run: TrainRun, state: TrainState, motionBasis: MotionBasis | null): PairSampler | null {
-  const { warmStartSteps, batchSize, seed } = run.config;
+  const { warmStartSteps, batchSize, seed, pairWarp } = run.config;
   if ((state.warmStartDone ?? 0) >= warmStartSteps) return null;
   if (!run.pairs) throw new StudioError('warm-start-without-pairs', `a warm start of ${warmStartSteps} steps needs same-performer pairs, and none were given: give a labelled folder (--pairs <folder with labels.csv>), or train without it (--warm-start 0)`);
-  return new PairSampler(run.train, run.pairs, { batchSize, seed: seed + 3, motionBasis }, state.pairSampler);
+  return new PairSampler(run.train, run.pairs, { batchSize, seed: seed + 3, motionBasis, warpTo: pairWarp }, state.pairSampler);
 }
 
 /** The run's log.jsonl: every event appended as one timestamped line, then passed on. */

@@ -42,10 +42,20 @@ export function cropForwardWarp(size: number, landmarks: readonly Point[], basis
   return warpTable(size, src, guard.points, FACE_MESH);
 }
 
+/** The forward table moving the crop's landmarks onto `target` (68 points in crop pixels), cut by the fold guard. */
+export function cropForwardWarpTo(size: number, landmarks: readonly Point[], target: readonly Point[]): WarpTable {
+  const { src, guard } = guardedMove(size, landmarks, target);
+  return warpTable(size, src, guard.points, FACE_MESH);
+}
+
 /** The crop's mesh points and where the basis moves them, cut by the fold guard. */
 function guardedMotion(size: number, landmarks: readonly Point[], basis: MotionBasis, sourceAus: ArrayLike<number>, targetAus: ArrayLike<number>) {
+  return guardedMove(size, landmarks, moveLandmarks(landmarks, basis, sourceAus, targetAus));
+}
+
+function guardedMove(size: number, landmarks: readonly Point[], target: readonly Point[]) {
   const src = meshPointsInCrop(FACE_MESH, landmarks, size);
-  const moved = meshPointsInCrop(FACE_MESH, moveLandmarks(landmarks, basis, sourceAus, targetAus), size);
+  const moved = meshPointsInCrop(FACE_MESH, target, size);
   return { src, guard: foldGuard(FACE_MESH, src, moved) };
 }
 
