@@ -10,6 +10,7 @@ describe('emotionAus', () => {
     expect(at(happy, 'AU12')).toBeCloseTo(0.5);
     expect(at(happy, 'AU06')).toBeCloseTo(0.4);
     expect(happy.filter((v) => v !== 0)).toHaveLength(3);
+    expect(at(happy, 'AU26')).toBe(0);
     expect(emotionAus('angry', 0).every((v) => v === 0)).toBe(true);
   });
 
@@ -21,7 +22,9 @@ describe('emotionAus', () => {
     expect(at(happy, 'AU12')).toBeCloseTo(1);
     expect(at(happy, 'AU25')).toBeCloseTo(0.63);
     expect(at(happy, 'AU06')).toBeCloseTo(0.2 + 0.8 * 0.6);
-    expect(at(happy, 'AU26')).toBeCloseTo(0.37 * 0.2);
+    // The open smile's jaw drop is allowed by happy, so it stays; an AU happy does not allow fades.
+    expect(at(happy, 'AU26')).toBeCloseTo(0.37);
+    expect(at(happy, 'AU04')).toBeCloseTo(0.05 * 0.2);
     const angry = emotionAus('angry', 1, own);
     expect(at(angry, 'AU12')).toBe(0);
     expect(at(angry, 'AU04')).toBe(1);

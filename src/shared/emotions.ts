@@ -5,10 +5,14 @@ import { AU_ORDER, type AuName } from './aus';
 export const EMOTIONS = ['neutral', 'happy', 'sad', 'surprised', 'angry', 'disgusted', 'fearful', 'contempt'] as const;
 export type Emotion = (typeof EMOTIONS)[number];
 
-/** Prototype AUs at full intensity; AUs not listed are 0. */
+/**
+ * Prototype AUs at full intensity; AUs not listed are 0. An AU listed at 0 is one the emotion allows
+ * without asking for it: absolute targets leave it at 0, and on a face it keeps its own value rather
+ * than fading (a laugh's jaw drop stays open under "happy").
+ */
 const PROTOTYPES: Readonly<Record<Emotion, Partial<Record<AuName, number>>>> = {
   neutral: {},
-  happy: { AU06: 0.8, AU12: 1, AU25: 0.3 },
+  happy: { AU06: 0.8, AU12: 1, AU25: 0.3, AU26: 0 },
   sad: { AU01: 0.8, AU04: 0.6, AU15: 0.8, AU17: 0.4 },
   surprised: { AU01: 0.9, AU02: 0.9, AU05: 0.8, AU25: 0.7, AU26: 0.9 },
   angry: { AU04: 1, AU05: 0.4, AU07: 0.8, AU23: 0.8 },
