@@ -4,6 +4,8 @@
 import os from 'node:os';
 import { backward, Graph, conv, convTranspose, gatherElements, matmul, reshape, transpose, type Value } from '../src/main/graph';
 import { toOnnx } from '../src/main/graph/to-onnx';
+import { convWeightGrad, type WeightGradPattern } from '../src/main/graph/grad-rules-nn';
+import { convParams } from '../src/main/graph/ops-nn';
 import { createSession, runSession, type HostTensor, type Session } from '../src/main/infer/ort-session';
 import { randomArray, seededRandom } from '../src/main/graph/gradcheck';
 
@@ -18,11 +20,20 @@ interface Shape {
   readonly size: number;
 }
 
-const SHAPES: Shape[] = [
-  { inC: 256, outC: 256, kernel: 3, size: 32 },
-  { inC: 64, outC: 64, kernel: 3, size: 128 },
-  { inC: 32, outC: 3, kernel: 7, size: 96 },
-];
+/** BENCH_SHAPES="in-out-kernel-size,..." (e.g. 64-4-7-128, the paper generator's heads) replaces these. */
+const SHAPES: Shape[] = process.env.BENCH_SHAPES
+  ? process.env.BENCH_SHAPES.split(',').map((spec) => {
+      const [inC, outC, kernel, size] = spec.split('-').map(Number);
+      return { inC, outC, kernel, size };
+    })
+  : [
+      { inC: 256, outC: 256, kernel: 3, size: 32 },
+      { inC: 64, outC: 64, kernel: 3, size: 128 },
+      { inC: 32, outC: 3, kernel: 7, size: 96 },
+    ];
+
+/** The weight-gradient patterns of grad-rules-nn.ts, each forced ('auto' is the emitted "weight gradient" row). */
+const WEIGHT_GRADS: readonly WeightGradPattern[] = ['im2col', 'per-tap', 'conv'];
 
 /** Candidate stride-1 input gradients: dy [N, O, H, W] and the forward's weight w [O, C, k, k] give dx. */
 const INPUT_GRADS: Record<string, (dy: Value, w: Value, pad: number) => Value> = {
@@ -90,6 +101,12 @@ function rows(s: Shape): Row[] {
       const flipped = dy.graph.input('wFlipped', 'float32', [s.inC, s.outC, s.kernel, s.kernel]);
       return [conv(dy, flipped, null, { pads: [pad, pad, pad, pad] })];
     }),
+    ...WEIGHT_GRADS.map((pattern) =>
+      make(`  dW: ${pattern}`, gflop, (g, x, w, dy) => {
+        forward(x, w);
+        return [convWeightGrad(x, dy, convParams(g.nodes.find((n) => n.op === 'Conv')!), pattern)];
+      }),
+    ),
   ];
 }
 

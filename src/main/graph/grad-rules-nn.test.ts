@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from './autodiff';
 import { compile, randomArray, seededRandom } from './gradcheck';
-import { convWeightGrad } from './grad-rules-nn';
+import { convWeightGrad, type WeightGradPattern } from './grad-rules-nn';
 import { Graph } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';
@@ -20,19 +20,23 @@ const cases: [string, number[], number[], N.ConvOptions][] = [
 
 describe('conv weight gradient', () => {
   for (const [name, xs, ws, options] of cases) {
-    it(`im2col and Conv agree: ${name}`, async () => {
+    it(`im2col, per-tap Gemms and Conv agree: ${name}`, async () => {
       const g = new Graph('weight-grad');
       const x = g.input('x', 'float32', xs);
       const conv = N.conv(x, g.input('w', 'float32', ws), null, options);
       const dy = g.input('dy', 'float32', conv.shape);
       const p = N.convParams(g.nodes.find((n) => n.op === 'Conv')!);
-      const before = g.nodes.length;
-      g.output('byIm2col', convWeightGrad(x, dy, p, Infinity));
-      const im2colOps = g.nodes.slice(before).map((n) => n.op);
-      g.output('byConv', convWeightGrad(x, dy, p, 0));
-      // Each limit takes its own way: only the second adds a Conv.
-      expect(im2colOps).not.toContain('Conv');
-      expect(g.nodes.slice(before + im2colOps.length).map((n) => n.op)).toContain('Conv');
+      const opsOf = (pattern: WeightGradPattern) => {
+        const before = g.nodes.length;
+        g.output(pattern, convWeightGrad(x, dy, p, pattern));
+        return g.nodes.slice(before).map((n) => n.op);
+      };
+      const [im2col, perTap, byConv] = [opsOf('im2col'), opsOf('per-tap'), opsOf('conv')];
+      // Each takes its own way: one Gemm, one per tap, or a Conv.
+      expect(im2col.filter((op) => op === 'Gemm')).toHaveLength(1);
+      expect(perTap.filter((op) => op === 'Gemm')).toHaveLength(ws[2] * ws[3]);
+      expect(im2col).not.toContain('Conv');
+      expect(byConv).toContain('Conv');
       const rand = seededRandom(3);
       const size = (shape: readonly (number | string)[]) => shape.reduce<number>((a, d) => a * (d as number), 1);
       const run = await compile(g);
@@ -41,11 +45,13 @@ describe('conv weight gradient', () => {
         w: { data: randomArray('float32', size(ws), () => rand(-1, 1)), dims: ws },
         dy: { data: randomArray('float32', size(conv.shape), () => rand(-1, 1)), dims: conv.shape as number[] },
       });
-      const [a, b] = [out.byIm2col.data as Float32Array, out.byConv.data as Float32Array];
-      expect(out.byIm2col.dims).toEqual(ws);
-      expect(out.byConv.dims).toEqual(ws);
+      const a = out.im2col.data as Float32Array;
       expect(Math.max(...a.map((v) => Math.abs(v)))).toBeGreaterThan(0.1);
-      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
+      for (const other of ['per-tap', 'conv']) {
+        expect(out[other].dims, other).toEqual(ws);
+        expect(Math.max(...(out[other].data as Float32Array).map((v, i) => Math.abs(v - a[i]))), other).toBeLessThan(1e-4);
+      }
+      expect(out.im2col.dims).toEqual(ws);
     });
   }
 });

@@ -10,18 +10,26 @@ import { unbroadcast, when, type GradRule } from './grad-rules';
 const IM2COL_LIMIT = 16 * 1024 * 1024;
 
 /**
+ * How a Conv's weight gradient is emitted: 'im2col', the kernel taps as strided slices of the
+ * channel-major input stacked into one matrix and one Gemm with dy; 'per-tap', one Gemm per tap
+ * on its slice (the same work, no stacked matrix); 'conv', one Conv over swapped batch and channel
+ * axes. All are exact; 'auto' picks by size, and tests and benchmarks force each.
+ */
+export type WeightGradPattern = 'auto' | 'im2col' | 'per-tap' | 'conv';
+
+/**
  * dW[o, c, i, j] = sum over n, y, x of dy[n, o, y, x] * xPadded[n, c, y*s + i*d, x*s + j*d].
  * Each kernel tap is a strided slice of the channel-major input, multiplied by dy with a Gemm
- * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. Layers
- * whose im2col would exceed `im2colLimit` elements take one Conv over swapped axes instead (both
- * ways are exact; the limit only picks the faster one, and tests set it to compare them).
+ * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. 'auto'
+ * takes the im2col up to IM2COL_LIMIT elements and one Conv over swapped axes above it.
  */
-export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, im2colLimit = IM2COL_LIMIT): Value {
+export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: WeightGradPattern = 'auto'): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
   const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
   const im2colSize = (x.shape[1] as number) * p.kernel[0] * p.kernel[1] * batch * outH * outW;
-  if (im2colSize > im2colLimit) return convWeightGradByConv(x, dy, p);
+  const chosen = pattern === 'auto' ? (im2colSize > IM2COL_LIMIT ? 'conv' : 'im2col') : pattern;
+  if (chosen === 'conv') return convWeightGradByConv(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
   const taps: Value[] = [];
@@ -43,13 +51,14 @@ export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, im2colLimit
   const outChannels = dy.shape[1] as number;
   const dyRows = S.reshape(S.transpose(dy, [1, 0, 2, 3]), [outChannels, -1]);
   const rows = (v: Value) => S.reshape(v, [channels, -1]);
-  let flat: Value;
-  if (taps.length === 1) flat = N.gemm(dyRows, rows(taps[0]), { transB: true });
-  else {
-    const im2col = S.reshape(S.concat(taps.map((t) => S.unsqueeze(t, [1])), 1), [channels * taps.length, -1]);
-    flat = N.gemm(dyRows, im2col, { transB: true });
+  const kernelShape = [outChannels, channels, p.kernel[0], p.kernel[1]];
+  if (taps.length === 1) return S.reshape(N.gemm(dyRows, rows(taps[0]), { transB: true }), kernelShape);
+  if (chosen === 'per-tap') {
+    const perTap = taps.map((t) => S.unsqueeze(N.gemm(dyRows, rows(t), { transB: true }), [2]));
+    return S.reshape(S.concat(perTap, 2), kernelShape);
   }
-  return S.reshape(flat, [outChannels, channels, p.kernel[0], p.kernel[1]]);
+  const im2col = S.reshape(S.concat(taps.map((t) => S.unsqueeze(t, [1])), 1), [channels * taps.length, -1]);
+  return S.reshape(N.gemm(dyRows, im2col, { transB: true }), kernelShape);
 }
 
 /**
