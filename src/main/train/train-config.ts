@@ -15,7 +15,7 @@ export interface TrainConfig {
   readonly preset: PresetName;
   /** Images per step. */
   readonly batchSize: number;
-  /** Critic steps to run in total; the generator steps once every `criticPerGenerator` of them. */
+  /** Critic steps to run in total; the generator steps once every `criticPerGenerator` of them (0 with a warm start: the warm start alone). */
   readonly steps: number;
   /** Supervised generator steps on same-performer pairs before the adversarial phase (0: none); needs the run's pairs and lossWeights.pair > 0. */
   readonly warmStartSteps: number;
@@ -130,10 +130,11 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   // Loss weights merge key by key, so a checkpoint from before a term existed gets its default.
   const cfg: TrainConfig = { ...base, ...options, lossWeights: { ...base.lossWeights, ...options.lossWeights } };
   presetByName(cfg.preset);
-  const positiveInt = ['batchSize', 'steps', 'criticPerGenerator', 'keepCheckpoints', 'r1Every', 'pairLowPass'] as const;
+  const positiveInt = ['batchSize', 'criticPerGenerator', 'keepCheckpoints', 'r1Every', 'pairLowPass'] as const;
   for (const key of positiveInt) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 1) throw new TrainConfigError(`${key} must be a positive integer, got ${cfg[key]}`);
   }
+  if (!Number.isInteger(cfg.steps) || cfg.steps < (cfg.warmStartSteps > 0 ? 0 : 1)) throw new TrainConfigError(`steps must be a positive integer (or 0 after a warm start: the warm start alone), got ${cfg.steps}`);
   for (const key of ['warmStartSteps', 'criticWarmupSteps'] as const) {
     if (!Number.isInteger(cfg[key]) || cfg[key] < 0) throw new TrainConfigError(`${key} must be an integer >= 0, got ${cfg[key]}`);
   }

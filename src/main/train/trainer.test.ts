@@ -192,5 +192,14 @@ describe('trainer', () => {
     expect(resumedEvents.find((e) => e.type === 'progress')).toMatchObject({ phase: 'warm-start', step: 2 });
     expect(resumed.state).toMatchObject({ step: 2, warmStartDone: 2 });
     for (const [name, w] of straight.generator) expect(resumed.generator.get(name), name).toEqual(w);
+
+    // steps 0: the warm start alone, finished and not reported as cancelled; without one, 0 is refused.
+    expect(() => resolveTrainConfig({ preset: 'studio-tiny', steps: 0 })).toThrow(/steps must be a positive integer \(or 0 after a warm start/);
+    const aloneEvents: TrainEvent[] = [];
+    const alone = await train({ ...run, config: { ...warm, steps: 0 }, runDir: runDir(), pairs, onEvent: (e) => aloneEvents.push(e) });
+    expect(alone.state).toMatchObject({ step: 0, warmStartDone: 2 });
+    expect(aloneEvents.filter((e) => e.type === 'progress').map((e) => (e as { phase: string }).phase)).toEqual(['warm-start', 'warm-start']);
+    expect(aloneEvents.find((e) => e.type === 'done')).toMatchObject({ cancelled: false });
+    expect([...alone.generator.keys()]).toEqual([...straight.generator.keys()]);
   });
 });

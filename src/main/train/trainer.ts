@@ -197,7 +197,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
     }
     checkpoint();
     await writeSample();
-    emit({ type: 'done', step, cancelled: step < cfg.steps, elapsedMs: snapshot().elapsedMs, losses });
+    emit({ type: 'done', step, cancelled: step < cfg.steps || warmStartDone < cfg.warmStartSteps, elapsedMs: snapshot().elapsedMs, losses });
     return { generator: nets.ema ?? nets.g, state: snapshot() };
   } finally {
     await runner.dispose();
