@@ -44,6 +44,7 @@ const TRAIN_FLAGS = {
   cond: { type: 'number', description: "weight of the AU-condition terms: the critic's AU regression and the generator's (original 4000)" },
   'pair-weight': { type: 'number', description: "weight of the warm start's low-passed pair L1 (studio recipe 10, original 0)" },
   'pair-colour': { type: 'number', description: "weight of the warm start's pair L1 on the colour head alone, not gated by the attention (default 0)" },
+  'mask-weight': { type: 'number', description: "weight of the attention penalty (original 0.1): higher keeps more of the input" },
   'pair-mouth': { type: 'number', description: "weight of the warm start's mouth terms: repaint the posed photo's mouth opening with its interior (needs --pair-warp landmarks; default 0)" },
   'pair-warp': { type: 'string', description: "where the warm start warps the neutral crop: by the motion basis (default), or onto the posed photo's landmarks", choices: PAIR_WARPS },
   'pair-lowpass': { type: 'number', description: "side in crop pixels of the blocks the warm start's pair terms average over (default 4; 1 none)" },
@@ -83,7 +84,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
     ...option('pairWarp', flags['pair-warp']),
     ...option('pairLowPass', flags['pair-lowpass']),
-    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('pairColour', flags['pair-colour']), ...weight('pairMouth', flags['pair-mouth']), ...weight('cond', flags.cond) },
+    lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('pairColour', flags['pair-colour']), ...weight('pairMouth', flags['pair-mouth']), ...weight('cond', flags.cond), ...weight('mask', flags['mask-weight']) },
   });
 }
 
