@@ -16,11 +16,15 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
   const losses = Object.entries(state.losses)
     .map(([k, v]) => `| ${k} | ${v.toPrecision(4)} |`)
     .join('\n');
+  const adversarial = state.step > 0 || !state.warmStartDone;
   return [
     `# GANimation generator (${c.preset} preset)`,
     '',
-    `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`,
-    ...(state.warmStartDone ? [`- Warm start: ${state.warmStartDone} supervised generator steps on same-performer neutral/posed pairs before the adversarial steps.`] : []),
+    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot."] : []),
+    adversarial
+      ? `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`
+      : `- Training: the warm start alone (no adversarial steps), batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}).`,
+    ...(state.warmStartDone ? [`- Warm start: ${warmStartSummary(state)}.`] : []),
     ...(state.startedFrom ? [`- Fine-tuned from ${state.startedFrom} (its generator${c.geometry ? ' and motion basis' : ''}; the critic trained fresh).`] : []),
     `- Time: ${formatDuration(state.elapsedMs / 1000)} on ${hardwareSummary()}.`,
     `- Data: ${dataSummary}`,
@@ -34,6 +38,14 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
   ].join('\n');
+}
+
+/** What the warm start did, in words: its steps, where it warped, and what it was taught. */
+function warmStartSummary(state: TrainState): string {
+  const c = state.config;
+  const warp = !c.geometry ? '' : c.pairWarp === 'landmarks' ? "; the neutral crop warped onto the posed photo's landmarks" : '; the neutral crop warped by the basis to the posed AUs';
+  const mouth = c.lossWeights.pairMouth > 0 ? `; taught to repaint the posed photo's mouth opening (weight ${c.lossWeights.pairMouth})` : '';
+  return `${state.warmStartDone} supervised generator steps on same-performer neutral/posed pairs${warp}${mouth}`;
 }
 
 export interface GeometryCardInput {
