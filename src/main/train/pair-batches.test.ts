@@ -8,7 +8,7 @@ import { CANONICAL_FACE } from '../face/mesh';
 import { applyWarpTable } from '../face/mesh-warp';
 import type { MotionBasis } from '../face/motion-model';
 import { writeCrop, type CropSet } from './batches';
-import { buildCropPairs, matchExposure, mouthOpening, PairSampler, resampleSimilar } from './pair-batches';
+import { buildCropPairs, matchExposure, PairSampler, resampleSimilar } from './pair-batches';
 import { cropForwardWarpTo } from './warp-batch';
 
 const SIZE = 32;
@@ -148,20 +148,6 @@ describe('PairSampler', () => {
     const target = batch.pairTarget.subarray(sampled! * plane, (sampled! + 1) * plane);
     expect(Math.max(...target.map((v, i) => Math.abs(v - posed[i])))).toBeLessThan(1e-5);
     expect(Math.max(...batch.pairTarget.map(Math.abs))).toBeLessThanOrEqual(1);
-  });
-
-  it('rasterises the mouth opening as the share of each pixel inside the inner lips, and nothing for a closed mouth', () => {
-    // Inner lips as an axis-aligned rectangle from (10, 20) to (14, 22): 8 whole pixels inside.
-    const open = neutralMarks.map((p, i): Point => (i < 60 ? p : ([[10, 20], [12, 20], [14, 20], [14, 21], [14, 22], [12, 22], [10, 22], [10, 21]] as Point[])[i - 60]));
-    const mouth = mouthOpening(open, SIZE);
-    expect(mouth.reduce((a, v) => a + v, 0)).toBeCloseTo(8, 5);
-    expect(mouth[20 * SIZE + 10]).toBe(1);
-    expect(mouth[22 * SIZE + 10]).toBe(0);
-    // Half a pixel in: the rectangle shifted by 0.5 covers edge pixels by half.
-    const shifted = mouthOpening(open.map(([x, y]): Point => [x + 0.5, y]), SIZE);
-    expect(shifted[20 * SIZE + 10]).toBeCloseTo(0.5, 5);
-    const closed = neutralMarks.map((p, i): Point => (i < 60 ? p : [12 + (i % 4), 21]));
-    expect(mouthOpening(closed, SIZE).every((v) => v === 0)).toBe(true);
   });
 
   it('matches exposure channel by channel: a posed shot darker and lower in contrast gets the neutral one back', () => {

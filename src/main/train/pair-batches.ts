@@ -1,13 +1,15 @@
 // Warm-start data: pairs of one performer's neutral and posed crops (labels.csv), the posed crop
-// aligned onto the neutral one by a similarity on the stable landmarks and matched to its exposure, and a seeded, resumable
-// sampler of batches: the neutral crop, both AU sets, its forward warp and the aligned posed crop.
+// aligned onto the neutral one by a similarity on the stable landmarks and matched to its exposure,
+// and a seeded, resumable sampler of batches: the neutral crop, both AU sets, its forward warp, the
+// aligned posed crop and, with the landmark warp, where the posed mouth is open.
 import path from 'node:path';
 import { AU_COUNT } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
-import { applySimilarity, invertSimilarity, type Point, type Similarity } from '../face/face-frame';
+import { applySimilarity, invertSimilarity, type Similarity } from '../face/face-frame';
 import type { WarpTable } from '../face/mesh-warp';
 import type { LabelRow } from '../face/motion-data';
 import type { MotionBasis } from '../face/motion-model';
+import { mouthOpening } from '../face/mouth-opening';
 import { NEUTRAL, stableAlignment } from '../face/motion-pairs';
 import { EpochShuffle, writeCrop, type CropSet, type ShuffleState } from './batches';
 import type { PairStepBatch } from './step-runner';
@@ -122,44 +124,6 @@ export function matchExposure(image: Float32Array, reference: Float32Array, plan
   }
 }
 
-/** iBUG 68 inner-lip points, in order around the mouth opening. */
-const INNER_LIPS = [60, 61, 62, 63, 64, 65, 66, 67] as const;
-/** Sub-samples per pixel side when rasterising the mouth opening. */
-const MOUTH_SUBSAMPLES = 4;
-
-/**
- * [S, S]: the share of each crop pixel inside the polygon of the inner lips (`landmarks` in crop
- * pixels, pixel edges at integers). A closed mouth's polygon has no area, so it gives ~0 everywhere.
- */
-export function mouthOpening(landmarks: readonly Point[], size: number, out: Float32Array = new Float32Array(size * size)): Float32Array {
-  const polygon = INNER_LIPS.map((i) => landmarks[i]);
-  const xs = polygon.map((p) => p[0]);
-  const ys = polygon.map((p) => p[1]);
-  out.fill(0);
-  const [x0, x1] = [Math.max(0, Math.floor(Math.min(...xs))), Math.min(size - 1, Math.ceil(Math.max(...xs)))];
-  const [y0, y1] = [Math.max(0, Math.floor(Math.min(...ys))), Math.min(size - 1, Math.ceil(Math.max(...ys)))];
-  const n = MOUTH_SUBSAMPLES;
-  for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) {
-      let inside = 0;
-      for (let sy = 0; sy < n; sy++) for (let sx = 0; sx < n; sx++) if (insidePolygon(polygon, x + (sx + 0.5) / n, y + (sy + 0.5) / n)) inside++;
-      out[y * size + x] = inside / (n * n);
-    }
-  }
-  return out;
-}
-
-/** Even-odd rule. */
-function insidePolygon(polygon: readonly Point[], x: number, y: number): boolean {
-  let inside = false;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const [xi, yi] = polygon[i];
-    const [xj, yj] = polygon[j];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 export interface PairSamplerOptions {
   readonly batchSize: number;
   readonly seed: number;
@@ -201,8 +165,8 @@ export class PairSampler {
     const realAus = new Float32Array(batchSize * AU_COUNT);
     const targetAus = new Float32Array(batchSize * AU_COUNT);
     const forward: WarpTable[] = [];
-    const onLandmarks = !!motionBasis && this.options.warpTo === 'landmarks';
-    const pairMouth = onLandmarks ? new Float32Array(batchSize * size * size) : null;
+    // Only the landmark warp knows where the posed photo's mouth opening lies on the warped crop.
+    const pairMouth = motionBasis && this.options.warpTo === 'landmarks' ? new Float32Array(batchSize * size * size) : null;
     for (let b = 0; b < batchSize; b++) {
       const pair = this.pairs[this.shuffle.next()];
       writeCrop(this.crops, pair.neutral, false, real.subarray(b * plane, (b + 1) * plane));
