@@ -34,10 +34,10 @@ export interface LossWeights {
    */
   readonly pairColour: number;
   /**
-   * Warm start with the landmark warp: where the posed photo's mouth is open, the attention is asked
-   * to repaint and the colour to be the posed photo's mouth (its teeth and interior), each averaged
-   * over the opening ('G/mouth-attention', 'G/mouth-colour'; 0: off). Nothing else tells the
-   * generator that stretched lips are a mouth interior it should paint.
+   * Warm start with the landmark warp: the attention is asked to repaint exactly where the posed
+   * photo's mouth is open, and the colour to be the posed photo's mouth there (its teeth and
+   * interior) ('G/mouth-attention', 'G/mouth-colour'; 0: off). Nothing else tells the generator that
+   * stretched lips are a mouth interior it should paint, and that closed lips are not.
    */
   readonly pairMouth: number;
 }
@@ -237,9 +237,15 @@ export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: 
   if (w.pairColour > 0) terms['G/pair-colour'] = G.mul(l1(lowPass(forward.color, k), target), w.pairColour);
   if (w.pairMouth > 0) {
     if (!batch.pairMouth) throw new G.GraphError('missing-input', 'pairLosses: lossWeights.pairMouth needs the batch\'s pairMouth');
-    // Averaged over the opening (+1 pixel, so a batch of closed mouths gives 0, not 0 / 0).
-    const area = G.add(G.reduceSum(batch.pairMouth), 1);
-    terms['G/mouth-attention'] = G.mul(G.div(G.reduceSum(G.mul(forward.attention, batch.pairMouth)), area), w.pairMouth);
+    // The attention is asked to be the opening: to repaint inside (its mean there) and to keep outside
+    // (the mean of 1 - A there), each averaged over its own area (+1 pixel, so a batch of closed
+    // mouths gives 0, not 0 / 0), so the small opening weighs as much as the rest of the crop.
+    const mouth = batch.pairMouth;
+    const area = G.add(G.reduceSum(mouth), 1);
+    const outside = G.sub(1, mouth);
+    const inside = G.div(G.reduceSum(G.mul(forward.attention, mouth)), area);
+    const beyond = G.div(G.reduceSum(G.mul(G.sub(1, forward.attention), outside)), G.add(G.reduceSum(outside), 1));
+    terms['G/mouth-attention'] = G.mul(G.add(inside, beyond), w.pairMouth);
     const colourError = G.reduceSum(G.mul(G.abs(G.sub(forward.color, batch.pairTarget)), batch.pairMouth));
     terms['G/mouth-colour'] = G.mul(G.div(colourError, G.mul(area, 3)), w.pairMouth);
   }
