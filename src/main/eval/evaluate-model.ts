@@ -233,8 +233,9 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     // The baseline's output is the input itself: measured once, compared with every target.
     const reference = scene ? await photoReference(photo, face) : await cropReference(crop);
     for (const [k, t] of targets.entries()) {
+      // The scene's frame buffer is rewritten by the next render, which comes after this target is measured.
       const output = scene
-        ? { width: photo.width, height: photo.height, data: Uint8Array.from(scene.render(new Map([[face.id, { aus: t.aus, output: driven[k] }]]))) }
+        ? { width: photo.width, height: photo.height, data: scene.render(new Map([[face.id, { aus: t.aus, output: driven[k] }]])) }
         : tensorToRgb(driven[k].composite, engine.imageSize);
       await measure(model, scene ? output : await framed(output), t.aus, t.driven, reference.descriptor);
       model.sharpness.push(sharpnessKept(scene ? photo : crop, output, reference.region));
