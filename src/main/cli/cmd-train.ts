@@ -169,6 +169,7 @@ export const trainCommand = defineCommand({
     }
     const model = path.join(runDir, 'model.onnx');
     exportRun(runDir, model);
-    console.log(`done: ${finished.step} steps in ${formatDuration(finished.elapsedMs / 1000)}; model ${model}; samples ${path.join(runDir, 'samples')}`);
+    const what = config.steps === 0 ? `the warm start (${config.warmStartSteps} steps)` : `${finished.step} steps`;
+    console.log(`done: ${what} in ${formatDuration(finished.elapsedMs / 1000)}; model ${model}; samples ${path.join(runDir, 'samples')}`);
   },
 });
