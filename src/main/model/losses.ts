@@ -224,7 +224,8 @@ export interface PairBatch extends Omit<GeneratorBatch, 'warp'> {
  * The warm start's terms: 'G/pair', L1 between the low-passed output for the posed AUs and the
  * low-passed posed photo (the photo's fine detail and exact landmarks differ from what the warp
  * makes; its coarse colour, teeth in an opened mouth and shading, is what G should learn); 'G/mask',
- * the attention penalty, so G repaints no more than it must; 'G/pair-colour' and 'G/rec' when weighted.
+ * the attention penalty, so G repaints no more than it must; 'G/pair-colour', the mouth terms
+ * ('G/mouth-attention', 'G/mouth-colour') and 'G/rec' when weighted.
  */
 export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: LossOptions): LossTerms {
   const forward = gen.apply(sourceOf(batch), batch.targetAus);
@@ -246,7 +247,7 @@ export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: 
     const inside = G.div(G.reduceSum(G.mul(forward.attention, mouth)), area);
     const beyond = G.div(G.reduceSum(G.mul(G.sub(1, forward.attention), outside)), G.add(G.reduceSum(outside), 1));
     terms['G/mouth-attention'] = G.mul(G.add(inside, beyond), w.pairMouth);
-    const colourError = G.reduceSum(G.mul(G.abs(G.sub(forward.color, batch.pairTarget)), batch.pairMouth));
+    const colourError = G.reduceSum(G.mul(G.abs(G.sub(forward.color, batch.pairTarget)), mouth));
     terms['G/mouth-colour'] = G.mul(G.div(colourError, G.mul(area, 3)), w.pairMouth);
   }
   if (w.reconstruction > 0) terms['G/rec'] = reconstructionTerm(gen, batch, w);
