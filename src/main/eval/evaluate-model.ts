@@ -10,7 +10,7 @@ import { EMOTIONS, emotionAus } from '../../shared/emotions';
 import { alignedCrop, cropFace, decodeImage, detectFaces, detectInAlignedCrop, estimateAus, faceDescriptor, rgbToTensor, tensorToRgb, type CropTransform, type Face, type RgbImage } from '../face';
 import { largestFace } from '../face/precomputed';
 import { geometryOf } from '../render/motion-geometry';
-import { Scene } from '../render/scene';
+import { gatedOutput, Scene } from '../render/scene';
 import type { GeneratorEngine } from '../infer/generator-engine';
 import { scanImages } from '../train/dataset';
 import { sharpnessKept } from './sharpness';
@@ -220,7 +220,7 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     // The model's geometry warps each target's input, as the studio's scene does.
     const scene = options.photo ? new Scene(photo, [{ ...face, sourceAus: source }], size, geometryOf(engine)) : null;
     const warp = scene ? scene.face(face.id).warp : geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
-    const outputs = await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList);
+    const outputs = (await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList)).map((o, k) => gatedOutput(warp, ausList[k], o));
     const [own, ...driven] = outputs;
     if (sheet.length < (options.sheetFaces ?? 0)) {
       const presetOutputs = driven.filter((_, k) => targets[k].driven === null).map((o) => tensorToRgb(o.composite, engine.imageSize));

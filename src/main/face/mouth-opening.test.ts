@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Point } from './face-frame';
 import { CANONICAL_FACE } from './mesh';
-import { mouthOpening } from './mouth-opening';
+import { dilateOnce, innerLipGap, mouthOpening } from './mouth-opening';
 
 const size = 32;
 const face: Point[] = CANONICAL_FACE.map(([x, y]): Point => [x * size, y * size]);
@@ -20,5 +20,16 @@ describe('mouthOpening', () => {
     expect(shifted[20 * size + 10]).toBeCloseTo(0.5, 5);
     const closed = face.map((p, i): Point => (i < 60 ? p : [12 + (i % 4), 21]));
     expect(mouthOpening(closed, size).every((v) => v === 0)).toBe(true);
+  });
+
+  it('measures the gap between the inner lips and dilates a mask by one pixel', () => {
+    const parted = face.map(([x, y], i): Point => ([65, 66, 67].includes(i) ? [x, y + 3] : [x, y]));
+    expect(innerLipGap(parted) - innerLipGap(face)).toBeGreaterThan(2);
+    const dot = new Float32Array(size * size);
+    dot[5 * size + 5] = 0.5;
+    const grown = dilateOnce(dot, size);
+    expect(grown.reduce((a, v) => a + v, 0)).toBeCloseTo(9 * 0.5, 6);
+    expect(grown[4 * size + 6]).toBe(0.5);
+    expect(grown[3 * size + 5]).toBe(0);
   });
 });

@@ -39,3 +39,33 @@ function insidePolygon(polygon: readonly Point[], x: number, y: number): boolean
   }
   return inside;
 }
+
+/** Upper and lower inner-lip points facing each other across the opening (iBUG 68). */
+const LIP_PAIRS = [[61, 67], [62, 66], [63, 65]] as const;
+
+/** The mean distance across the mouth opening between the inner lips, in the landmarks' units. */
+export function innerLipGap(landmarks: readonly Point[]): number {
+  let sum = 0;
+  for (const [upper, lower] of LIP_PAIRS) sum += Math.hypot(landmarks[lower][0] - landmarks[upper][0], landmarks[lower][1] - landmarks[upper][1]);
+  return sum / LIP_PAIRS.length;
+}
+
+/** Each pixel's maximum over its 3x3 neighbourhood, [S, S]: the mask one pixel wider all round. */
+export function dilateOnce(mask: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(mask.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let m = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= size) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < size && mask[yy * size + xx] > m) m = mask[yy * size + xx];
+        }
+      }
+      out[y * size + x] = m;
+    }
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ const good = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [
 
 describe('motionOfModel', () => {
   it('is geometry off without a basis, the basis when it parses, and a named problem when it does not', () => {
-    expect(motionOfModel({ motionBasis: null }, 'm.onnx')).toEqual({ basis: null, problem: null });
+    expect(motionOfModel({ motionBasis: null }, 'm.onnx')).toEqual({ basis: null, problem: null, repaintRegion: 'anywhere' });
     expect(motionOfModel({ motionBasis: good }, 'm.onnx').basis?.linear.length).toBe(17 * 136);
     const truncated = motionOfModel({ motionBasis: good.slice(0, 100) }, 'm.onnx');
     expect(truncated.basis).toBeNull();

@@ -34,7 +34,17 @@ export interface ModelInfo {
   readonly modelCard: string;
   /** The landmark motion basis the model warps with (face/motion-model.ts JSON), or null: geometry off. */
   readonly motionBasis: string | null;
+  /** Where the generator may repaint (with geometry): anywhere (its attention alone decides), or only in the mouth opening the warp makes. */
+  readonly repaintRegion: RepaintRegion;
 }
+
+/**
+ * 'anywhere': the attention alone decides what is repainted; 'mouth-opening': with geometry, only
+ * where the warp opens the mouth wider than the photo's own (render/scene-geometry.ts), so a
+ * generator taught the mouth interior never touches closed lips or the rest of the face.
+ */
+export type RepaintRegion = 'anywhere' | 'mouth-opening';
+export const REPAINT_REGIONS: readonly RepaintRegion[] = ['anywhere', 'mouth-opening'];
 
 export interface ExportInfo {
   readonly provenance: Omit<ModelProvenance, 'createdAt'>;
@@ -43,6 +53,8 @@ export interface ExportInfo {
   readonly modelCard?: string;
   /** A serialised motion basis (serializeMotionBasis) to carry; models without one run with geometry off. */
   readonly motionBasis?: string;
+  /** Default 'anywhere' (not written). */
+  readonly repaintRegion?: RepaintRegion;
 }
 
 /** Builds the inference graph with the weights embedded and serialises it. */
@@ -75,6 +87,7 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
   };
   if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
   if (info.motionBasis) metadata[KEY('motion_basis')] = info.motionBasis;
+  if (info.repaintRegion && info.repaintRegion !== 'anywhere') metadata[KEY('repaint_region')] = info.repaintRegion;
   const docString = generatorFamily(cfg) === 'residual' ? 'GANimation Studio residual generator (starts as the identity)' : 'GANimation generator (Pumarola et al., ECCV 2018)';
   return G.toOnnx(graph, { params: weights, metadata, docString });
 }
@@ -136,7 +149,14 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
     trainingData: props.get(KEY('training_data')),
     modelCard: props.get(KEY('model_card')) ?? '',
     motionBasis: props.get(KEY('motion_basis')) ?? null,
+    repaintRegion: repaintRegionOf(props.get(KEY('repaint_region')), file),
   };
+}
+
+function repaintRegionOf(value: string | undefined, file: string): RepaintRegion {
+  if (value === undefined) return 'anywhere';
+  if (!(REPAINT_REGIONS as readonly string[]).includes(value)) throw new StudioError('bad-model-metadata', `${file}: metadata ${KEY('repaint_region')} is "${value}"; one of ${REPAINT_REGIONS.join(', ')} expected`);
+  return value as RepaintRegion;
 }
 
 /**

@@ -70,10 +70,11 @@ describe('generator architecture', () => {
 });
 
 /** A model file as versions before the residual family wrote it: the same keys, no family. */
-function oldStyleModel(architecture: object): Uint8Array {
+function oldStyleModel(architecture: object, extra: Record<string, string> = {}): Uint8Array {
   const graph = new G.Graph('ganimation_generator');
   graph.output('composite', G.identity(graph.input('image', 'float32', ['N', 3, 32, 32])));
   const metadata = {
+    ...extra,
     'ganimation.format_version': '1',
     'ganimation.architecture': JSON.stringify(architecture),
     'ganimation.image_size': '32',
@@ -89,6 +90,9 @@ describe('model files of both families', () => {
     const info = modelInfoOf(oldStyleModel({ imageSize: 32, convDim: 8, repeatNum: 2, cDim: 17 }), 'old.onnx');
     expect(info.architecture).toEqual(PRESETS.tiny.generator);
     expect(() => modelInfoOf(oldStyleModel({ imageSize: 32, convDim: 8, repeatNum: 2, cDim: 17, family: 'gan2' }), 'odd.onnx')).toThrow(/odd\.onnx.*gan2/);
+    expect(info.repaintRegion).toBe('anywhere');
+    const odd = oldStyleModel({ imageSize: 32, convDim: 8, repeatNum: 2, cDim: 17 }, { 'ganimation.repaint_region': 'cheeks' });
+    expect(() => modelInfoOf(odd, 'cheeks.onnx')).toThrow(/cheeks\.onnx: metadata ganimation\.repaint_region is "cheeks"; one of anywhere, mouth-opening expected/);
   });
 
   it('a residual model file loads in GeneratorEngine and, at init, returns its input', async () => {
@@ -97,6 +101,10 @@ describe('model files of both families', () => {
     const file = path.join(tmp, 'studio-tiny.onnx');
     writeFileAtomic(file, exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test' } }));
     expect(readModelInfo(file).architecture).toEqual(cfg);
+    expect(readModelInfo(file).repaintRegion).toBe('anywhere');
+    const gated = path.join(tmp, 'studio-tiny-mouth.onnx');
+    writeFileAtomic(gated, exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test' }, repaintRegion: 'mouth-opening' }));
+    expect(readModelInfo(gated).repaintRegion).toBe('mouth-opening');
     const back = readGeneratorWeights(file);
     expect(back.config.family).toBe('residual');
     expect(back.weights.get('attention.bias')).toEqual(weights.get('attention.bias'));

@@ -112,4 +112,29 @@ describe.skipIf(!have)('motionGeometry', () => {
     expect(scene.faces[0].warp.bounds).toBeNull();
     expect(notices).toEqual([expect.stringMatching(/^0: landmark 8 .* lies outside the 256x256 photo/)]);
   });
+
+  it("with the mouth-opening repaint region, lets the generator repaint only the opening the warp makes", async () => {
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = readDetections(path.join(DATA, 'faces.jsonl.gz')).get('0101a02.jpg')!.faces[0];
+    // AU26 (index 15) lowers the lower inner lip (65-67) by 0.3 inter-ocular units: the mouth opens.
+    const linear = new Float32Array(17 * 136);
+    for (const i of [65, 66, 67, 56, 57, 58]) linear[15 * 136 + 2 * i + 1] = 0.3;
+    const basis: MotionBasis = { linear, terms: [] };
+    const dropped = Float32Array.from(own, (v, k) => (k === 15 ? 1 : v));
+    const gated = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(basis, undefined, 'cubic', 'mouth-opening')).faces[0].warp;
+    expect(gated.repaintGate).toBeDefined();
+    // Its own AUs: the photo's closed mouth, nothing to repaint.
+    expect(gated.repaintGate!(own).every((v) => v === 0)).toBe(true);
+    const gate = gated.repaintGate!(dropped);
+    expect(gate).toHaveLength(96 * 96);
+    const open = gate.filter((v) => v > 0.5).length;
+    expect(open).toBeGreaterThan(20);
+    // Only around the mouth: nothing in the upper half of the crop.
+    expect(gate.subarray(0, 48 * 96).every((v) => v === 0)).toBe(true);
+    // A smile moves the corners but does not part the lips: nothing to repaint either.
+    const smile = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(smileBasis(), undefined, 'cubic', 'mouth-opening')).faces[0].warp;
+    expect(smile.repaintGate!(smiling).every((v) => v === 0)).toBe(true);
+    // The default region: no gate at all.
+    expect(new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(basis)).faces[0].warp.repaintGate).toBeUndefined();
+  });
 });

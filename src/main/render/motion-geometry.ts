@@ -8,6 +8,8 @@ import type { Point } from '../face/face-frame';
 import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
 import { applyWarpTable, meshBounds, PHOTO_KERNEL, warpPhoto, warpTable, type WarpKernel, type WarpRegion } from '../face/mesh-warp';
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
+import { dilateOnce, innerLipGap, mouthOpening } from '../face/mouth-opening';
+import type { RepaintRegion } from '../model/model-file';
 import type { ModelMotion } from '../infer/model-motion';
 import { ausKey } from './scene';
 import { identityGeometry, type FaceGeometry, type FaceGeometryInput, type FaceWarp, type WarpedRegion } from './scene-geometry';
@@ -29,10 +31,11 @@ export type GeometryNotice = (faceId: number, reason: string) => void;
  * A FaceGeometry that moves each face by `basis`. A face whose landmarks cannot be warped (outside
  * the photo, not finite) falls back to no warp, and `onNotice` says why.
  */
-export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
+export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL, repaintRegion: RepaintRegion = 'anywhere'): FaceGeometry {
   return (face) => {
     try {
-      return new MotionWarp(basis, face, kernel, onNotice);
+      const warp = new MotionWarp(basis, face, kernel, onNotice);
+      return repaintRegion === 'mouth-opening' ? Object.assign(warp, { repaintGate: (aus: Float32Array) => warp.mouthGate(aus) }) : warp;
     } catch (err) {
       if (!(err instanceof StudioError)) throw err;
       onNotice?.(face.id, err.message);
@@ -47,7 +50,7 @@ export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, ke
  * bilinear, api/frame-worker.ts).
  */
 export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
-  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice, kernel) : identityGeometry;
+  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice, kernel, engine.motion.repaintRegion) : identityGeometry;
 }
 
 class MotionWarp implements FaceWarp {
@@ -115,4 +118,23 @@ class MotionWarp implements FaceWarp {
     const placement = this.place(aus);
     return applyWarpTable(this.face.crop, warpTable(this.face.transform.size, this.cropSource, placement.cropPoints, FACE_MESH));
   }
+
+  /**
+   * The mouth opening these AUs' warp makes, one pixel wider, where the lips part by more than the
+   * photo's own: a closed or barely parted mouth (the lip line of a smile) is never repainted, and a
+   * photo whose mouth is already open shows its own interior, warped.
+   */
+  mouthGate(aus: Float32Array): Float32Array {
+    const size = this.face.transform.size;
+    const target = landmarksOf(this.place(aus).cropPoints);
+    const opened = gapRamp(innerLipGap(target) * (96 / size)) * (1 - gapRamp(innerLipGap(landmarksOf(this.cropSource)) * (96 / size)));
+    if (opened === 0) return new Float32Array(size * size);
+    return dilateOnce(mouthOpening(target, size), size).map((v) => v * opened);
+  }
 }
+
+/** The 68 landmarks at the head of mesh points. */
+const landmarksOf = (points: Float64Array): Point[] => Array.from({ length: 68 }, (_, i): Point => [points[2 * i], points[2 * i + 1]]);
+
+/** 0 for a lip gap up to 1.5 px of a 96 px crop, 1 from 3.5 px: below that the "opening" is the lip line itself. */
+const gapRamp = (gapPx96: number): number => Math.min(1, Math.max(0, (gapPx96 - 1.5) / 2));

@@ -17,8 +17,8 @@ import { readSafetensors } from '../model/safetensors';
 import { newProject } from '../project/new-project';
 import { exportVideo } from './export-video';
 import { resolveFfmpeg } from './ffmpeg-path';
-import { footprintRect, Scene, type FaceRender } from './scene';
-import type { FaceGeometry } from './scene-geometry';
+import { footprintRect, gatedOutput, Scene, type FaceRender } from './scene';
+import type { FaceGeometry, FaceWarp } from './scene-geometry';
 import type { Rect } from './yuv420';
 
 const SIZE = 24;
@@ -41,7 +41,7 @@ const faces = [
 
 /** "Output = input": color is the crop it was given, attention a constant; it records every call. */
 class EchoGenerator implements FrameGenerator {
-  readonly motion = { basis: null, problem: null } as const;
+  readonly motion = { basis: null, problem: null, repaintRegion: 'anywhere' } as const;
   readonly calls: { image: Float32Array; ausList: readonly Float32Array[] }[] = [];
   constructor(
     readonly imageSize: number,
@@ -162,6 +162,28 @@ describe('Scene with a geometry', () => {
     const refusing = new Scene(photo, faces.slice(0, 1), SIZE, tooBig);
     const [render] = await refusing.generate(engine, 0, [aus(1)]);
     expect(() => refusing.render(new Map([[0, render]]))).toThrow(/not inside the warp's bounds/);
+  });
+});
+
+describe('gatedOutput', () => {
+  it("limits the repaint to the geometry's gate: attention 1 - (1 - A) * gate, the composite recomputed over the warped crop", async () => {
+    const s = 4;
+    const plane = s * s;
+    const input = Float32Array.from({ length: 3 * plane }, (_, i) => (i % 7) / 7 - 0.5);
+    const color = new Float32Array(3 * plane).fill(0.9);
+    const gate = Float32Array.from({ length: plane }, (_, i) => (i < plane / 2 ? 0 : 1));
+    const output = { color, attention: new Float32Array(plane).fill(0.25), composite: new Float32Array(3 * plane) };
+    const warp: FaceWarp = { bounds: null, warpedRegion: () => null, cropTensor: () => input, repaintGate: () => gate };
+    const gated = gatedOutput(warp, new Float32Array(17), output);
+    expect(Array.from(gated.attention.subarray(0, plane / 2))).toEqual(new Array(plane / 2).fill(1));
+    expect(Array.from(gated.attention.subarray(plane / 2))).toEqual(new Array(plane / 2).fill(0.25));
+    for (let i = 0; i < 3 * plane; i++) {
+      const a = gated.attention[i % plane];
+      expect(gated.composite[i]).toBeCloseTo(a * input[i] + (1 - a) * 0.9, 6);
+    }
+    expect(gated.color).toBe(color);
+    // Without a gate the output is the generator's as it came.
+    expect(gatedOutput({ ...warp, repaintGate: undefined }, new Float32Array(17), output)).toBe(output);
   });
 });
 

@@ -4,7 +4,7 @@
 import { StudioError } from '../../shared/errors';
 import { cropFace, PasteKernel, planPaste, rgbToTensor, type CropOutput, type CropTransform, type Face, type PastePlan, type RgbImage } from '../face';
 import type { FrameGenerator } from '../infer/generator-thread';
-import { identityGeometry, type FaceGeometry, type FaceWarp, type WarpedRegion } from './scene-geometry';
+import { gateRepaint, identityGeometry, type FaceGeometry, type FaceWarp, type WarpedRegion } from './scene-geometry';
 import type { Rect } from './yuv420';
 
 export interface SceneFace {
@@ -75,7 +75,7 @@ export class Scene {
     const outputs = warp.bounds
       ? await engine.generateBatch(ausList.map((aus) => warp.cropTensor(aus)), ausList, batchSize)
       : await engine.generate(warp.cropTensor(ausList[0]), ausList, batchSize);
-    return outputs.map((output, i) => ({ aus: ausList[i], output }));
+    return outputs.map((output, i) => ({ aus: ausList[i], output: gatedOutput(warp, ausList[i], output) }));
   }
 
   /** One frame's outputs for the faces asked for, one generator call per face (a preview frame, an edited photo). */
@@ -122,6 +122,11 @@ export class Scene {
       this.warped[k] = true;
     });
   }
+}
+
+/** The output limited to where the face's geometry lets the generator repaint for these AUs (its model's repaint region). */
+export function gatedOutput<T extends CropOutput & { readonly composite: Float32Array }>(warp: FaceWarp, aus: Float32Array, output: T): T {
+  return warp.repaintGate ? { ...output, ...gateRepaint(output, warp.repaintGate(aus), warp.cropTensor(aus)) } : output;
 }
 
 function checkedRegion(face: SceneFace, bounds: Rect, region: WarpedRegion | null): WarpedRegion | null {

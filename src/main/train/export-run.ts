@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { presetByName } from '../model/config';
-import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
+import { exportGeneratorModel, writeFileAtomic, type RepaintRegion } from '../model/model-file';
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
@@ -17,6 +17,8 @@ export interface CardNotes {
   readonly evaluation?: string;
   /** 'average' (default): the moving average when the run keeps one; 'trained': the trained weights themselves (short runs, whose average still sits near the start). */
   readonly weights?: 'average' | 'trained';
+  /** Where the exported generator may repaint (model-file.ts); default anywhere. Only a geometry run can limit it to the mouth opening. */
+  readonly repaintRegion?: RepaintRegion;
 }
 
 export function exportRun(runDir: string, out: string, notes: CardNotes = {}): string {
@@ -26,12 +28,14 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
   const preset = presetByName(ckpt.state.config.preset);
+  if (notes.repaintRegion === 'mouth-opening' && !ckpt.state.config.geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trained without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
   const bytes = exportGeneratorModel(notes.weights === 'trained' ? ckpt.generator : exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
     modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation }),
     ...(ckpt.state.config.geometry ? { motionBasis: runMotionText(runDir) ?? undefined } : {}),
+    ...(notes.repaintRegion ? { repaintRegion: notes.repaintRegion } : {}),
   });
   writeFileAtomic(out, bytes);
   return folder;

@@ -114,6 +114,7 @@ describe('trainer', () => {
     const [averaged, raw] = [path.join(dir, 'average.onnx'), path.join(dir, 'trained.onnx')];
     exportRun(dir, averaged);
     exportRun(dir, raw, { weights: 'trained' });
+    expect(() => exportRun(dir, path.join(dir, 'gated.onnx'), { repaintRegion: 'mouth-opening' })).toThrow(/trained without geometry/);
     expect(readGeneratorWeights(averaged).weights.get(name)).toEqual(ema.get(name)!.data);
     expect(readGeneratorWeights(raw).weights.get(name)).toEqual(trained.get(name)!.data);
     expect(() => resolveTrainConfig({ adversarialLoss: 'lsgan' as never })).toThrow(/adversarialLoss must be one of wgan-gp, non-saturating, hinge/);
@@ -144,6 +145,10 @@ describe('trainer', () => {
     const model = path.join(dir, 'model.onnx');
     exportRun(dir, model);
     expect(readModelInfo(model).motionBasis).toBe(runMotionText(dir));
+    expect(readModelInfo(model).repaintRegion).toBe('anywhere');
+    const gated = path.join(dir, 'gated.onnx');
+    exportRun(dir, gated, { repaintRegion: 'mouth-opening' });
+    expect(readModelInfo(gated).repaintRegion).toBe('mouth-opening');
   });
 
   it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
