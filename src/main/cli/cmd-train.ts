@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, type LossWeights } from '../model/losses';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, MOUTH_ATTENTIONS, type LossWeights } from '../model/losses';
 import { DEFAULT_TRAIN_CONFIG, PAIR_WARPS, resolveTrainConfig, type TrainConfig } from '../train/train-config';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
@@ -46,6 +46,7 @@ const TRAIN_FLAGS = {
   'pair-colour': { type: 'number', description: "weight of the warm start's pair L1 on the colour head alone, not gated by the attention (default 0)" },
   'mask-weight': { type: 'number', description: "weight of the attention penalty (original 0.1): higher keeps more of the input" },
   'pair-mouth': { type: 'number', description: "weight of the warm start's mouth terms: repaint the posed photo's mouth opening with its interior (needs --pair-warp landmarks; default 0)" },
+  'mouth-attention': { type: 'string', description: "the warm start's mouth attention term: balanced (default; repaint inside the opening, keep outside it) or inside (repaint inside only)", choices: MOUTH_ATTENTIONS },
   'pair-warp': { type: 'string', description: "where the warm start warps the neutral crop: by the motion basis (default), or onto the posed photo's landmarks", choices: PAIR_WARPS },
   'pair-lowpass': { type: 'number', description: "side in crop pixels of the blocks the warm start's pair terms average over (default 4; 1 none)" },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
@@ -84,6 +85,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('geometry', flags.geometry === undefined ? undefined : flags.geometry === 'on'),
     ...option('pairWarp', flags['pair-warp']),
     ...option('pairLowPass', flags['pair-lowpass']),
+    ...option('mouthAttention', flags['mouth-attention']),
     lossWeights: { ...base.lossWeights, ...weight('reconstruction', flags.reconstruction), ...weight('r1', flags.r1), ...weight('pair', flags['pair-weight']), ...weight('pairColour', flags['pair-colour']), ...weight('pairMouth', flags['pair-mouth']), ...weight('cond', flags.cond), ...weight('mask', flags['mask-weight']) },
   });
 }

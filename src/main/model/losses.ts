@@ -60,7 +60,12 @@ export interface LossOptions {
   readonly r1Every: number;
   /** Side of the square, in crop pixels, the warm start's pair terms average over (default PAIR_LOWPASS). */
   readonly pairLowPass?: number;
+  /** 'G/mouth-attention': 'balanced' (default) asks to repaint inside the opening and to keep outside it; 'inside' only the first (its first form). */
+  readonly mouthAttention?: MouthAttention;
 }
+
+export type MouthAttention = 'balanced' | 'inside';
+export const MOUTH_ATTENTIONS: readonly MouthAttention[] = ['balanced', 'inside'];
 
 export const ORIGINAL_LOSS_OPTIONS: LossOptions = Object.freeze({ adversarial: 'wgan-gp', attentionPenalty: 'attention', r1Every: 1 });
 
@@ -246,7 +251,7 @@ export function pairLosses(gen: Generator, batch: PairBatch, w: LossWeights, o: 
     const outside = G.sub(1, mouth);
     const inside = G.div(G.reduceSum(G.mul(forward.attention, mouth)), area);
     const beyond = G.div(G.reduceSum(G.mul(G.sub(1, forward.attention), outside)), G.add(G.reduceSum(outside), 1));
-    terms['G/mouth-attention'] = G.mul(G.add(inside, beyond), w.pairMouth);
+    terms['G/mouth-attention'] = G.mul(o.mouthAttention === 'inside' ? inside : G.add(inside, beyond), w.pairMouth);
     const colourError = G.reduceSum(G.mul(G.abs(G.sub(forward.color, batch.pairTarget)), mouth));
     terms['G/mouth-colour'] = G.mul(G.div(colourError, G.mul(area, 3)), w.pairMouth);
   }

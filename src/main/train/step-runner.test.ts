@@ -208,6 +208,15 @@ describe('the warm start\'s pair step on studio-tiny', () => {
     // opening's 7 x 3 pixels, averaged over 21 + 1, that is the whole term (outside, 1 - A is 0.018).
     expect(seen[0]['G/mouth-attention']).toBeCloseTo(10 * ((21 * 0.982) / 22 + 0.018), 1);
     for (const key of ['G/mouth-attention', 'G/mouth-colour']) expect(seen.at(-1)![key], key).toBeLessThan(seen[0][key] * 0.9);
+
+    // Its first form asks only to repaint inside: at the same start, the term lacks the outside part.
+    const inside = await StepRunner.create({ preset, batchSize: 1, lossOptions: { ...lossOptions, mouthAttention: 'inside' }, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10, pairMouth: 10 }, geometry: true }, ['main'], { pairStep: true });
+    try {
+      const { losses } = await inside.runPair(initWeights(generatorParamSpecs(preset.generator), 1), batch);
+      expect(losses['G/mouth-attention']).toBeCloseTo(seen[0]['G/mouth-attention'] - 10 * 0.018, 2);
+    } finally {
+      await inside.dispose();
+    }
   });
 
   it('is not compiled for a run without a warm start', async () => {

@@ -3,7 +3,7 @@
 import { StudioError } from '../../shared/errors';
 import type { PresetName } from '../../shared/presets';
 import { generatorFamily, presetByName } from '../model/config';
-import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, PAIR_LOWPASS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights } from '../model/losses';
+import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, MOUTH_ATTENTIONS, PAIR_LOWPASS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights, type MouthAttention } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
 
@@ -49,6 +49,8 @@ export interface TrainConfig {
   readonly pairWarp: PairWarp;
   /** Side of the square, in crop pixels, the warm start's pair terms average over (1: none). */
   readonly pairLowPass: number;
+  /** The mouth attention term (lossWeights.pairMouth): 'balanced', repaint inside the opening and keep outside it; 'inside', only the first. */
+  readonly mouthAttention: MouthAttention;
   /** Target AUs = another sample's AUs + U(-n, n) (original: 0.1). */
   readonly targetNoise: number;
   /** 'combined' takes one critic step on main + GP; 'separate' steps GP after main, as the original. */
@@ -86,6 +88,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   geometry: false,
   pairWarp: 'motion',
   pairLowPass: PAIR_LOWPASS,
+  mouthAttention: 'balanced',
   targetNoise: 0.1,
   gradientPenaltyStep: 'combined',
   flip: true,
@@ -147,6 +150,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     throw new TrainConfigError(`gradientPenaltyStep must be 'combined' or 'separate', got ${cfg.gradientPenaltyStep}`);
   }
   if (!ADVERSARIAL_LOSSES.includes(cfg.adversarialLoss)) throw new TrainConfigError(`adversarialLoss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got ${cfg.adversarialLoss}`);
+  if (!MOUTH_ATTENTIONS.includes(cfg.mouthAttention)) throw new TrainConfigError(`mouthAttention must be one of ${MOUTH_ATTENTIONS.join(', ')}, got ${cfg.mouthAttention}`);
   if (!PAIR_WARPS.includes(cfg.pairWarp)) throw new TrainConfigError(`pairWarp must be one of ${PAIR_WARPS.join(', ')}, got ${cfg.pairWarp}`);
   const cropSize = presetByName(cfg.preset).generator.imageSize;
   if (cropSize % cfg.pairLowPass !== 0) throw new TrainConfigError(`pairLowPass ${cfg.pairLowPass} must divide the ${cfg.preset} preset's crop size ${cropSize}`);
@@ -159,7 +163,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   return cfg;
 }
 
-export const lossOptionsOf = (cfg: TrainConfig): LossOptions => ({ adversarial: cfg.adversarialLoss, attentionPenalty: cfg.attentionPenalty, r1Every: cfg.r1Every, pairLowPass: cfg.pairLowPass });
+export const lossOptionsOf = (cfg: TrainConfig): LossOptions => ({ adversarial: cfg.adversarialLoss, attentionPenalty: cfg.attentionPenalty, r1Every: cfg.r1Every, pairLowPass: cfg.pairLowPass, mouthAttention: cfg.mouthAttention });
 
 /** Learning rate at a critic step: constant, then linear decay to 0 over the last `decayFraction` of the run. */
 export function learningRateAt(cfg: TrainConfig, step: number): number {
