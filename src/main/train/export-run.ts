@@ -6,7 +6,7 @@ import { exportGeneratorModel, writeFileAtomic, type RepaintRegion } from '../mo
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
-import { runMotionText } from './run-motion';
+import { readRunMotion, runMotionText } from './run-motion';
 
 export interface CardNotes {
   /** Where the data came from and its license. */
@@ -28,13 +28,14 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const faces = runCacheDirs(runDir).reduce((n, dir) => n + (readManifest(dir)?.items.length ?? 0), 0);
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
   const preset = presetByName(ckpt.state.config.preset);
+  const motionText = ckpt.state.config.geometry ? runMotionText(runDir) : null;
   if (notes.repaintRegion === 'mouth-opening' && !ckpt.state.config.geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trained without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
   const bytes = exportGeneratorModel(notes.weights === 'trained' ? ckpt.generator : exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
-    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation }),
-    ...(ckpt.state.config.geometry ? { motionBasis: runMotionText(runDir) ?? undefined } : {}),
+    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? readRunMotion(runDir) : null }),
+    ...(motionText ? { motionBasis: motionText } : {}),
     ...(notes.repaintRegion ? { repaintRegion: notes.repaintRegion } : {}),
   });
   writeFileAtomic(out, bytes);

@@ -26,6 +26,11 @@ describe('modelCard', () => {
     expect(card).toMatch(/- Fine-tuned from default\.onnx \(its generator and motion basis/);
     expect(card).toMatch(/\| G\/pair \| 0\.1234 \|/);
     expect(card).not.toMatch(/critic steps/);
+    // Given the run's basis, the card says where it was fitted.
+    const fit = { performers: ['01', '02'], pairs: 12, lambda: 0.1, gain: 1.2, options: { data: 'tw-expressions', terms: 'linear' }, heldOut: { cosineMean: 0.345, errorRatioMedian: 0.9, pairs: 12 } };
+    const withBasis = modelCard({ state, dataSummary: '624 crops', basis: { linear: new Float32Array(17 * 136), terms: [], fit } as never });
+    expect(withBasis).toMatch(/- Motion basis: fitted on tw-expressions performers 01, 02 \(12 neutral\/posed pairs, linear terms, ridge lambda 0\.1, gain 1\.2\)\./);
+    expect(withBasis).toMatch(/landmark motion cosine 0\.345/);
   });
 
   it('counts the adversarial steps of a run without a warm start, and says nothing of geometry for the original recipe', () => {

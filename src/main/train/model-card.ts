@@ -9,9 +9,11 @@ export interface CardInput {
   readonly dataSummary: string;
   readonly restrictions?: string;
   readonly evaluation?: string;
+  /** A geometry run's motion basis, whose fit the card describes. */
+  readonly basis?: MotionBasis | null;
 }
 
-export function modelCard({ state, dataSummary, restrictions, evaluation }: CardInput): string {
+export function modelCard({ state, dataSummary, restrictions, evaluation, basis }: CardInput): string {
   const c = state.config;
   const losses = Object.entries(state.losses)
     .map(([k, v]) => `| ${k} | ${v.toPrecision(4)} |`)
@@ -20,7 +22,7 @@ export function modelCard({ state, dataSummary, restrictions, evaluation }: Card
   return [
     `# GANimation generator (${c.preset} preset)`,
     '',
-    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot."] : []),
+    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot.", ...(basis ? basisLines(basis) : [])] : []),
     adversarial
       ? `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`
       : `- Training: the warm start alone (no adversarial steps), batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}).`,
@@ -57,21 +59,25 @@ export interface GeometryCardInput {
 
 /** The card of a geometry-only model (`ganimation geometry-model`): a motion basis and an untrained identity-start generator. */
 export function geometryCard({ preset, basis, restrictions, evaluation }: GeometryCardInput): string {
-  const fit = basis.fit;
   return [
     '# Geometry only',
     '',
     `The ${preset} generator at its initial weights, which return its input, with a landmark motion basis: an expression moves the photo's own pixels (the 68 landmarks by the basis, a piecewise-affine warp at full photo resolution), and nothing is repainted, so the face stays as sharp as the photo and keeps its identity, but an opened mouth shows the photo's own mouth stretched, not new teeth.`,
     '',
-    ...(fit
-      ? [
-          `- Motion basis: fitted on ${fit.options.data ?? 'a labelled folder'} performers ${fit.performers.join(', ')} (${fit.pairs} neutral/posed pairs, ${fit.options.terms ?? 'linear'} terms, ridge lambda ${fit.lambda}, gain ${fit.gain}).`,
-          `- Held out one performer at a time: landmark motion cosine ${fit.heldOut.cosineMean.toFixed(3)} (mean), error ratio ${fit.heldOut.errorRatioMedian.toFixed(3)} (median; 1 = no motion), over ${fit.heldOut.pairs} pairs.`,
-        ]
-      : ['- Motion basis: no fit record (made by hand or by an older version).']),
+    ...basisLines(basis),
     '- Training: none. Fine-tuning from it (`ganimation train --init-from <this file>`; the bundled default is fine-tuned without the flag, and by the studio\'s training panel) teaches the generator to repaint what the warp cannot.',
     ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
   ].join('\n');
+}
+
+/** Where a motion basis was fitted and how it did on held-out performers. */
+function basisLines(basis: MotionBasis): string[] {
+  const fit = basis.fit;
+  if (!fit) return ['- Motion basis: no fit record (made by hand or by an older version).'];
+  return [
+    `- Motion basis: fitted on ${fit.options.data ?? 'a labelled folder'} performers ${fit.performers.join(', ')} (${fit.pairs} neutral/posed pairs, ${fit.options.terms ?? 'linear'} terms, ridge lambda ${fit.lambda}, gain ${fit.gain}).`,
+    `- Held out one performer at a time: landmark motion cosine ${fit.heldOut.cosineMean.toFixed(3)} (mean), error ratio ${fit.heldOut.errorRatioMedian.toFixed(3)} (median; 1 = no motion), over ${fit.heldOut.pairs} pairs.`,
+  ];
 }
