@@ -220,7 +220,8 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
     // The model's geometry warps each target's input, as the studio's scene does.
     const scene = options.photo ? new Scene(photo, [{ ...face, sourceAus: source }], size, geometryOf(engine)) : null;
     const warp = scene ? scene.face(face.id).warp : geometryOf(engine)({ id: face.id, sourceAus: source, photo, landmarks: face.landmarks, transform, crop: input });
-    const outputs = (await engine.generateBatch(ausList.map((a) => warp.cropTensor(a)), ausList)).map((o, k) => gatedOutput(warp, ausList[k], o));
+    const crops = ausList.map((a) => warp.cropTensor(a));
+    const outputs = (await engine.generateBatch(crops, ausList)).map((o, k) => gatedOutput(warp, ausList[k], o, crops[k]));
     const [own, ...driven] = outputs;
     if (sheet.length < (options.sheetFaces ?? 0)) {
       const presetOutputs = driven.filter((_, k) => targets[k].driven === null).map((o) => tensorToRgb(o.composite, engine.imageSize));

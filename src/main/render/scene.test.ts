@@ -174,7 +174,7 @@ describe('gatedOutput', () => {
     const gate = Float32Array.from({ length: plane }, (_, i) => (i < plane / 2 ? 0 : 1));
     const output = { color, attention: new Float32Array(plane).fill(0.25), composite: new Float32Array(3 * plane) };
     const warp: FaceWarp = { bounds: null, warpedRegion: () => null, cropTensor: () => input, repaintGate: () => gate };
-    const gated = gatedOutput(warp, new Float32Array(17), output);
+    const gated = gatedOutput(warp, new Float32Array(17), output, input);
     expect(Array.from(gated.attention.subarray(0, plane / 2))).toEqual(new Array(plane / 2).fill(1));
     expect(Array.from(gated.attention.subarray(plane / 2))).toEqual(new Array(plane / 2).fill(0.25));
     for (let i = 0; i < 3 * plane; i++) {
@@ -183,7 +183,7 @@ describe('gatedOutput', () => {
     }
     expect(gated.color).toBe(color);
     // Without a gate the output is the generator's as it came.
-    expect(gatedOutput({ ...warp, repaintGate: undefined }, new Float32Array(17), output)).toBe(output);
+    expect(gatedOutput({ ...warp, repaintGate: undefined }, new Float32Array(17), output, input)).toBe(output);
   });
 });
 

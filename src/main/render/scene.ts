@@ -72,10 +72,9 @@ export class Scene {
   async generate(engine: FrameGenerator, faceId: number, ausList: readonly Float32Array[], batchSize?: number): Promise<FaceRender[]> {
     const { warp } = this.face(faceId);
     if (ausList.length === 0) return [];
-    const outputs = warp.bounds
-      ? await engine.generateBatch(ausList.map((aus) => warp.cropTensor(aus)), ausList, batchSize)
-      : await engine.generate(warp.cropTensor(ausList[0]), ausList, batchSize);
-    return outputs.map((output, i) => ({ aus: ausList[i], output: gatedOutput(warp, ausList[i], output) }));
+    const crops = warp.bounds ? ausList.map((aus) => warp.cropTensor(aus)) : [warp.cropTensor(ausList[0])];
+    const outputs = warp.bounds ? await engine.generateBatch(crops, ausList, batchSize) : await engine.generate(crops[0], ausList, batchSize);
+    return outputs.map((output, i) => ({ aus: ausList[i], output: gatedOutput(warp, ausList[i], output, crops[warp.bounds ? i : 0]) }));
   }
 
   /** One frame's outputs for the faces asked for, one generator call per face (a preview frame, an edited photo). */
@@ -124,9 +123,12 @@ export class Scene {
   }
 }
 
-/** The output limited to where the face's geometry lets the generator repaint for these AUs (its model's repaint region). */
-export function gatedOutput<T extends CropOutput & { readonly composite: Float32Array }>(warp: FaceWarp, aus: Float32Array, output: T): T {
-  return warp.repaintGate ? { ...output, ...gateRepaint(output, warp.repaintGate(aus), warp.cropTensor(aus)) } : output;
+/**
+ * The output limited to where the face's geometry lets the generator repaint for these AUs (its
+ * model's repaint region); `input` is the crop the generator read for them.
+ */
+export function gatedOutput<T extends CropOutput & { readonly composite: Float32Array }>(warp: FaceWarp, aus: Float32Array, output: T, input: Float32Array): T {
+  return warp.repaintGate ? { ...output, ...gateRepaint(output, warp.repaintGate(aus), input) } : output;
 }
 
 function checkedRegion(face: SceneFace, bounds: Rect, region: WarpedRegion | null): WarpedRegion | null {
