@@ -34,8 +34,7 @@ export type GeometryNotice = (faceId: number, reason: string) => void;
 export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL, repaintRegion: RepaintRegion = 'anywhere'): FaceGeometry {
   return (face) => {
     try {
-      const warp = new MotionWarp(basis, face, kernel, onNotice);
-      return repaintRegion === 'mouth-opening' ? Object.assign(warp, { repaintGate: (aus: Float32Array) => warp.mouthGate(aus) }) : warp;
+      return new MotionWarp(basis, face, kernel, repaintRegion, onNotice);
     } catch (err) {
       if (!(err instanceof StudioError)) throw err;
       onNotice?.(face.id, err.message);
@@ -64,13 +63,17 @@ class MotionWarp implements FaceWarp {
   /** The AU key the region holds the warp of, and whether that warp moved any pixel. */
   private regionKey: string | null = null;
   private regionChanged = false;
+  /** Present for a model whose repaint region is the mouth opening (model-file.ts RepaintRegion). */
+  readonly repaintGate?: (aus: Float32Array) => Float32Array;
 
   constructor(
     private readonly basis: MotionBasis,
     private readonly face: FaceGeometryInput,
     private readonly kernel: WarpKernel,
+    repaintRegion: RepaintRegion,
     private readonly onNotice?: GeometryNotice,
   ) {
+    if (repaintRegion === 'mouth-opening') this.repaintGate = (aus) => this.mouthGate(aus);
     if (!face.sourceAus) throw new StudioError('warp-no-source-aus', `face ${face.id} has no source AUs to move from`);
     this.sourceAus = Float32Array.from(face.sourceAus);
     const { photo, transform } = face;
@@ -124,7 +127,7 @@ class MotionWarp implements FaceWarp {
    * photo's own: a closed or barely parted mouth (the lip line of a smile) is never repainted, and a
    * photo whose mouth is already open shows its own interior, warped.
    */
-  mouthGate(aus: Float32Array): Float32Array {
+  private mouthGate(aus: Float32Array): Float32Array {
     const size = this.face.transform.size;
     const target = landmarksOf(this.place(aus).cropPoints);
     const opened = gapRamp(innerLipGap(target) * (96 / size)) * (1 - gapRamp(innerLipGap(landmarksOf(this.cropSource)) * (96 / size)));
