@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from './autodiff';
 import { compile, randomArray, seededRandom } from './gradcheck';
-import { convWeightGrad, type WeightGradPattern } from './grad-rules-nn';
+import { autoWeightGradPattern, convWeightGrad, type WeightGradPattern } from './grad-rules-nn';
 import { Graph } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';
@@ -54,6 +54,17 @@ describe('conv weight gradient', () => {
       expect(out.im2col.dims).toEqual(ws);
     });
   }
+});
+
+describe('autoWeightGradPattern', () => {
+  it('picks the pattern measured fastest for the benchmark shapes (batch 4)', () => {
+    const pick = (inC: number, outC: number, k: number, size: number) => autoWeightGradPattern(inC * k * k * 4 * size * size, inC * 4 * size * size, outC);
+    expect(pick(256, 256, 3, 32)).toBe('im2col');
+    expect(pick(64, 64, 3, 128)).toBe('im2col');
+    expect(pick(20, 64, 7, 128)).toBe('im2col');
+    expect(pick(32, 3, 7, 96)).toBe('per-tap');
+    expect(pick(64, 4, 7, 128)).toBe('conv');
+  });
 });
 
 describe('stride-1 conv input gradient', () => {
