@@ -12,7 +12,7 @@ import { readSafetensors } from '../model/safetensors';
 import { relNormError } from '../graph/gradcheck';
 import { DEFAULT_LOSS_WEIGHTS } from '../model/losses';
 import { adamStep, DEFAULT_ADAM, newAdamState } from './adam';
-import { StepRunner, type Weights } from './step-runner';
+import { StepRunner, type PairStepBatch, type Weights } from './step-runner';
 
 const TINY = path.resolve(__dirname, '../../../../shared/fixtures/ganimation-tiny');
 const have = fs.existsSync(TINY);
@@ -95,6 +95,25 @@ describe.skipIf(!have)('training steps on ganimation-tiny', () => {
   });
 });
 
+/** Warp tables that read each pixel of one crop of `pixels` from itself. */
+const identityTables = (pixels: number) => ({
+  index: BigInt64Array.from({ length: 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4))),
+  weight: Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)),
+});
+
+/** `steps` Adam steps (lr 1e-3) of the pair step on one batch from seeded initial weights: each step's losses. */
+async function pairSteps(runner: StepRunner, batch: PairStepBatch, steps: number): Promise<Record<string, number>[]> {
+  const g = initWeights(generatorParamSpecs(PRESETS['studio-tiny'].generator), 1);
+  const adam = newAdamState(g);
+  const seen: Record<string, number>[] = [];
+  for (let i = 0; i < steps; i++) {
+    const { losses, grads } = await runner.runPair(g, batch);
+    seen.push(losses);
+    adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
+  }
+  return seen;
+}
+
 describe('the warm start\'s pair step on studio-tiny', () => {
   it('gives G/pair and G/mask with gradients of G only, and a few Adam steps on one batch lower G/pair', async () => {
     const preset = PRESETS['studio-tiny'];
@@ -147,19 +166,12 @@ describe('the warm start\'s pair step on studio-tiny', () => {
     const rng = new Rng(8);
     const real = Float32Array.from({ length: 3 * pixels }, () => rng.uniform(-0.8, 0.2));
     const pairTarget = real.map((v, i) => (Math.floor((i % pixels) / s) >= s / 2 ? Math.min(1, v + 0.6) : v));
-    const identity = { index: BigInt64Array.from({ length: 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4))), weight: Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
-    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identity }, pairTarget };
+    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identityTables(pixels) }, pairTarget };
     const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16, pairLowPass: 1 } as const;
     const runner = await StepRunner.create({ preset, batchSize: 1, lossOptions, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10, pairColour: 5 }, geometry: true }, ['main'], { pairStep: true });
-    const g = initWeights(generatorParamSpecs(preset.generator), 1);
-    const adam = newAdamState(g);
-    const seen: Record<string, number>[] = [];
+    let seen: Record<string, number>[];
     try {
-      for (let i = 0; i < 12; i++) {
-        const { losses, grads } = await runner.runPair(g, batch);
-        seen.push(losses);
-        adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
-      }
+      seen = await pairSteps(runner, batch, 12);
     } finally {
       await runner.dispose();
     }
@@ -186,20 +198,13 @@ describe('the warm start\'s pair step on studio-tiny', () => {
     const pairMouth = Float32Array.from({ length: pixels }, (_, i) => (Math.abs((i % s) - s / 2) < 4 && Math.abs(Math.floor(i / s) - (3 * s) / 4) < 2 ? 1 : 0));
     // The posed photo: the crop, with a bright "teeth" block in the opening.
     const pairTarget = real.map((v, i) => (pairMouth[i % pixels] ? 0.9 : v));
-    const identity = { index: BigInt64Array.from({ length: 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4))), weight: Float32Array.from({ length: 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
-    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identity }, pairTarget, pairMouth };
+    const batch = { real, realAus: new Float32Array(17).fill(0.1), targetAus: new Float32Array(17).fill(0.6), warp: { forward: identityTables(pixels) }, pairTarget, pairMouth };
     const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16 } as const;
     const runner = await StepRunner.create({ preset, batchSize: 1, lossOptions, lossWeights: { ...DEFAULT_LOSS_WEIGHTS, pair: 10, pairMouth: 10 }, geometry: true }, ['main'], { pairStep: true });
-    const g = initWeights(generatorParamSpecs(preset.generator), 1);
-    const adam = newAdamState(g);
-    const seen: Record<string, number>[] = [];
+    let seen: Record<string, number>[];
     try {
-      await expect(runner.runPair(g, { ...batch, pairMouth: undefined })).rejects.toMatchObject({ code: 'missing-pair-mouth' });
-      for (let i = 0; i < 12; i++) {
-        const { losses, grads } = await runner.runPair(g, batch);
-        seen.push(losses);
-        adamStep(g, grads, adam, { ...DEFAULT_ADAM, lr: 1e-3 });
-      }
+      await expect(runner.runPair(initWeights(generatorParamSpecs(preset.generator), 1), { ...batch, pairMouth: undefined })).rejects.toMatchObject({ code: 'missing-pair-mouth' });
+      seen = await pairSteps(runner, batch, 12);
     } finally {
       await runner.dispose();
     }
