@@ -6,7 +6,8 @@ import { exportGeneratorModel, writeFileAtomic, type RepaintRegion } from '../mo
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
-import { readRunMotion, runMotionText } from './run-motion';
+import { parseMotionBasis } from '../face/motion-model';
+import { RUN_MOTION_FILE, runMotionText } from './run-motion';
 
 export interface CardNotes {
   /** Where the data came from and its license. */
@@ -34,7 +35,7 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
-    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? readRunMotion(runDir) : null }),
+    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? parseMotionBasis(motionText, path.join(runDir, RUN_MOTION_FILE)) : null }),
     ...(motionText ? { motionBasis: motionText } : {}),
     ...(notes.repaintRegion ? { repaintRegion: notes.repaintRegion } : {}),
   });

@@ -38,8 +38,7 @@ export function cropWarp(size: number, landmarks: readonly Point[], basis: Motio
 
 /** cropWarp's forward table alone, for steps with no cycle (the warm start). */
 export function cropForwardWarp(size: number, landmarks: readonly Point[], basis: MotionBasis, sourceAus: ArrayLike<number>, targetAus: ArrayLike<number>): WarpTable {
-  const { src, guard } = guardedMotion(size, landmarks, basis, sourceAus, targetAus);
-  return warpTable(size, src, guard.points, FACE_MESH);
+  return cropForwardWarpTo(size, landmarks, moveLandmarks(landmarks, basis, sourceAus, targetAus));
 }
 
 /** The forward table moving the crop's landmarks onto `target` (68 points in crop pixels), cut by the fold guard. */
