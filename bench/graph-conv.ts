@@ -4,7 +4,8 @@
 import os from 'node:os';
 import { backward, Graph, conv, convTranspose, gatherElements, matmul, reshape, transpose, type Value } from '../src/main/graph';
 import { toOnnx } from '../src/main/graph/to-onnx';
-import { convWeightGrad, type WeightGradPattern } from '../src/main/graph/grad-rules-nn';
+import { WEIGHT_GRAD_PATTERNS } from '../src/main/graph/emission';
+import { convWeightGrad } from '../src/main/graph/grad-rules-nn';
 import { convParams } from '../src/main/graph/ops-nn';
 import { createSession, runSession, type HostTensor, type Session } from '../src/main/infer/ort-session';
 import { randomArray, seededRandom } from '../src/main/graph/gradcheck';
@@ -31,9 +32,6 @@ const SHAPES: Shape[] = process.env.BENCH_SHAPES
       { inC: 64, outC: 64, kernel: 3, size: 128 },
       { inC: 32, outC: 3, kernel: 7, size: 96 },
     ];
-
-/** The weight-gradient patterns of grad-rules-nn.ts, each forced ('auto' is the emitted "weight gradient" row). */
-const WEIGHT_GRADS: readonly WeightGradPattern[] = ['im2col', 'per-tap', 'conv'];
 
 /** Candidate stride-1 input gradients: dy [N, O, H, W] and the forward's weight w [O, C, k, k] give dx. */
 const INPUT_GRADS: Record<string, (dy: Value, w: Value, pad: number) => Value> = {
@@ -101,7 +99,7 @@ function rows(s: Shape): Row[] {
       const flipped = dy.graph.input('wFlipped', 'float32', [s.inC, s.outC, s.kernel, s.kernel]);
       return [conv(dy, flipped, null, { pads: [pad, pad, pad, pad] })];
     }),
-    ...WEIGHT_GRADS.map((pattern) =>
+    ...WEIGHT_GRAD_PATTERNS.map((pattern) =>
       make(`  dW: ${pattern}`, gflop, (g, x, w, dy) => {
         forward(x, w);
         return [convWeightGrad(x, dy, convParams(g.nodes.find((n) => n.op === 'Conv')!), pattern)];

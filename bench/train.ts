@@ -16,13 +16,18 @@ import { criticParamSpecs } from '../src/main/model/critic';
 import { generatorParamSpecs } from '../src/main/model/generator';
 import { initWeights } from '../src/main/model/init';
 import { adamStep, DEFAULT_ADAM, newAdamState } from '../src/main/train/adam';
-import { StepRunner, type StepBatch } from '../src/main/train/step-runner';
-import { criticPartsFor, lossOptionsOf, resolveTrainConfig } from '../src/main/train/train-config';
+import { DEFAULT_HOME, patternTableIn } from '../src/main/io/app-home';
+import { buildStepGraphs, StepRunner, type StepBatch } from '../src/main/train/step-runner';
+import { criticPartsFor, lossOptionsOf, resolveTrainConfig, type WeightGradChoice } from '../src/main/train/train-config';
+import { weightGradEmission } from '../src/main/train/weight-grad-tuning';
 import { cropWarp, packTables } from '../src/main/train/warp-batch';
 import { Rng } from '../src/shared/random';
 import { TRAINING_PROCESS_ENV } from '../src/main/workers/worker-job';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
+/** BENCH_WEIGHT_GRAD: the conv weight-gradient patterns (TrainConfig.weightGradPattern; default auto, the size rule; measured uses this machine's table in the studio's home). */
+const WEIGHT_GRAD = (process.env.BENCH_WEIGHT_GRAD ?? 'auto') as WeightGradChoice;
+const tuned: string[] = [];
 const WARMUP = 2;
 
 // Training runs in a process with TRAINING_PROCESS_ENV (allocator settings only the environment
@@ -80,10 +85,15 @@ async function benchPreset(name: string, batchSize: number): Promise<void> {
   const cfg = resolveTrainConfig({ preset: preset.name, batchSize });
   const recipe = generatorFamily(preset.generator) === 'residual';
   const basis = recipe ? parseMotionBasis(fs.readFileSync(BASIS_FILE, 'utf8'), BASIS_FILE) : null;
+  const options = recipe ? { preset, batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: true } : { preset, batchSize };
+  const parts = recipe ? criticPartsFor(cfg) : (['main+gp'] as const);
+  const tuning = await weightGradEmission(WEIGHT_GRAD, (emission) => buildStepGraphs({ ...options, emission }, parts), {
+    runTable: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-train-')), 'weight-grad-patterns.json'),
+    machineTable: patternTableIn(DEFAULT_HOME),
+  });
+  if (tuning.summary) tuned.push(`${name}:${batchSize} ${tuning.summary.measured} of ${tuning.summary.cases} cases timed in ${(tuning.summary.elapsedMs / 1000).toFixed(1)} s (${Object.entries(tuning.summary.patterns).map(([p, n]) => `${p} ${n}`).join(', ')})`);
   const t0 = performance.now();
-  const runner = recipe
-    ? await StepRunner.create({ preset, batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: true }, criticPartsFor(cfg))
-    : await StepRunner.create({ preset, batchSize });
+  const runner = await StepRunner.create({ ...options, emission: tuning.emission }, parts);
   const compileMs = performance.now() - t0;
   const totals = { data: 0, critic: 0, generator: 0, optimizer: 0 };
   const time = async <T>(key: keyof typeof totals, f: () => Promise<T> | T, share = 1): Promise<T> => {
@@ -127,7 +137,8 @@ async function main(): Promise<void> {
   console.log('| preset | batch | s/iteration | critic s | generator s | optimizer s | data s | images/s | compile s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, batch] of runs) await benchPreset(name, batch);
-  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GB`);
+  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GB; conv weight gradients: ${WEIGHT_GRAD}`);
+  for (const line of tuned) console.log(`  ${line}`);
 }
 
 void main();

@@ -11,6 +11,7 @@ import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
 import { fineTuneCriticWarmup, fineTuneStart } from '../train/fine-tune';
 import { resolveTrainConfig } from '../train/train-config';
+import { patternTableIn } from '../io/app-home';
 import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
 import type { EventBus } from './events';
 import type { ModelLibrary } from './studio-models';
@@ -75,7 +76,7 @@ export class TrainingJobs {
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);
     const job: WorkerJob = {
-      runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }],
+      runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], patternTable: patternTableIn(this.deps.storage.root),
       ...(fineTune ? { initGeneratorFrom: fineTune.model } : {}),
       ...(motionFrom ? { motionFrom } : {}),
     };

@@ -17,7 +17,7 @@ const have = fs.existsSync(TINY) && fs.existsSync(FACES);
 if (!have) console.warn(`skipping CLI end-to-end tests: ${SHARED} not found`);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-cli-'));
-const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/ganimation.mjs'), ...args], { encoding: 'utf8', cwd: tmp, timeout: 240_000 });
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/ganimation.mjs'), ...args], { encoding: 'utf8', cwd: tmp, timeout: 240_000, env: { ...process.env, HOME: tmp } });
 const someFaces = () => fs.readdirSync(FACES).filter((f) => f.endsWith('.jpg')).sort().slice(0, 6);
 
 describe('ganimation CLI', () => {

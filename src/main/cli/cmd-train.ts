@@ -5,7 +5,8 @@ import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, MOUTH_ATTENTIONS, type LossWeights } from '../model/losses';
-import { DEFAULT_TRAIN_CONFIG, PAIR_WARPS, resolveTrainConfig, type TrainConfig } from '../train/train-config';
+import { DEFAULT_TRAIN_CONFIG, PAIR_WARPS, resolveTrainConfig, WEIGHT_GRAD_CHOICES, type TrainConfig, type WeightGradChoice } from '../train/train-config';
+import { DEFAULT_HOME, patternTableIn } from '../io/app-home';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
@@ -49,6 +50,7 @@ const TRAIN_FLAGS = {
   'mouth-attention': { type: 'string', description: "the warm start's mouth attention term: balanced (default; repaint inside the opening, keep outside it) or inside (repaint inside only)", choices: MOUTH_ATTENTIONS },
   'pair-warp': { type: 'string', description: "where the warm start warps the neutral crop: by the motion basis (default), or onto the posed photo's landmarks", choices: PAIR_WARPS },
   'pair-lowpass': { type: 'number', description: "side in crop pixels of the blocks the warm start's pair terms average over (default 4; 1 none)" },
+  'weight-grad': { type: 'string', description: `how the training graphs emit each conv weight gradient: measured (default; timed once on this machine, kept in ${patternTableIn(DEFAULT_HOME)}), auto (the size rule), or one pattern forced`, choices: WEIGHT_GRAD_CHOICES },
   motion: { type: 'string', description: 'motion basis for geometry-first training (a fit-motion .json, or a model that carries one); default: the --init-from model\'s', placeholder: 'file' },
 } as const satisfies FlagSpecs;
 
@@ -75,6 +77,7 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
     ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),
     ...option('seed', flags.seed),
+    ...option('weightGradPattern', flags['weight-grad'] as WeightGradChoice | undefined),
     ...option('sampleEvery', flags['sample-every']),
     ...option('checkpointMinutes', flags['checkpoint-minutes']),
     ...option('validationFraction', flags['validation-fraction']),
@@ -109,6 +112,7 @@ function startOf(flags: FlagValues<typeof TRAIN_FLAGS>): FineTuneStart | null {
 }
 
 function describe(e: WorkerEvent): string | null {
+  if (e.type === 'patterns') return `timing conv weight gradients on this machine ${e.done + 1}/${e.total}`;
   if (e.type !== 'progress') return null;
   const l = e.losses;
   if (e.phase === 'warm-start') return `warm start ${e.step}/${e.totalSteps} epoch ${e.epoch} | ${e.imagesPerSecond.toFixed(2)} img/s | ETA ${formatDuration(e.etaSeconds)} | pair ${l['G/pair']?.toFixed(3) ?? '-'} colour ${l['G/pair-colour']?.toFixed(3) ?? '-'} mouth ${l['G/mouth-attention']?.toFixed(3) ?? '-'}/${l['G/mouth-colour']?.toFixed(3) ?? '-'} mask ${l['G/mask']?.toFixed(3) ?? '-'} rec ${l['G/rec']?.toFixed(3) ?? '-'}`;
@@ -156,8 +160,9 @@ export const trainCommand = defineCommand({
     }
     if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}), ...(pairsFrom ? { pairsFrom } : {}) }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, patternTable: patternTableIn(DEFAULT_HOME), ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}), ...(pairsFrom ? { pairsFrom } : {}) }, (e) => {
       if (e.type === 'pairs-done') reportPairs(e);
+      if (e.type === 'patterns-done' && e.measured > 0) console.log(`conv weight gradients: ${e.measured} of ${e.cases} timed on this machine in ${formatDuration(e.elapsedMs / 1000)} (${Object.entries(e.patterns).map(([p, n]) => `${p} ${n}`).join(', ')})`);
       const line = describe(e);
       if (line) progressLine(line);
       if (e.type === 'done') done = e;

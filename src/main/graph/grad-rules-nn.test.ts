@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from './autodiff';
 import { compile, randomArray, seededRandom } from './gradcheck';
-import { autoWeightGradPattern, convWeightGrad, type WeightGradPattern } from './grad-rules-nn';
+import { autoWeightGradPattern, type WeightGradPattern } from './emission';
+import { convWeightGrad } from './grad-rules-nn';
 import { Graph } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';

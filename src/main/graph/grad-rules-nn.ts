@@ -4,48 +4,19 @@ import { GraphError, type Node, type Value } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';
 import * as S from './ops-shape';
+import { autoWeightGradPattern, weightGradSizes, type WeightGradCase, type WeightGradPattern } from './emission';
 import { unbroadcast, when, type GradRule } from './grad-rules';
-
-/**
- * The 'auto' choice, measured 2026-12-02 on 2-core AVX-512 (bench:graph, BENCH_SHAPES; table in
- * docs/graph-compiler.md): the im2col up to 16M elements, and up to 80M when there are at least 16
- * output channels (the Gemm then does enough work per column read); with fewer, one Gemm per tap
- * while a tap's slice (C x N x Ho x Wo) stays within 2M elements (it is read from cache); else one
- * Conv over swapped axes (the 7x7 heads at 128 px).
- */
-const IM2COL_LIMIT = 16 * 1024 * 1024;
-const IM2COL_WIDE_LIMIT = 80 * 1024 * 1024;
-const WIDE_OUT_CHANNELS = 16;
-const PER_TAP_SLICE_LIMIT = 2 * 1024 * 1024;
-
-/** The pattern 'auto' emits for a weight gradient of these sizes (see the constants above). */
-export function autoWeightGradPattern(im2colElements: number, sliceElements: number, outChannels: number): Exclude<WeightGradPattern, 'auto'> {
-  if (im2colElements <= IM2COL_LIMIT) return 'im2col';
-  if (outChannels >= WIDE_OUT_CHANNELS && im2colElements <= IM2COL_WIDE_LIMIT) return 'im2col';
-  if (sliceElements <= PER_TAP_SLICE_LIMIT) return 'per-tap';
-  return 'conv';
-}
-
-/**
- * How a Conv's weight gradient is emitted: 'im2col', the kernel taps as strided slices of the
- * channel-major input stacked into one matrix and one Gemm with dy; 'per-tap', one Gemm per tap
- * on its slice (the same work, no stacked matrix); 'conv', one Conv over swapped batch and channel
- * axes. All are exact; 'auto' picks by size, and tests and benchmarks force each.
- */
-export type WeightGradPattern = 'auto' | 'im2col' | 'per-tap' | 'conv';
 
 /**
  * dW[o, c, i, j] = sum over n, y, x of dy[n, o, y, x] * xPadded[n, c, y*s + i*d, x*s + j*d].
  * Each kernel tap is a strided slice of the channel-major input, multiplied by dy with a Gemm
  * whose transB needs no materialised transpose; the batch sum happens inside the Gemm. 'auto'
- * picks by size (autoWeightGradPattern).
+ * asks the graph's emission policy, then the size rule (emission.ts).
  */
 export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: WeightGradPattern = 'auto'): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
-  const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
-  const slice = (x.shape[1] as number) * batch * outH * outW;
-  const chosen = pattern === 'auto' ? autoWeightGradPattern(slice * p.kernel[0] * p.kernel[1], slice, dy.shape[1] as number) : pattern;
+  const chosen = pattern === 'auto' ? chosenWeightGradPattern(x, dy, p) : pattern;
   if (chosen === 'conv') return convWeightGradByConv(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
@@ -76,6 +47,18 @@ export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: We
   }
   const im2col = S.reshape(S.concat(taps.map((t) => S.unsqueeze(t, [1])), 1), [channels * taps.length, -1]);
   return S.reshape(N.gemm(dyRows, im2col, { transB: true }), kernelShape);
+}
+
+/** The graph's policy for this case (a measured table), else the size rule; a symbolic batch counts as 1. */
+function chosenWeightGradPattern(x: Value, dy: Value, p: N.ConvParams) {
+  const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
+  const known: WeightGradCase = {
+    input: [batch, ...x.shape.slice(1)] as number[], outputGrad: [batch, ...dy.shape.slice(1)] as number[],
+    kernel: p.kernel, pads: p.pads, strides: p.strides, dilations: p.dilations, dtype: x.dtype,
+  };
+  const policy = typeof x.shape[0] === 'number' ? x.graph.emission.weightGrad?.(known) : undefined;
+  const { im2col, slice } = weightGradSizes(known);
+  return policy ?? autoWeightGradPattern(im2col, slice, known.outputGrad[1]);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The tensor-graph IR: typed values with static or symbolic dims, nodes that produce them,
 // and a Graph that owns both. Op builders (ops-*.ts) add nodes; autodiff appends gradient nodes.
+import type { GraphEmission } from './emission';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
 /** A dimension: a known size, or a symbol such as 'N' (batch) that is fixed only at run time. */
@@ -77,7 +78,11 @@ export class Graph {
   private readonly names = new Set<string>();
   private readonly scalarCache = new Map<string, Value>();
 
-  constructor(readonly name = 'graph') {}
+  /** @param emission how gradient rules emit patterns with several fast forms (emission.ts); default: the size rules. */
+  constructor(
+    readonly name = 'graph',
+    readonly emission: GraphEmission = {},
+  ) {}
 
   /** A runtime input such as an image batch [N, 3, H, W]. */
   input(name: string, dtype: DType, shape: Shape): Value {

@@ -28,6 +28,8 @@ export interface StepGraphOptions {
   readonly lossOptions?: LossOptions;
   /** Warp tables as inputs (the geometry-first recipe): forward to the target landmarks, inverse back. */
   readonly geometry?: boolean;
+  /** How the gradient rules emit patterns with several fast forms (a table measured on this machine, train/weight-grad-tuning.ts); default: the size rules. */
+  readonly emission?: G.GraphEmission;
 }
 
 /** Names of the warp-table inputs: `<direction>_index` int64 and `<direction>_weight` float, [B, 1, 4 * S * S]. */
@@ -85,7 +87,7 @@ function finish(graph: G.Graph, terms: LossTerms, differentiate: readonly string
 }
 
 export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'main+gp'): StepGraph {
-  const graph = new G.Graph(`critic-step-${part}`);
+  const graph = new G.Graph(`critic-step-${part}`, options.emission);
   const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const inputs = batchInputs(graph, options);
@@ -99,7 +101,7 @@ export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'm
 }
 
 export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
-  const graph = new G.Graph('generator-step');
+  const graph = new G.Graph('generator-step', options.emission);
   const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
@@ -112,7 +114,7 @@ export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
  * (the posed photo aligned onto the neutral crop, [B, 3, S, S] in [-1, 1]); gradients of G only.
  */
 export function buildPairStep(options: StepGraphOptions): StepGraph {
-  const graph = new G.Graph('pair-step');
+  const graph = new G.Graph('pair-step', options.emission);
   const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
   const s = options.preset.generator.imageSize;
   const batch = {

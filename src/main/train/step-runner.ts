@@ -56,6 +56,25 @@ interface Compiled {
   readonly outputs: Record<string, HostTensor>;
 }
 
+/** Which graphs a run compiles: the critic parts given, the generator step and, for a warm start, the pair step. */
+export interface StepGraphSet {
+  readonly critic: ReadonlyMap<CriticPart, StepGraph>;
+  readonly generator: StepGraph;
+  readonly pair: StepGraph | null;
+}
+
+export interface StepGraphExtras {
+  readonly pairStep?: boolean;
+}
+
+export function buildStepGraphs(options: StepGraphOptions, criticParts: readonly CriticPart[], extra: StepGraphExtras = {}): StepGraphSet {
+  return {
+    critic: new Map(criticParts.map((part) => [part, buildCriticStep(options, part)])),
+    generator: buildGeneratorStep(options),
+    pair: extra.pairStep ? buildPairStep(options) : null,
+  };
+}
+
 export class StepRunner {
   private constructor(
     private readonly options: StepGraphOptions,
@@ -68,7 +87,7 @@ export class StepRunner {
   ) {}
 
   /** Compiles the generator step, the critic graphs for the given parts and, for a warm start, the pair step. */
-  static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp'], extra: { readonly pairStep?: boolean } = {}): Promise<StepRunner> {
+  static async create(options: StepGraphOptions, criticParts: readonly CriticPart[] = ['main+gp'], extra: StepGraphExtras = {}): Promise<StepRunner> {
     const gSpecs = generatorParamSpecs(options.preset.generator);
     const dSpecs = criticParamSpecs(options.preset.critic);
     const compile = async (graph: StepGraph, specs: ParamSpec[]): Promise<Compiled> => ({
@@ -76,10 +95,11 @@ export class StepRunner {
       session: await createSession(graph.model, { memoryPattern: false }),
       outputs: outputBuffers(graph, specs),
     });
+    const graphs = buildStepGraphs(options, criticParts, extra);
     const critic = new Map<CriticPart, Compiled>();
-    for (const part of criticParts) critic.set(part, await compile(buildCriticStep(options, part), dSpecs));
-    const generator = await compile(buildGeneratorStep(options), gSpecs);
-    const pair = extra.pairStep ? await compile(buildPairStep(options), gSpecs) : null;
+    for (const [part, graph] of graphs.critic) critic.set(part, await compile(graph, dSpecs));
+    const generator = await compile(graphs.generator, gSpecs);
+    const pair = graphs.pair ? await compile(graphs.pair, gSpecs) : null;
     return new StepRunner(options, critic, generator, pair, gSpecs, dSpecs);
   }
 

@@ -6,6 +6,11 @@ import { generatorFamily, presetByName } from '../model/config';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, DEFAULT_LOSS_WEIGHTS, MOUTH_ATTENTIONS, PAIR_LOWPASS, type AdversarialLoss, type AttentionPenalty, type LossOptions, type LossWeights, type MouthAttention } from '../model/losses';
 import { DEFAULT_ADAM, type AdamOptions } from './adam';
 import type { CriticPart } from './step-graphs';
+import { WEIGHT_GRAD_PATTERNS, type WeightGradPattern } from '../graph/emission';
+
+/** What TrainConfig.weightGradPattern may say: measure on this machine, the size rule, or one pattern forced. */
+export type WeightGradChoice = 'measured' | WeightGradPattern;
+export const WEIGHT_GRAD_CHOICES: readonly WeightGradChoice[] = ['measured', 'auto', ...WEIGHT_GRAD_PATTERNS];
 
 export type PairWarp = 'motion' | 'landmarks';
 export const PAIR_WARPS: readonly PairWarp[] = ['motion', 'landmarks'];
@@ -69,6 +74,12 @@ export interface TrainConfig {
   readonly keepCheckpoints: number;
   /** Seed of weight init, data order, flips, noise and the split. */
   readonly seed: number;
+  /**
+   * How the step graphs emit each Conv weight gradient: 'measured', the fastest pattern timed on this
+   * machine (weight-grad-tuning.ts; a resumed run keeps its choices); 'auto', the size rule; or one
+   * pattern forced ('im2col', 'per-tap', 'conv'). Every pattern is exact.
+   */
+  readonly weightGradPattern: WeightGradChoice;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
@@ -98,6 +109,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   checkpointMinutes: 10,
   keepCheckpoints: 3,
   seed: 1,
+  weightGradPattern: 'measured',
 });
 
 /** A training option out of range; the message names the field. */
@@ -151,6 +163,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   }
   if (!ADVERSARIAL_LOSSES.includes(cfg.adversarialLoss)) throw new TrainConfigError(`adversarialLoss must be one of ${ADVERSARIAL_LOSSES.join(', ')}, got ${cfg.adversarialLoss}`);
   if (!MOUTH_ATTENTIONS.includes(cfg.mouthAttention)) throw new TrainConfigError(`mouthAttention must be one of ${MOUTH_ATTENTIONS.join(', ')}, got ${cfg.mouthAttention}`);
+  if (!WEIGHT_GRAD_CHOICES.includes(cfg.weightGradPattern)) throw new TrainConfigError(`weightGradPattern must be one of ${WEIGHT_GRAD_CHOICES.join(', ')}, got ${cfg.weightGradPattern}`);
   if (!PAIR_WARPS.includes(cfg.pairWarp)) throw new TrainConfigError(`pairWarp must be one of ${PAIR_WARPS.join(', ')}, got ${cfg.pairWarp}`);
   const cropSize = presetByName(cfg.preset).generator.imageSize;
   if (cropSize % cfg.pairLowPass !== 0) throw new TrainConfigError(`pairLowPass ${cfg.pairLowPass} must divide the ${cfg.preset} preset's crop size ${cropSize}`);

@@ -35,6 +35,8 @@ export interface WorkerJob {
    * training crops, matched by file basename, feed the warm start (config.warmStartSteps).
    */
   readonly pairsFrom?: string;
+  /** This machine's table of measured conv patterns, shared by its runs (TrainRun.patternTable). */
+  readonly patternTable?: string;
   /** Build (or update) these caches first, in the same order as cacheDirs. */
   readonly build?: readonly { source: DatasetSource; cacheDir: string }[];
 }
@@ -69,7 +71,7 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
   const data = loadDataset(job.cacheDirs);
   const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
   const pairs = warmStartPairs(job, data.train, emit);
-  await train({ runDir: job.runDir, config: job.config, ...data, pairs, resume: job.resume, initGenerator, ...(job.initGeneratorFrom ? { startedFrom: path.basename(job.initGeneratorFrom) } : {}), signal, onEvent: emit });
+  await train({ runDir: job.runDir, config: job.config, ...data, pairs, resume: job.resume, initGenerator, ...(job.patternTable ? { patternTable: job.patternTable } : {}), ...(job.initGeneratorFrom ? { startedFrom: path.basename(job.initGeneratorFrom) } : {}), signal, onEvent: emit });
 });
 
 /** The warm start's pairs among the training crops, from job.pairsFrom's labels.csv, reported; undefined without pairsFrom. */

@@ -33,6 +33,8 @@ function syntheticCrops(count: number, seed: number): CropSet {
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-train-'));
 const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 6, criticPerGenerator: 2, sampleEvery: 3, validateEvery: 3, keepCheckpoints: 2, checkpointMinutes: 0 });
 const data = { train: syntheticCrops(8, 1), validation: syntheticCrops(2, 2), manifestHash: 'test' };
+/** One machine table for the runs compared bit for bit: each then builds its graphs with the same measured patterns. */
+const patternTable = path.join(tmp(), 'weight-grad-patterns.json');
 
 describe('trainer', () => {
   it('keeps the generator still while the critic warms up', async () => {
@@ -51,7 +53,7 @@ describe('trainer', () => {
   it('trains, logs every loss term, writes samples and checkpoints, and resumes exactly', async () => {
     const straightDir = tmp();
     const events: TrainEvent[] = [];
-    const straight = await train({ runDir: straightDir, config, ...data, resume: false, onEvent: (e) => events.push(e) });
+    const straight = await train({ runDir: straightDir, config, ...data, resume: false, patternTable, onEvent: (e) => events.push(e) });
     const progress = events.filter((e) => e.type === 'progress');
     expect(progress.length).toBe(6);
     const last = progress[progress.length - 1];
@@ -66,12 +68,17 @@ describe('trainer', () => {
     const resumedDir = tmp();
     const controller = new AbortController();
     const first = await train({
-      runDir: resumedDir, config, ...data, resume: false, signal: controller.signal,
+      runDir: resumedDir, config, ...data, resume: false, patternTable, signal: controller.signal,
       onEvent: (e) => { if (e.type === 'progress' && e.step === 3) controller.abort(); },
     });
     expect(first.state.step).toBe(3);
     expect(latestCheckpoint(path.join(resumedDir, 'checkpoints'))).toMatch(/step-000000003$/);
-    const resumed = await train({ runDir: resumedDir, config, ...data, resume: true });
+    const resumedEvents: TrainEvent[] = [];
+    const resumed = await train({ runDir: resumedDir, config, ...data, resume: true, patternTable, onEvent: (e) => resumedEvents.push(e) });
+    // The resumed run builds its graphs with the patterns its folder recorded, timing nothing again.
+    expect(fs.existsSync(path.join(resumedDir, 'weight-grad-patterns.json'))).toBe(true);
+    const tuned = resumedEvents.find((e) => e.type === 'patterns-done');
+    expect(tuned).toMatchObject({ measured: 0, known: tuned?.type === 'patterns-done' ? tuned.cases : -1 });
     expect(resumed.state.step).toBe(6);
     for (const [name, w] of straight.generator) expect(resumed.generator.get(name), name).toEqual(w);
   });
@@ -170,7 +177,7 @@ describe('trainer', () => {
     };
     const warm = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 2, warmStartSteps: 2, sampleEvery: 1, validateEvery: 0, checkpointMinutes: 0 });
     expect(warm.lossWeights.pair).toBe(10);
-    const run = { config: warm, train: trainSet, validation, manifestHash: 'test', resume: false };
+    const run = { config: warm, train: trainSet, validation, manifestHash: 'test', resume: false, patternTable };
     await expect(train({ ...run, runDir: runDir() })).rejects.toMatchObject({ code: 'warm-start-without-pairs', message: expect.stringMatching(/--pairs/) });
 
     const straightDir = runDir();

@@ -16,7 +16,8 @@ import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } fro
 import { PairSampler, type CropPair } from './pair-batches';
 import { readRunMotion } from './run-motion';
 import { SampleRenderer } from './samples';
-import { StepRunner, type StepBatch, type StepResult, type Weights } from './step-runner';
+import { buildStepGraphs, StepRunner, type StepBatch, type StepResult, type Weights } from './step-runner';
+import { RUN_TABLE_NAME, weightGradEmission, type TuneSummary } from './weight-grad-tuning';
 import { criticPartsFor, learningRateAt, lossOptionsOf, type TrainConfig } from './train-config';
 
 export type TrainEvent =
@@ -25,6 +26,9 @@ export type TrainEvent =
   | { type: 'validation'; step: number; losses: Record<string, number> }
   | { type: 'sample'; step: number; file: string }
   | { type: 'checkpoint'; step: number; folder: string }
+  /** The conv weight-gradient patterns being timed on this machine (TrainConfig.weightGradPattern 'measured'), then chosen. */
+  | { type: 'patterns'; done: number; total: number }
+  | ({ type: 'patterns-done' } & TuneSummary)
   | { type: 'done'; step: number; cancelled: boolean; elapsedMs: number; losses: Record<string, number> };
 
 export interface TrainRun {
@@ -41,6 +45,8 @@ export interface TrainRun {
   readonly startedFrom?: string;
   /** Same-performer pairs among `train` (pair-batches.ts buildCropPairs): the data of a warm start (config.warmStartSteps). */
   readonly pairs?: readonly CropPair[];
+  /** This machine's table of measured conv patterns, shared by its runs (weight-grad-tuning.ts); without one each run measures its own. */
+  readonly patternTable?: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: TrainEvent) => void;
 }
@@ -135,13 +141,27 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const pairSampler = pairSamplerOf(run, nets.state, motionBasis);
   const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
   const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
-  const runner = await StepRunner.create({ preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis }, criticPartsFor(cfg), { pairStep: !!pairSampler });
-  const samples = await SampleRenderer.create(preset.generator);
-  const ckptDir = path.join(run.runDir, 'checkpoints');
-  const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
   fs.mkdirSync(path.join(run.runDir, 'samples'), { recursive: true });
   const log = runLog(run.runDir, run.onEvent);
   const { emit } = log;
+  const stepOptions = { preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis };
+  const stepGraphs = { parts: criticPartsFor(cfg), extra: { pairStep: !!pairSampler } };
+  // The conv weight-gradient patterns: measured on this machine unless the config says otherwise; the run's own table first, so a resumed run builds the same graphs.
+  const tuning = await weightGradEmission(cfg.weightGradPattern, (emission) => buildStepGraphs({ ...stepOptions, emission }, stepGraphs.parts, stepGraphs.extra), {
+    runTable: path.join(run.runDir, RUN_TABLE_NAME),
+    ...(run.patternTable ? { machineTable: run.patternTable } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+    onProgress: (done, total) => emit({ type: 'patterns', done, total }),
+  }).catch(async (err: unknown) => {
+    await log.close();
+    throw err;
+  });
+  if (tuning.summary) emit({ type: 'patterns-done', ...tuning.summary });
+  const emission = tuning.emission;
+  const runner = await StepRunner.create({ ...stepOptions, emission }, stepGraphs.parts, stepGraphs.extra);
+  const samples = await SampleRenderer.create(preset.generator);
+  const ckptDir = path.join(run.runDir, 'checkpoints');
+  const shapes = { generator: shapesOf(generatorParamSpecs(preset.generator)), critic: shapesOf(criticParamSpecs(preset.critic)) };
 
   const { elapsedMs } = nets.state;
   let { step, generatorSteps, losses } = nets.state;

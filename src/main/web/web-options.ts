@@ -1,15 +1,13 @@
 // Web mode's command line (`npm run web -- [options]`), parsed by the CLI's own parser: which port,
 // models and folders the served studio uses. Unknown flags and bad values are usage errors.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
+import { DEFAULT_HOME } from '../io/app-home';
 import type { StudioConfig } from '../api/studio';
 import { formatFlags, parseArgs, UsageError, type FlagSpecs } from '../cli/args';
 
 export const DEFAULT_PORT = 5780;
-/** Where web mode keeps its data and models unless told: the same place for every run. */
-const DEFAULT_HOME = path.join(os.homedir(), '.ganimation-studio');
 
 export const WEB_FLAGS = {
   port: { type: 'number', description: `port on 127.0.0.1; 0 picks a free one (default ${DEFAULT_PORT})`, placeholder: 'n' },
