@@ -475,7 +475,7 @@ export const photoTests = [
   ],
   [
     'trains a model from a folder in the training panel, with progress, loss charts, a sample grid and skipped files, then uses it',
-    async ({ context, url, results, shared, trainingPhotos, fixture }) => {
+    async ({ context, url, results, shared, dataDir, trainingPhotos, fixture }) => {
       for (const f of ['0101a02.jpg', '0131e03.jpg', '0311g07.jpg', '0221g08.jpg']) fs.copyFileSync(path.join(shared, 'data/tw-expressions/images', f), path.join(trainingPhotos, f));
       fs.writeFileSync(path.join(trainingPhotos, 'notes.jpg'), 'not a photo');
       const page = await context.newPage();
@@ -521,6 +521,9 @@ export const photoTests = [
       assert.equal(await page.getByTestId('loss-chart').count(), 2);
       await page.getByText(/4 faces · 1 files skipped/).click();
       await page.getByText(/notes\.jpg — corrupt/).waitFor();
+      // The run timed this computer's conv weight gradients once and kept them for the next runs.
+      const patterns = JSON.parse(fs.readFileSync(path.join(dataDir, 'cache', 'weight-grad-patterns.json'), 'utf8'));
+      assert.ok(Object.keys(patterns.cases).length > 0, 'the machine table holds the run\'s cases');
       await page.screenshot({ path: path.join(results, 'studio-training.png') });
       await page.getByTestId('train-use').click();
       await page.getByText('Using the model you trained').waitFor();

@@ -130,7 +130,10 @@ export interface TrainStatus {
   readonly runId: string;
   readonly name: string;
   readonly state: 'running' | 'done' | 'failed' | 'stopped';
-  readonly phase: 'dataset' | 'training' | 'exporting' | 'done';
+  /** 'tuning': the first run on a computer times its convolutions once (a few seconds), for the fastest training graphs. */
+  readonly phase: 'dataset' | 'tuning' | 'training' | 'exporting' | 'done';
+  /** Convolution kernels timed so far, of those this computer had not timed yet. */
+  readonly tuning: { readonly done: number; readonly total: number };
   readonly dataset: { readonly done: number; readonly total: number; readonly faces: number | null; readonly skipped: readonly { file: string; reason: string; detail: string }[] };
   readonly step: number;
   readonly totalSteps: number;

@@ -90,7 +90,7 @@ export class TrainingJobs {
       announce: this.deps.bus.throttled('train.progress', 500),
       status: {
         runId, name: settings.name, state: 'running', phase: 'dataset',
-        dataset: { done: 0, total: 0, faces: null, skipped: [] },
+        dataset: { done: 0, total: 0, faces: null, skipped: [] }, tuning: { done: 0, total: 0 },
         step: 0, totalSteps: settings.steps, epoch: 0, imagesPerSecond: 0, etaSeconds: 0,
         losses: { steps: [], terms: {} }, sampleStep: null, modelId: null,
       },
@@ -194,6 +194,9 @@ function onEvent(run: Run, e: WorkerEvent): void {
       break;
     case 'dataset-done':
       run.status = { ...s, dataset: { ...s.dataset, done: s.dataset.total, faces: e.faces, skipped: e.skipped } };
+      break;
+    case 'patterns':
+      run.status = { ...s, phase: 'tuning', tuning: { done: e.done, total: e.total } };
       break;
     case 'progress':
       recordLosses(run, e.step, e.losses);
