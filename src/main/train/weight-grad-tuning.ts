@@ -46,7 +46,6 @@ const tableSchema = z.object({
 export type PatternTable = z.infer<typeof tableSchema>;
 export type PatternEntry = z.infer<typeof entrySchema>;
 
-export const MACHINE_TABLE_NAME = 'weight-grad-patterns.json';
 /** The run folder's copy: the choices its graphs were built with. */
 export const RUN_TABLE_NAME = 'weight-grad-patterns.json';
 
