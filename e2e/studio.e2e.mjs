@@ -59,7 +59,7 @@ export const smokeTests = [
       const card = row.getByTestId('model-card');
       await card.getByRole('heading', { name: 'Geometry only' }).waitFor();
       const cardText = await card.innerText();
-      for (const said of ['landmark motion basis', 'nothing is repainted', 'Motion basis: fitted on tw-expressions performers']) assert.ok(cardText.includes(said), `the default model's card should say "${said}":\n${cardText}`);
+      for (const said of ['landmark motion basis', 'nothing is repainted by the generator', 'Motion basis: fitted on tw-expressions performers']) assert.ok(cardText.includes(said), `the default model's card should say "${said}":\n${cardText}`);
       await page.screenshot({ path: path.join(results, 'default-model-card.png') });
       await page.getByTestId('models-panel').getByRole('button', { name: 'Close' }).click();
       // Each preset changes the face; pixels well outside the face box (past the crop the model sees) stay exactly the photo's.

@@ -77,6 +77,24 @@ describe('ganimation CLI', () => {
     expect(fs.statSync(out).size).toBeGreaterThan(1000);
   });
 
+  it.skipIf(!have)('takes a geometry model\'s mouth interior from a photo of an open mouth, and refuses a closed one', () => {
+    const images = path.join(SHARED, 'data/tw-expressions/images');
+    const basis = path.join(ROOT, 'resources/motion/tw-expressions-01-16.json');
+    const model = path.join(tmp, 'teeth.onnx');
+    const closed = cli('geometry-model', '--motion', basis, '--mouth-from', path.join(images, '0101a02.jpg'), '-o', model);
+    expect(closed.status).toBe(1);
+    expect(closed.stderr).toMatch(/0101a02\.jpg: its mouth is not open/);
+    expect(fs.existsSync(model)).toBe(false);
+    const made = cli('geometry-model', '--motion', basis, '--mouth-from', path.join(images, '0811b10.jpg'), '-o', model);
+    expect(made.status, made.stderr).toBe(0);
+    const info = cli('info', model);
+    expect(info.stdout).toMatch(/mouth +interior from 0811b10\.jpg \(\d+x\d+ px\)/);
+    expect(info.stdout).toMatch(/Mouth interior: taken from 0811b10\.jpg/);
+    const out = path.join(tmp, 'jaw.png');
+    const edited = cli('edit', path.join(images, '0101a02.jpg'), '--aus', 'AU25=1,AU26=0.8', '--model', model, '-o', out);
+    expect(edited.status, edited.stderr).toBe(0);
+  });
+
   it.skipIf(!have)('analyzes a portrait and edits its face at full resolution; a photo without a face fails clearly', () => {
     const portrait = path.join(SHARED, 'data/tw-expressions/images/0101a02.jpg');
     const analyzed = cli('analyze', portrait);

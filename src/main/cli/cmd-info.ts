@@ -15,8 +15,8 @@ export const infoCommand = defineCommand({
     if (!file) throw new UsageError('give the model file');
     const info = readModelInfo(file);
     if (flags.json) {
-      // The basis is ~200 KB of numbers: the JSON says whether there is one, not what it holds.
-      console.log(JSON.stringify({ ...info, motionBasis: info.motionBasis !== null }, null, 2));
+      // The basis is ~200 KB of numbers and the mouth interior a patch of pixels: the JSON says whether there is one, not what it holds.
+      console.log(JSON.stringify({ ...info, motionBasis: info.motionBasis !== null, mouthInterior: info.mouthInterior !== null }, null, 2));
       return;
     }
     const motion = motionOfModel(info, file);
@@ -24,6 +24,7 @@ export const infoCommand = defineCommand({
     console.log(`model        ${file}`);
     console.log(`architecture ${describeGenerator(info.architecture)}, ${info.imageSize} px`);
     console.log(`geometry     ${motion.basis ? `landmark motion basis${fit ? `, fitted on performers ${fit.performers.join(' ')} (${fit.pairs} pairs)` : ''}` : (motion.problem ?? 'none (the photo is not warped)')}`);
+    if (motion.basis) console.log(`mouth        ${motion.mouthInterior ? `interior from ${motion.mouthInterior.source} (${motion.mouthInterior.width}x${motion.mouthInterior.height} px), laid into mouths the warp opens` : info.mouthInterior ? motion.problem : "none (an opened mouth shows the warp's own pixels)"}`);
     console.log(`AUs          ${info.auOrder.join(' ')}`);
     console.log(`input        ${info.normalization}`);
     console.log(`provenance   ${JSON.stringify(info.provenance)}`);

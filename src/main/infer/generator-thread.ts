@@ -22,7 +22,7 @@ const methods = {
   async load(args: { modelPath: string; device: Device }) {
     // Export runs this thread beside compositing and ffmpeg: idle threads yield rather than spin.
     engine = await GeneratorEngine.load(args.modelPath, { device: args.device, spinWait: false });
-    return { imageSize: engine.imageSize, provider: engine.provider, motionBasis: engine.info.motionBasis, repaintRegion: engine.info.repaintRegion };
+    return { imageSize: engine.imageSize, provider: engine.provider, motionBasis: engine.info.motionBasis, repaintRegion: engine.info.repaintRegion, mouthInterior: engine.info.mouthInterior };
   },
   async generate(args: { image: Float32Array; ausList: readonly Float32Array[]; batchSize: number }) {
     if (!engine) throw new Error('generator thread: generate before load');
@@ -48,8 +48,8 @@ export class GeneratorThread implements FrameGenerator {
   static async load(modelPath: string, options: { device?: Device } = {}): Promise<GeneratorThread> {
     const client = rpcClient<typeof methods>(import.meta.url, 'generator-thread');
     try {
-      const { imageSize, provider, motionBasis, repaintRegion } = await client.call('load', { modelPath, device: options.device ?? 'auto' });
-      return new GeneratorThread(client, imageSize, provider, motionOfModel({ motionBasis, repaintRegion }, modelPath));
+      const { imageSize, provider, ...geometry } = await client.call('load', { modelPath, device: options.device ?? 'auto' });
+      return new GeneratorThread(client, imageSize, provider, motionOfModel(geometry, modelPath));
     } catch (err) {
       await client.close();
       throw err;

@@ -36,6 +36,8 @@ export interface ModelInfo {
   readonly motionBasis: string | null;
   /** Where the generator may repaint (with geometry): anywhere (its attention alone decides), or only in the mouth opening the warp makes. */
   readonly repaintRegion: RepaintRegion;
+  /** The mouth interior the warp lays into a mouth it opens (face/mouth-interior.ts JSON), or null: the warp alone. */
+  readonly mouthInterior: string | null;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface ExportInfo {
   readonly motionBasis?: string;
   /** Default 'anywhere' (not written). */
   readonly repaintRegion?: RepaintRegion;
+  /** A serialised mouth interior (serializeMouthInterior) to carry; only a model with a motion basis uses it. */
+  readonly mouthInterior?: string;
 }
 
 /** Builds the inference graph with the weights embedded and serialises it. */
@@ -88,6 +92,10 @@ export function exportGeneratorModel(weights: ReadonlyMap<string, Float32Array>,
   if (info.trainingData) metadata[KEY('training_data')] = info.trainingData;
   if (info.motionBasis) metadata[KEY('motion_basis')] = info.motionBasis;
   if (info.repaintRegion && info.repaintRegion !== 'anywhere') metadata[KEY('repaint_region')] = info.repaintRegion;
+  if (info.mouthInterior) {
+    if (!info.motionBasis) throw new StudioError('mouth-interior-needs-geometry', 'a mouth interior is laid into the opening the warp makes; a model without a motion basis cannot carry one');
+    metadata[KEY('mouth_interior')] = info.mouthInterior;
+  }
   const docString = generatorFamily(cfg) === 'residual' ? 'GANimation Studio residual generator (starts as the identity)' : 'GANimation generator (Pumarola et al., ECCV 2018)';
   return G.toOnnx(graph, { params: weights, metadata, docString });
 }
@@ -150,6 +158,7 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
     modelCard: props.get(KEY('model_card')) ?? '',
     motionBasis: props.get(KEY('motion_basis')) ?? null,
     repaintRegion: repaintRegionOf(props.get(KEY('repaint_region')), file),
+    mouthInterior: props.get(KEY('mouth_interior')) ?? null,
   };
 }
 

@@ -15,6 +15,9 @@ import { criticParamSpecs } from './critic';
 import { generatorParamSpecs } from './generator';
 import { initWeights, parameterCount } from './init';
 import { exportGeneratorModel, modelInfoOf, readGeneratorWeights, readModelInfo, writeFileAtomic } from './model-file';
+import { serializeMotionBasis } from '../face/motion-model';
+import { serializeMouthInterior } from '../face/mouth-interior';
+import { syntheticMouthInterior } from '../face/mouth-interior.fixture';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-networks-'));
 afterAll(async () => {
@@ -105,6 +108,13 @@ describe('model files of both families', () => {
     const gated = path.join(tmp, 'studio-tiny-mouth.onnx');
     writeFileAtomic(gated, exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test' }, repaintRegion: 'mouth-opening' }));
     expect(readModelInfo(gated).repaintRegion).toBe('mouth-opening');
+    expect(readModelInfo(file).mouthInterior).toBeNull();
+    const mouth = serializeMouthInterior(syntheticMouthInterior());
+    const basis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
+    const withMouth = path.join(tmp, 'studio-tiny-teeth.onnx');
+    writeFileAtomic(withMouth, exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test' }, motionBasis: basis, mouthInterior: mouth }));
+    expect(readModelInfo(withMouth).mouthInterior).toBe(mouth);
+    expect(() => exportGeneratorModel(weights, cfg, { provenance: { trainedBy: 'test' }, mouthInterior: mouth })).toThrow(/a model without a motion basis cannot carry one/);
     const back = readGeneratorWeights(file);
     expect(back.config.family).toBe('residual');
     expect(back.weights.get('attention.bias')).toEqual(weights.get('attention.bias'));

@@ -8,6 +8,7 @@ import { decodeImage } from '../face';
 import { readDetections } from '../face/precomputed';
 import type { MotionBasis } from '../face/motion-model';
 import type { WarpKernel } from '../face/mesh-warp';
+import { takeMouthInterior } from '../face/mouth-interior';
 import { motionGeometry } from './motion-geometry';
 import { Scene } from './scene';
 
@@ -121,7 +122,7 @@ describe.skipIf(!have)('motionGeometry', () => {
     for (const i of [65, 66, 67, 56, 57, 58]) linear[15 * 136 + 2 * i + 1] = 0.3;
     const basis: MotionBasis = { linear, terms: [] };
     const dropped = Float32Array.from(own, (v, k) => (k === 15 ? 1 : v));
-    const gated = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(basis, undefined, 'cubic', 'mouth-opening')).faces[0].warp;
+    const gated = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(basis, undefined, 'cubic', { repaintRegion: 'mouth-opening' })).faces[0].warp;
     expect(gated.repaintGate).toBeDefined();
     // Its own AUs: the photo's closed mouth, nothing to repaint.
     expect(gated.repaintGate!(own).every((v) => v === 0)).toBe(true);
@@ -132,9 +133,50 @@ describe.skipIf(!have)('motionGeometry', () => {
     // Only around the mouth: nothing in the upper half of the crop.
     expect(gate.subarray(0, 48 * 96).every((v) => v === 0)).toBe(true);
     // A smile moves the corners but does not part the lips: nothing to repaint either.
-    const smile = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(smileBasis(), undefined, 'cubic', 'mouth-opening')).faces[0].warp;
+    const smile = new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(smileBasis(), undefined, 'cubic', { repaintRegion: 'mouth-opening' })).faces[0].warp;
     expect(smile.repaintGate!(smiling).every((v) => v === 0)).toBe(true);
     // The default region: no gate at all.
     expect(new Scene(photo, [{ ...face, sourceAus: own }], 96, motionGeometry(basis)).faces[0].warp.repaintGate).toBeUndefined();
+  });
+
+  it('lays a mouth interior into a mouth the warp opens, and nowhere else', async () => {
+    const detections = readDetections(path.join(DATA, 'faces.jsonl.gz'));
+    const open = detections.get('0811b10.jpg')!.faces[0];
+    const interior = takeMouthInterior(await decodeImage(path.join(DATA, 'images', '0811b10.jpg')), open.landmarks, '0811b10.jpg');
+    const photo = await decodeImage(path.join(DATA, 'images', '0101a02.jpg'));
+    const face = { ...detections.get('0101a02.jpg')!.faces[0], sourceAus: own };
+    const linear = new Float32Array(17 * 136);
+    for (const i of [65, 66, 67, 56, 57, 58]) linear[15 * 136 + 2 * i + 1] = 0.3;
+    const basis: MotionBasis = { linear, terms: [] };
+    const dropped = Float32Array.from(own, (v, k) => (k === 15 ? 1 : v));
+    const plain = new Scene(photo, [face], 96, motionGeometry(basis)).faces[0].warp;
+    const withMouth = new Scene(photo, [face], 96, motionGeometry(basis, undefined, 'cubic', { mouthInterior: interior })).faces[0].warp;
+    // Its own AUs move nothing, with or without an interior.
+    expect(withMouth.warpedRegion(own)).toBeNull();
+    expect(withMouth.cropTensor(own)).toEqual(plain.cropTensor(own));
+    const a = plain.warpedRegion(dropped)!;
+    const b = withMouth.warpedRegion(dropped)!;
+    expect(b.rect).toEqual(a.rect);
+    // Only pixels between the mouth corners and below the upper inner lip (which this basis does
+    // not move; the lower lip drops) differ, and many of them do.
+    const lips = [60, 61, 62, 63, 64].map((i) => face.landmarks[i]);
+    const width = a.rect.x1 - a.rect.x0;
+    let changed = 0;
+    for (let i = 0; i < a.rgb.length; i += 3) {
+      if (a.rgb[i] === b.rgb[i] && a.rgb[i + 1] === b.rgb[i + 1] && a.rgb[i + 2] === b.rgb[i + 2]) continue;
+      changed++;
+      const x = a.rect.x0 + ((i / 3) % width);
+      const y = a.rect.y0 + Math.floor(i / 3 / width);
+      expect(x).toBeGreaterThanOrEqual(Math.min(...lips.map((p) => p[0])) - 1);
+      expect(x).toBeLessThanOrEqual(Math.max(...lips.map((p) => p[0])) + 1);
+      expect(y).toBeGreaterThanOrEqual(Math.min(...lips.map((p) => p[1])) - 1);
+    }
+    expect(changed).toBeGreaterThan(50);
+    // The generator reads the laid interior too.
+    expect(withMouth.cropTensor(dropped)).not.toEqual(plain.cropTensor(dropped));
+    // A smile parts no lips: the same pixels as without an interior.
+    const smilePlain = new Scene(photo, [face], 96, motionGeometry(smileBasis())).faces[0].warp.warpedRegion(smiling)!;
+    const smileMouth = new Scene(photo, [face], 96, motionGeometry(smileBasis(), undefined, 'cubic', { mouthInterior: interior })).faces[0].warp.warpedRegion(smiling)!;
+    expect(smileMouth.rgb).toEqual(smilePlain.rgb);
   });
 });

@@ -8,6 +8,7 @@ import type { Point } from '../face/face-frame';
 import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
 import { applyWarpTable, meshBounds, PHOTO_KERNEL, warpPhoto, warpTable, type WarpKernel, type WarpRegion } from '../face/mesh-warp';
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
+import { cropTensorBuffer, layMouthInterior, rgbBuffer, type MouthInterior } from '../face/mouth-interior';
 import { dilateOnce, innerLipGap, mouthOpening } from '../face/mouth-opening';
 import type { RepaintRegion } from '../model/model-file';
 import type { ModelMotion } from '../infer/model-motion';
@@ -21,20 +22,28 @@ interface Placement {
   readonly cropPoints: Float64Array;
   /** 1 when the whole motion was kept; less when it would have folded the mesh. */
   readonly scale: number;
+  /** How far these AUs open a mouth the photo shows closed, 0 (not at all) to 1 (mouthOpenedBy). */
+  readonly opened: number;
 }
 
 
 /** Why a face is not warped, when it is not; the scene shows it as the photo's own geometry. */
 export type GeometryNotice = (faceId: number, reason: string) => void;
 
+/** What a model adds to its motion basis (model-file.ts): where its generator may repaint, and the mouth interior its warp lays into an opened mouth. */
+export interface MotionExtras {
+  readonly repaintRegion?: RepaintRegion;
+  readonly mouthInterior?: MouthInterior | null;
+}
+
 /**
  * A FaceGeometry that moves each face by `basis`. A face whose landmarks cannot be warped (outside
  * the photo, not finite) falls back to no warp, and `onNotice` says why.
  */
-export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL, repaintRegion: RepaintRegion = 'anywhere'): FaceGeometry {
+export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL, extras: MotionExtras = {}): FaceGeometry {
   return (face) => {
     try {
-      return new MotionWarp(basis, face, kernel, repaintRegion, onNotice);
+      return new MotionWarp(basis, face, kernel, extras, onNotice);
     } catch (err) {
       if (!(err instanceof StudioError)) throw err;
       onNotice?.(face.id, err.message);
@@ -49,7 +58,8 @@ export function motionGeometry(basis: MotionBasis, onNotice?: GeometryNotice, ke
  * bilinear, api/frame-worker.ts).
  */
 export function geometryOf(engine: { readonly motion: ModelMotion }, onNotice?: GeometryNotice, kernel: WarpKernel = PHOTO_KERNEL): FaceGeometry {
-  return engine.motion.basis ? motionGeometry(engine.motion.basis, onNotice, kernel, engine.motion.repaintRegion) : identityGeometry;
+  const { basis, repaintRegion, mouthInterior } = engine.motion;
+  return basis ? motionGeometry(basis, onNotice, kernel, { repaintRegion, mouthInterior }) : identityGeometry;
 }
 
 class MotionWarp implements FaceWarp {
@@ -65,15 +75,17 @@ class MotionWarp implements FaceWarp {
   private regionChanged = false;
   /** Present for a model whose repaint region is the mouth opening (model-file.ts RepaintRegion). */
   readonly repaintGate?: (aus: Float32Array) => Float32Array;
+  private readonly mouthInterior: MouthInterior | null;
 
   constructor(
     private readonly basis: MotionBasis,
     private readonly face: FaceGeometryInput,
     private readonly kernel: WarpKernel,
-    repaintRegion: RepaintRegion,
+    extras: MotionExtras,
     private readonly onNotice?: GeometryNotice,
   ) {
-    if (repaintRegion === 'mouth-opening') this.repaintGate = (aus) => this.mouthGate(aus);
+    if (extras.repaintRegion === 'mouth-opening') this.repaintGate = (aus) => this.mouthGate(aus);
+    this.mouthInterior = extras.mouthInterior ?? null;
     if (!face.sourceAus) throw new StudioError('warp-no-source-aus', `face ${face.id} has no source AUs to move from`);
     this.sourceAus = Float32Array.from(face.sourceAus);
     const { photo, transform } = face;
@@ -103,7 +115,8 @@ class MotionWarp implements FaceWarp {
     }
     const guard = foldGuard(FACE_MESH, this.photoSource, target);
     const cropTarget = meshPointsInCrop(FACE_MESH, moved.map(([x, y]) => photoToCrop(transform, x, y)), transform.size);
-    this.last = { key, photoPoints: guard.points, cropPoints: scaleDisplacement(this.cropSource, cropTarget, guard.scale), scale: guard.scale };
+    const cropPoints = scaleDisplacement(this.cropSource, cropTarget, guard.scale);
+    this.last = { key, photoPoints: guard.points, cropPoints, scale: guard.scale, opened: mouthOpenedBy(this.cropSource, cropPoints, transform.size) };
     return this.last;
   }
 
@@ -112,6 +125,11 @@ class MotionWarp implements FaceWarp {
     // A held pose (the same AUs frame after frame) reuses the region already warped for it.
     if (this.regionKey !== placement.key) {
       this.regionChanged = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region, this.kernel).changed !== null;
+      if (this.regionChanged && this.mouthInterior) {
+        const { x0, y0, x1, y1 } = this.region.rect;
+        const inRegion = landmarksOf(placement.photoPoints).map(([x, y]): Point => [x - x0, y - y0]);
+        layMouthInterior(this.mouthInterior, rgbBuffer({ width: x1 - x0, height: y1 - y0, rgb: this.region.rgb }), inRegion, placement.opened);
+      }
       this.regionKey = placement.key;
     }
     return this.regionChanged ? this.region : null;
@@ -119,7 +137,10 @@ class MotionWarp implements FaceWarp {
 
   cropTensor(aus: Float32Array): Float32Array {
     const placement = this.place(aus);
-    return applyWarpTable(this.face.crop, warpTable(this.face.transform.size, this.cropSource, placement.cropPoints, FACE_MESH));
+    const size = this.face.transform.size;
+    const crop = applyWarpTable(this.face.crop, warpTable(size, this.cropSource, placement.cropPoints, FACE_MESH));
+    if (this.mouthInterior) layMouthInterior(this.mouthInterior, cropTensorBuffer(crop, size), landmarksOf(placement.cropPoints), placement.opened);
+    return crop;
   }
 
   /**
@@ -129,8 +150,9 @@ class MotionWarp implements FaceWarp {
    */
   private mouthGate(aus: Float32Array): Float32Array {
     const size = this.face.transform.size;
-    const target = landmarksOf(this.place(aus).cropPoints);
-    const opened = gapRamp(innerLipGap(target) * (96 / size)) * (1 - gapRamp(innerLipGap(landmarksOf(this.cropSource)) * (96 / size)));
+    const placement = this.place(aus);
+    const target = landmarksOf(placement.cropPoints);
+    const opened = placement.opened;
     if (opened === 0) return new Float32Array(size * size);
     return dilateOnce(mouthOpening(target, size), size).map((v) => v * opened);
   }
@@ -138,6 +160,15 @@ class MotionWarp implements FaceWarp {
 
 /** The 68 landmarks at the head of mesh points. */
 const landmarksOf = (points: Float64Array): Point[] => Array.from({ length: 68 }, (_, i): Point => [points[2 * i], points[2 * i + 1]]);
+
+/**
+ * How far a warp from `source` to `target` mesh points (crop pixels of a `size` crop) opens the
+ * mouth: 1 where the lips of a closed mouth part by 3.5 px of a 96 px crop or more, 0 where they
+ * stay within the lip line or the photo's mouth is open already (it shows its own interior).
+ */
+function mouthOpenedBy(source: Float64Array, target: Float64Array, size: number): number {
+  return gapRamp(innerLipGap(landmarksOf(target)) * (96 / size)) * (1 - gapRamp(innerLipGap(landmarksOf(source)) * (96 / size)));
+}
 
 /** 0 for a lip gap up to 1.5 px of a 96 px crop, 1 from 3.5 px: below that the "opening" is the lip line itself. */
 const gapRamp = (gapPx96: number): number => Math.min(1, Math.max(0, (gapPx96 - 1.5) / 2));

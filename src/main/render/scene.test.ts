@@ -41,7 +41,7 @@ const faces = [
 
 /** "Output = input": color is the crop it was given, attention a constant; it records every call. */
 class EchoGenerator implements FrameGenerator {
-  readonly motion = { basis: null, problem: null, repaintRegion: 'anywhere' } as const;
+  readonly motion = { basis: null, problem: null, repaintRegion: 'anywhere', mouthInterior: null } as const;
   readonly calls: { image: Float32Array; ausList: readonly Float32Array[] }[] = [];
   constructor(
     readonly imageSize: number,

@@ -7,7 +7,8 @@ import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoin
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
 import { parseMotionBasis } from '../face/motion-model';
-import { RUN_MOTION_FILE, runMotionText } from './run-motion';
+import { RUN_MOTION_FILE, RUN_MOUTH_FILE, runMotionText, runMouthText } from './run-motion';
+import { parseMouthInterior } from '../face/mouth-interior';
 
 export interface CardNotes {
   /** Where the data came from and its license. */
@@ -30,13 +31,16 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const dataSummary = `${faces || '?'} face crops${notes.dataNote ? ` (${notes.dataNote})` : ''}`;
   const preset = presetByName(ckpt.state.config.preset);
   const motionText = ckpt.state.config.geometry ? runMotionText(runDir) : null;
+  const mouthText = motionText ? runMouthText(runDir) : null;
+  const mouth = mouthText ? parseMouthInterior(mouthText, path.join(runDir, RUN_MOUTH_FILE)) : null;
   if (notes.repaintRegion === 'mouth-opening' && !ckpt.state.config.geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trained without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
   const bytes = exportGeneratorModel(notes.weights === 'trained' ? ckpt.generator : exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
-    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? parseMotionBasis(motionText, path.join(runDir, RUN_MOTION_FILE)) : null }),
+    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? parseMotionBasis(motionText, path.join(runDir, RUN_MOTION_FILE)) : null, mouthSource: mouth?.source }),
     ...(motionText ? { motionBasis: motionText } : {}),
+    ...(mouthText ? { mouthInterior: mouthText } : {}),
     ...(notes.repaintRegion ? { repaintRegion: notes.repaintRegion } : {}),
   });
   writeFileAtomic(out, bytes);

@@ -11,9 +11,11 @@ export interface CardInput {
   readonly evaluation?: string;
   /** A geometry run's motion basis, whose fit the card describes. */
   readonly basis?: MotionBasis | null;
+  /** Where the mouth interior the model carries was taken from, when it carries one. */
+  readonly mouthSource?: string;
 }
 
-export function modelCard({ state, dataSummary, restrictions, evaluation, basis }: CardInput): string {
+export function modelCard({ state, dataSummary, restrictions, evaluation, basis, mouthSource }: CardInput): string {
   const c = state.config;
   const losses = Object.entries(state.losses)
     .map(([k, v]) => `| ${k} | ${v.toPrecision(4)} |`)
@@ -22,7 +24,7 @@ export function modelCard({ state, dataSummary, restrictions, evaluation, basis 
   return [
     `# GANimation generator (${c.preset} preset)`,
     '',
-    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot.", ...(basis ? basisLines(basis) : [])] : []),
+    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot.", ...(basis ? basisLines(basis) : []), ...(mouthSource ? [mouthLine(mouthSource)] : [])] : []),
     adversarial
       ? `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`
       : `- Training: the warm start alone (no adversarial steps), batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}).`,
@@ -55,22 +57,32 @@ export interface GeometryCardInput {
   readonly basis: MotionBasis;
   readonly restrictions?: string;
   readonly evaluation?: string;
+  /** Where the model's mouth interior was taken from, when it carries one. */
+  readonly mouthSource?: string;
 }
 
 /** The card of a geometry-only model (`ganimation geometry-model`): a motion basis and an untrained identity-start generator. */
-export function geometryCard({ preset, basis, restrictions, evaluation }: GeometryCardInput): string {
+export function geometryCard({ preset, basis, restrictions, evaluation, mouthSource }: GeometryCardInput): string {
+  const mouth = mouthSource
+    ? ` A mouth the photo shows closed that an expression opens shows a mouth interior taken from ${mouthSource}, its brightness matched to the face's lips.`
+    : " An opened mouth shows the photo's own mouth stretched, not new teeth.";
   return [
     '# Geometry only',
     '',
-    `The ${preset} generator at its initial weights, which return its input, with a landmark motion basis: an expression moves the photo's own pixels (the 68 landmarks by the basis, a piecewise-affine warp at full photo resolution), and nothing is repainted, so the face stays as sharp as the photo and keeps its identity, but an opened mouth shows the photo's own mouth stretched, not new teeth.`,
+    `The ${preset} generator at its initial weights, which return its input, with a landmark motion basis: an expression moves the photo's own pixels (the 68 landmarks by the basis, a piecewise-affine warp at full photo resolution), and nothing is repainted by the generator, so the face stays as sharp as the photo and keeps its identity.${mouth}`,
     '',
     ...basisLines(basis),
+    ...(mouthSource ? [mouthLine(mouthSource)] : []),
     '- Training: none. Fine-tuning from it (`ganimation train --init-from <this file>`; the bundled default is fine-tuned without the flag, and by the studio\'s training panel) teaches the generator to repaint what the warp cannot.',
     ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
   ].join('\n');
 }
+
+/** The card's line on a mouth interior the warp lays into the mouths it opens. */
+const mouthLine = (source: string): string =>
+  `- Mouth interior: taken from ${source}; laid into a mouth the photo shows closed when an expression opens it, its upper teeth hanging from the upper lip and its lower ones riding on the lower lip, each at the size of the face's mouth.`;
 
 /** Where a motion basis was fitted and how it did on held-out performers. */
 function basisLines(basis: MotionBasis): string[] {

@@ -1,12 +1,15 @@
 // A run's motion basis: the landmark motion its geometry-first training warps with, kept in the run
-// folder (so a resumed run warps the same way) and carried into the model it exports.
+// folder (so a resumed run warps the same way) and carried into the model it exports; with it, the
+// mouth interior of the model the run started from, which the exported model carries on.
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
+import { parseMouthInterior } from '../face/mouth-interior';
 import { writeFileAtomic } from '../io/atomic-write';
 
 export const RUN_MOTION_FILE = 'motion-basis.json';
+export const RUN_MOUTH_FILE = 'mouth-interior.json';
 
 /** The run's basis as stored (serialised JSON), or null when the run has none. */
 export function runMotionText(runDir: string): string | null {
@@ -30,4 +33,16 @@ export function setRunMotion(runDir: string, text: string, origin: string): void
     throw new StudioError('motion-basis-differs', `${runDir} already trains with another motion basis (${RUN_MOTION_FILE}); start a new run folder to use ${origin}`);
   }
   if (current === null) writeFileAtomic(path.join(runDir, RUN_MOTION_FILE), Buffer.from(text));
+}
+
+/** The run's mouth interior as stored (serialised JSON), or null when it has none. */
+export function runMouthText(runDir: string): string | null {
+  const file = path.join(runDir, RUN_MOUTH_FILE);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+/** Gives a run the mouth interior its exports carry (checked first); a run that has one keeps it. */
+export function setRunMouth(runDir: string, text: string, origin: string): void {
+  parseMouthInterior(text, origin);
+  if (runMouthText(runDir) === null) writeFileAtomic(path.join(runDir, RUN_MOUTH_FILE), Buffer.from(text));
 }

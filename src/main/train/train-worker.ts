@@ -13,7 +13,7 @@ import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
 import type { CropSet } from './batches';
 import { buildCropPairs, type CropPair, type RefusedPair } from './pair-batches';
-import { runMotionText, setRunMotion } from './run-motion';
+import { runMotionText, setRunMotion, setRunMouth } from './run-motion';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
 
@@ -82,11 +82,14 @@ function warmStartPairs(job: WorkerJob, crops: CropSet, emit: (e: WorkerEvent) =
   return made.pairs;
 }
 
-/** Stores the run's motion basis from job.motionFrom (or the starting model) when the run has none yet. */
+/** Stores the run's motion basis (and a model's mouth interior) from job.motionFrom or the starting model when the run has none yet. */
 function giveRunMotion(job: WorkerJob): void {
   const from = job.motionFrom ?? job.initGeneratorFrom;
   if (!from || (runMotionText(job.runDir) !== null && !job.motionFrom)) return;
-  const text = from.toLowerCase().endsWith('.onnx') ? readModelInfo(from).motionBasis : fs.readFileSync(from, 'utf8');
+  const model = from.toLowerCase().endsWith('.onnx') ? readModelInfo(from) : null;
+  const text = model ? model.motionBasis : fs.readFileSync(from, 'utf8');
   if (text === null) throw new StudioError('no-motion-basis', `${from} carries no motion basis; give a basis file (ganimation fit-motion makes one) or a model that carries one`);
   setRunMotion(job.runDir, text, from);
+  // A model's mouth interior goes with its basis: a fine-tune of the bundled model keeps its teeth.
+  if (model?.mouthInterior) setRunMouth(job.runDir, model.mouthInterior, `the mouth interior of ${from}`);
 }

@@ -15,7 +15,9 @@ import { readSafetensors } from '../model/safetensors';
 import { CANONICAL_FACE } from '../face/mesh';
 import { serializeMotionBasis } from '../face/motion-model';
 import { exportRun } from './export-run';
-import { runMotionText, setRunMotion } from './run-motion';
+import { runMotionText, setRunMotion, setRunMouth } from './run-motion';
+import { serializeMouthInterior } from '../face/mouth-interior';
+import { syntheticMouthInterior } from '../face/mouth-interior.fixture';
 import { buildCropPairs } from './pair-batches';
 import { train, type TrainEvent } from './trainer';
 
@@ -156,6 +158,15 @@ describe('trainer', () => {
     const gated = path.join(dir, 'gated.onnx');
     exportRun(dir, gated, { repaintRegion: 'mouth-opening' });
     expect(readModelInfo(gated).repaintRegion).toBe('mouth-opening');
+    expect(readModelInfo(gated).mouthInterior).toBeNull();
+    // A run given the mouth interior of the model it started from carries it into its exports.
+    const mouth = serializeMouthInterior(syntheticMouthInterior());
+    expect(() => setRunMouth(dir, mouth.slice(0, 20), 'broken.onnx')).toThrow(/broken\.onnx is not valid JSON/);
+    setRunMouth(dir, mouth, 'test model');
+    const withMouth = path.join(dir, 'teeth.onnx');
+    exportRun(dir, withMouth);
+    expect(readModelInfo(withMouth).mouthInterior).toBe(mouth);
+    expect(readModelInfo(withMouth).modelCard).toMatch(/Mouth interior: taken from synthetic\.jpg/);
   });
 
   it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
