@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 
 /** @type {[string, (ctx: { context: import('playwright-core').BrowserContext, url: string, results: string }) => Promise<void>][]} */
@@ -97,6 +98,8 @@ export const smokeTests = [
 ];
 
 const PORTRAIT = 'data/tw-expressions/images/0101a02.jpg';
+/** Grey border openPortrait adds round the portrait on every side, in pixels. */
+const PAD = 128;
 
 /** RGBA pixels of an <img> data URL, decoded in the page (and carried back as base64: a plain array of a 512 px image takes seconds to cross). */
 async function pixels(page, selector) {
@@ -207,10 +210,33 @@ async function openPortrait(context, url, shared) {
   await page.getByText('Engines ready').waitFor({ timeout: 15_000 });
   // The model in use is the studio's, not the page's: an earlier test may have picked another.
   await useModel(page, 'default');
-  const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: 128, bottom: 128, left: 128, right: 128, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
+  const wide = await sharp(path.join(shared, PORTRAIT)).extend({ top: PAD, bottom: PAD, left: PAD, right: PAD, background: '#5a6170' }).jpeg({ quality: 95 }).toBuffer();
   await page.getByTestId('open-photo').setInputFiles({ name: 'portrait.jpg', mimeType: 'image/jpeg', buffer: wide });
   await page.getByText(/1 face\(s\)/).waitFor({ timeout: 30_000 });
   return page;
+}
+
+/** The mouth's box in the padded portrait openPortrait opens (its precomputed landmarks 48-67, 20 px lower for the dropped jaw). */
+function mouthBox(shared) {
+  const lines = zlib.gunzipSync(fs.readFileSync(path.join(shared, 'data/tw-expressions/faces.jsonl.gz'))).toString('utf8').split('\n');
+  const photo = JSON.parse(lines.find((l) => l.includes(`"${path.basename(PORTRAIT)}"`)));
+  const mouth = photo.faces[0].landmarks.slice(48, 68);
+  const xs = mouth.map((p) => p[0] + PAD);
+  const ys = mouth.map((p) => p[1] + PAD);
+  return { x0: Math.round(Math.min(...xs)), y0: Math.round(Math.min(...ys)), x1: Math.round(Math.max(...xs)), y1: Math.round(Math.max(...ys)) + 20 };
+}
+
+/** Pixels in `box` that look like teeth: light (every channel over 150) and nearly grey (channels within 45). */
+function toothLike(img, { x0, y0, x1, y1 }) {
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * img.width + x) * 4;
+      const [r, g, b] = [img.data[i], img.data[i + 1], img.data[i + 2]];
+      if (Math.min(r, g, b) > 150 && Math.max(r, g, b) - Math.min(r, g, b) < 45) n++;
+    }
+  }
+  return n;
 }
 
 /** Polls `check` until it holds (10 s at most). */
@@ -337,6 +363,27 @@ export const photoTests = [
       const changed = face(after).filter((v, i) => Math.abs(v - faceBefore[i]) > 8).length;
       assert.ok(changed > 100, `the face region must change (${changed} values changed)`);
       await page.screenshot({ path: path.join(results, 'studio-au12.png') });
+      await page.close();
+    },
+  ],
+  [
+    "opening the portrait's closed mouth shows the default model's mouth interior (teeth), not the lips stretched across the gap",
+    async ({ context, url, results, shared }) => {
+      const page = await openPortrait(context, url, shared);
+      await page.getByRole('button', { name: 'Face 0' }).waitFor();
+      const box = mouthBox(shared);
+      const before = await pixels(page, '.frame img');
+      for (const [au, value] of [['AU25', '1'], ['AU26', '0.6']]) {
+        await page.getByLabel(`${au} value`).fill(value);
+        await page.getByLabel(`${au} value`).press('Enter');
+      }
+      await until(async () => toothLike(await pixels(page, '.frame img'), box) > 25, 'the opened mouth shows teeth');
+      const after = await pixels(page, '.frame img');
+      assert.equal(toothLike(before, box), 0, 'the closed mouth shows no teeth before');
+      assert.ok(toothLike(after, box) > 25, `the opened mouth should show teeth (${toothLike(after, box)} tooth-like pixels)`);
+      await zoomOntoFace(page, 2.5);
+      await page.getByText(/Frame rendered in \d+ ms/).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(results, 'studio-mouth-opened.png') });
       await page.close();
     },
   ],

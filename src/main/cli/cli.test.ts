@@ -88,8 +88,8 @@ describe('ganimation CLI', () => {
     const made = cli('geometry-model', '--motion', basis, '--mouth-from', path.join(images, '0811b10.jpg'), '-o', model);
     expect(made.status, made.stderr).toBe(0);
     const info = cli('info', model);
-    expect(info.stdout).toMatch(/mouth +interior from 0811b10\.jpg \(\d+x\d+ px\)/);
-    expect(info.stdout).toMatch(/Mouth interior: taken from 0811b10\.jpg/);
+    expect(info.stdout).toMatch(/mouth +interior from tw-expressions\/images\/0811b10\.jpg \(\d+x\d+ px\)/);
+    expect(info.stdout).toMatch(/Mouth interior: taken from tw-expressions\/images\/0811b10\.jpg/);
     const out = path.join(tmp, 'jaw.png');
     const edited = cli('edit', path.join(images, '0101a02.jpg'), '--aus', 'AU25=1,AU26=0.8', '--model', model, '-o', out);
     expect(edited.status, edited.stderr).toBe(0);

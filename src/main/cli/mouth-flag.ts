@@ -19,20 +19,23 @@ export async function readMouthFlag(file: string): Promise<{ text: string; sourc
   const photo = await decodeImage(file).catch((err: Error) => {
     throw new UsageError(`--mouth-from: ${err.message}`);
   });
-  const name = path.basename(file);
-  const landmarks = precomputedLandmarks(file) ?? largestFace(await detectFaces(photo))?.landmarks;
+  const precomputed = precomputedLandmarks(file);
+  const landmarks = precomputed?.landmarks ?? largestFace(await detectFaces(photo))?.landmarks;
   if (!landmarks) throw new UsageError(`--mouth-from: no face found in ${file}`);
+  // Named from its data set's folder when it has one (tw-expressions/images/0811b10.jpg), so a card says where it came from.
+  const name = precomputed ? path.join(path.basename(precomputed.folder), path.relative(precomputed.folder, path.resolve(file))).split(path.sep).join('/') : path.basename(file);
   const interior = takeMouthInterior(photo, landmarks as readonly Point[], name);
   return { text: serializeMouthInterior(interior), source: name };
 }
 
-function precomputedLandmarks(file: string): readonly Point[] | null {
+/** The photo's largest face in the detections beside it (its folder or the one above), and the folder they were found in. */
+function precomputedLandmarks(file: string): { landmarks: readonly Point[]; folder: string } | null {
   const folder = path.dirname(path.resolve(file));
   for (const dir of [folder, path.dirname(folder)]) {
     const detections = detectionsBeside(dir);
     const photo = detections ? readDetections(detections).get(path.basename(file)) : undefined;
     const face = photo ? largestFace(photo.faces) : null;
-    if (face) return face.landmarks as readonly Point[];
+    if (face) return { landmarks: face.landmarks as readonly Point[], folder: dir };
   }
   return null;
 }
