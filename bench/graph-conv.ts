@@ -1,10 +1,15 @@
 // Benchmark of the compiled Conv forward and its gradient patterns on onnxruntime-node CPU, at the
 // critic's 256-channel conv and the generator's 3x3 body and 7x7 head: the emitted gradients, and
 // candidate stride-1 input gradients side by side. Prints one table per shape.
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { backward, Graph, conv, convTranspose, gatherElements, matmul, reshape, transpose, type Value } from '../src/main/graph';
 import { toOnnx } from '../src/main/graph/to-onnx';
-import { WEIGHT_GRAD_PATTERNS } from '../src/main/graph/emission';
+import { WEIGHT_GRAD_PATTERNS, type GraphEmission } from '../src/main/graph/emission';
+import { DEFAULT_HOME, patternTableIn } from '../src/main/io/app-home';
+import type { WeightGradChoice } from '../src/main/train/train-config';
+import { weightGradEmission } from '../src/main/train/weight-grad-tuning';
 import { convWeightGrad } from '../src/main/graph/grad-rules-nn';
 import { convParams } from '../src/main/graph/ops-nn';
 import { createSession, runSession, type HostTensor, type Session } from '../src/main/infer/ort-session';
@@ -13,6 +18,12 @@ import { randomArray, seededRandom } from '../src/main/graph/gradcheck';
 const BATCH = 4;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
 const WARMUPS = 3;
+/**
+ * BENCH_WEIGHT_GRAD: the pattern the emitted rows (input, weight, whole backward) use, as training's
+ * TrainConfig.weightGradPattern: auto (the size rule, default), measured (this machine's table in
+ * the studio's home, timed now where it lacks a case), or one pattern.
+ */
+const WEIGHT_GRAD = (process.env.BENCH_WEIGHT_GRAD ?? 'auto') as WeightGradChoice;
 
 interface Shape {
   readonly inC: number;
@@ -75,11 +86,11 @@ interface Row {
   readonly graph: Graph;
 }
 
-function rows(s: Shape): Row[] {
+function rows(s: Shape, emission: GraphEmission = {}): Row[] {
   const pad = (s.kernel - 1) / 2;
   const gflop = (2 * BATCH * s.inC * s.outC * s.kernel ** 2 * s.size ** 2) / 1e9;
   const make = (name: string, flops: number, body: (g: Graph, x: Value, w: Value, dy: Value) => Value[]): Row => {
-    const g = new Graph(name);
+    const g = new Graph(name, emission);
     const x = g.input('x', 'float32', [BATCH, s.inC, s.size, s.size]);
     const w = g.input('w', 'float32', [s.outC, s.inC, s.kernel, s.kernel]);
     const dy = g.input('dy', 'float32', [BATCH, s.outC, s.size, s.size]);
@@ -139,7 +150,11 @@ async function benchShape(s: Shape): Promise<void> {
     wFlipped: tensor([s.inC, s.outC, s.kernel, s.kernel], 0.05),
     dy: tensor([BATCH, s.outC, s.size, s.size], 1),
   };
-  const table = rows(s);
+  const tuning = await weightGradEmission(WEIGHT_GRAD, (emission) => rows(s, emission), {
+    runTable: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-graph-')), 'weight-grad-patterns.json'),
+    machineTable: patternTableIn(DEFAULT_HOME),
+  });
+  const table = rows(s, tuning.emission);
   const sessions = await Promise.all(table.map((r) => createSession(toOnnx(r.graph, { params: 'inputs' }), { spinWait: false })));
   const ms = await medians(sessions, feeds);
   await Promise.all(sessions.map((x) => x.release()));
@@ -151,7 +166,7 @@ async function benchShape(s: Shape): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`onnxruntime-node CPU, ${os.cpus().length} cores; weights are graph inputs (as in training); median of ${REPEATS} interleaved rounds`);
+  console.log(`onnxruntime-node CPU (${os.cpus()[0]?.model ?? 'unknown'}), ${os.cpus().length} cores; weights are graph inputs (as in training); emitted weight gradients: ${WEIGHT_GRAD}; median of ${REPEATS} interleaved rounds`);
   for (const s of SHAPES) await benchShape(s);
 }
 
