@@ -2,6 +2,7 @@
 // puts them, the photo's face region is warped at full resolution over the landmark mesh (anchors
 // fixed on the crop square, so the background never moves), and the generator reads the crop warped
 // the same way at crop size (the warp the training step graphs apply, so both see one geometry).
+// A model's mouth interior is laid into both where the warp opens a mouth the photo shows closed.
 import { StudioError } from '../../shared/errors';
 import { photoToCrop, type RgbImage } from '../face';
 import type { Point } from '../face/face-frame';
