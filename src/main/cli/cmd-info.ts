@@ -1,5 +1,5 @@
 // `ganimation info model.onnx`: prints a model's metadata.
-import { motionOfModel } from '../infer/model-motion';
+import { motionOfModel, type ModelMotion } from '../infer/model-motion';
 import { describeGenerator } from '../model/config';
 import { readModelInfo } from '../model/model-file';
 import { UsageError } from './args';
@@ -24,7 +24,7 @@ export const infoCommand = defineCommand({
     console.log(`model        ${file}`);
     console.log(`architecture ${describeGenerator(info.architecture)}, ${info.imageSize} px`);
     console.log(`geometry     ${motion.basis ? `landmark motion basis${fit ? `, fitted on performers ${fit.performers.join(' ')} (${fit.pairs} pairs)` : ''}` : (motion.problem ?? 'none (the photo is not warped)')}`);
-    if (motion.basis) console.log(`mouth        ${motion.mouthInterior ? `interior from ${motion.mouthInterior.source} (${motion.mouthInterior.width}x${motion.mouthInterior.height} px), laid into mouths the warp opens` : info.mouthInterior ? motion.problem : "none (an opened mouth shows the warp's own pixels)"}`);
+    if (motion.basis) console.log(`mouth        ${mouthSummary(motion, info.mouthInterior !== null)}`);
     console.log(`AUs          ${info.auOrder.join(' ')}`);
     console.log(`input        ${info.normalization}`);
     console.log(`provenance   ${JSON.stringify(info.provenance)}`);
@@ -33,3 +33,10 @@ export const infoCommand = defineCommand({
     if (info.modelCard) console.log(`\n${info.modelCard}`);
   },
 });
+
+/** What the model lays into a mouth its warp opens: its interior, why the one it carries is unusable, or none. */
+function mouthSummary(motion: ModelMotion, carried: boolean): string {
+  const interior = motion.mouthInterior;
+  if (interior) return `interior from ${interior.source} (${interior.width}x${interior.height} px), laid into mouths the warp opens`;
+  return carried ? (motion.problem ?? 'unusable') : "none (an opened mouth shows the warp's own pixels)";
+}

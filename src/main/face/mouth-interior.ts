@@ -7,6 +7,7 @@
 import { StudioError } from '../../shared/errors';
 import type { Point } from './face-frame';
 import type { RgbImage } from './image-io';
+import { innerLipGap } from './mouth-opening';
 
 /** iBUG 68: the mouth's points are 48-67; the inner lips 60-67. */
 const MOUTH_FIRST = 48;
@@ -15,7 +16,7 @@ const MOUTH_POINTS = 20;
 const UPPER_LIP = [60, 61, 62, 63, 64] as const;
 const LOWER_LIP = [60, 67, 66, 65, 64] as const;
 
-/** Least inner-lip opening, in mouth widths (gap between the inner lips / corner distance), that a photo's mouth interior may be taken from. */
+/** Least inner-lip opening, in mouth widths (innerLipGap / corner distance), that a photo's mouth interior may be taken from. */
 export const MIN_INTERIOR_OPENING = 0.2;
 /** Largest patch side, in pixels, a mouth interior may carry (its file stays small). */
 const MAX_PATCH_SIDE = 512;
@@ -103,17 +104,6 @@ function curveAt(c: Curve, u: number): number {
   return c.v[n - 1];
 }
 
-/** The mean opening between the inner lips over the middle of the mouth, in mouth widths. */
-function openingOf(frame: MouthFrame): number {
-  let sum = 0;
-  const steps = 9;
-  for (let k = 1; k <= steps; k++) {
-    const u = 0.25 + (0.5 * (k - 1)) / (steps - 1);
-    sum += curveAt(frame.lower, u) - curveAt(frame.upper, u);
-  }
-  return sum / steps;
-}
-
 /**
  * The mouth interior of `photo`, whose face has `landmarks` (68, photo pixels). Refused, by
  * `what`, when the mouth is not open wide enough to show one.
@@ -121,7 +111,7 @@ function openingOf(frame: MouthFrame): number {
 export function takeMouthInterior(photo: RgbImage, landmarks: readonly Point[], what: string): MouthInterior {
   if (landmarks.length !== 68) throw new StudioError('mouth-bad-landmarks', `${what}: ${landmarks.length} landmarks; 68 expected`);
   const frame = mouthFrame((i) => landmarks[i], what);
-  const opening = openingOf(frame);
+  const opening = innerLipGap(landmarks) / frame.width;
   if (opening < MIN_INTERIOR_OPENING) {
     throw new StudioError('mouth-not-open', `${what}: its mouth is not open (the inner lips are ${opening.toFixed(2)} of the mouth's width apart; at least ${MIN_INTERIOR_OPENING} is needed): choose a photo that shows teeth or an open mouth`);
   }
@@ -138,8 +128,7 @@ export function takeMouthInterior(photo: RgbImage, landmarks: readonly Point[], 
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) rgb.set(photo.data.subarray(3 * ((y + y0) * photo.width + x0), 3 * ((y + y0) * photo.width + x1)), 3 * y * width);
   const mouth = pts.map(([x, y]): Point => [x - x0, y - y0]);
-  const patch = { width, height, rgb };
-  return { source: what, width, height, rgb, mouth, lipColor: lipColor(patchBuffer(patch), mouthFrame((i) => mouth[i - MOUTH_FIRST], what)) };
+  return { source: what, width, height, rgb, mouth, lipColor: lipColor(rgbBuffer({ width, height, rgb }), mouthFrame((i) => mouth[i - MOUTH_FIRST], what)) };
 }
 
 /** A buffer a mouth interior is read from or laid into: pixel (x, y) of its own rectangle, RGB 0-255. */
@@ -195,8 +184,6 @@ export function cropTensorBuffer(tensor: Float32Array, size: number): PixelBuffe
     },
   };
 }
-
-const patchBuffer = (patch: { width: number; height: number; rgb: Uint8Array }): PixelBuffer => rgbBuffer(patch);
 
 /** Pixel centres of `buffer` inside the frame's local box [u0, u1] x [v(u) bounds], visited with their local (u, v). */
 function forEachPixelNear(buffer: PixelBuffer, frame: MouthFrame, vMin: number, vMax: number, visit: (x: number, y: number, u: number, v: number) => void): void {

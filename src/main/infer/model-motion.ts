@@ -6,14 +6,16 @@ import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
 import { parseMouthInterior, type MouthInterior } from '../face/mouth-interior';
 import type { ModelInfo, RepaintRegion } from '../model/model-file';
 
-export type ModelMotion = ({ readonly basis: MotionBasis } | { readonly basis: null }) & {
+export interface ModelMotion {
+  /** The motion basis the warp moves landmarks by; null: geometry off. */
+  readonly basis: MotionBasis | null;
   /** What the model carries that cannot be used and what runs instead; null when all of it can. */
   readonly problem: string | null;
   /** Where the generator may repaint over the warp (model-file.ts RepaintRegion). */
   readonly repaintRegion: RepaintRegion;
   /** What the warp lays into a mouth it opens; null: the warp's own pixels. */
   readonly mouthInterior: MouthInterior | null;
-};
+}
 
 /** The parts of a model's metadata its geometry comes from. */
 export type ModelGeometryInfo = Pick<ModelInfo, 'motionBasis'> & Partial<Pick<ModelInfo, 'repaintRegion' | 'mouthInterior'>>;

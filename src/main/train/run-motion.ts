@@ -11,11 +11,14 @@ import { writeFileAtomic } from '../io/atomic-write';
 export const RUN_MOTION_FILE = 'motion-basis.json';
 export const RUN_MOUTH_FILE = 'mouth-interior.json';
 
-/** The run's basis as stored (serialised JSON), or null when the run has none. */
-export function runMotionText(runDir: string): string | null {
-  const file = path.join(runDir, RUN_MOTION_FILE);
+/** A file of the run folder as text, or null when the run has none. */
+function runFileText(runDir: string, name: string): string | null {
+  const file = path.join(runDir, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
 }
+
+/** The run's basis as stored (serialised JSON), or null when the run has none. */
+export const runMotionText = (runDir: string): string | null => runFileText(runDir, RUN_MOTION_FILE);
 
 export function readRunMotion(runDir: string): MotionBasis | null {
   const text = runMotionText(runDir);
@@ -36,10 +39,7 @@ export function setRunMotion(runDir: string, text: string, origin: string): void
 }
 
 /** The run's mouth interior as stored (serialised JSON), or null when it has none. */
-export function runMouthText(runDir: string): string | null {
-  const file = path.join(runDir, RUN_MOUTH_FILE);
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-}
+export const runMouthText = (runDir: string): string | null => runFileText(runDir, RUN_MOUTH_FILE);
 
 /** Gives a run the mouth interior its exports carry (checked first); a run that has one keeps it. */
 export function setRunMouth(runDir: string, text: string, origin: string): void {
