@@ -2,6 +2,7 @@
 // state-dict parameter names (weights move between this project and original checkpoints as-is),
 // and the dispatch to the residual family (residual-generator.ts) by the config's family.
 import * as G from '../graph';
+import { auConditionedConv, type AuStemForm } from './au-stem';
 import { generatorFamily, type GeneratorConfig } from './config';
 import { residualForward, residualParamSpecs } from './residual-generator';
 
@@ -87,6 +88,8 @@ export interface GeneratorBuildOptions {
    * or literally as nearest 2x upsampling then a 3x3 conv ('upsample').
    */
   readonly resizeConv?: 'transposed' | 'upsample';
+  /** How the first layer conditions on the AUs ('tiled', default, as defined; 'split', the training graphs' faster exact form; au-stem.ts). */
+  readonly auStem?: AuStemForm;
 }
 
 /** Declares the generator's parameters in `graph`; `apply` can then be called any number of times (e.g. for the cycle). */
@@ -95,7 +98,7 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
   const params = new Map<string, G.Value>();
   for (const spec of generatorParamSpecs(cfg)) params.set(spec.name, graph.param(prefix + spec.name, spec.shape));
   const p = (name: string): G.Value => params.get(name) as G.Value;
-  const heads = generatorFamily(cfg) === 'residual' ? residualForward(cfg, p, norm, options.resizeConv) : ganimationForward(cfg, p, norm);
+  const heads = generatorFamily(cfg) === 'residual' ? residualForward(cfg, p, norm, options) : ganimationForward(cfg, p, norm, options.auStem ?? 'tiled');
   function apply(image: G.Value, aus: G.Value): GeneratorOutputs {
     const { color, attention } = heads(image, aus);
     const composite = G.add(G.mul(attention, image), G.mul(G.sub(1, attention), color));
@@ -104,18 +107,19 @@ export function defineGenerator(graph: G.Graph, cfg: GeneratorConfig, prefix = '
   return { config: cfg, params, apply };
 }
 
-function ganimationForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn): HeadsFn {
+function ganimationForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn, auStem: AuStemForm): HeadsFn {
   const pad = (n: number) => [n, n, n, n];
-  const convInRelu = (x: G.Value, index: number, k: number, stride: number, transposed = false, relu = true): G.Value => {
-    const w = p(`main.${index}.weight`);
-    const options = { strides: [stride, stride], pads: pad(k === 7 ? 3 : 1) };
-    const y = transposed ? G.convTranspose(x, w, null, options) : G.conv(x, w, null, options);
+  const normRelu = (y: G.Value, index: number, relu = true): G.Value => {
     const normed = norm(y, p(`main.${index + 1}.weight`), p(`main.${index + 1}.bias`));
     return relu ? G.relu(normed) : normed;
   };
+  const convInRelu = (x: G.Value, index: number, k: number, stride: number, transposed = false): G.Value => {
+    const w = p(`main.${index}.weight`);
+    const options = { strides: [stride, stride], pads: pad(k === 7 ? 3 : 1) };
+    return normRelu(transposed ? G.convTranspose(x, w, null, options) : G.conv(x, w, null, options), index);
+  };
   return (image, aus) => {
-    const auMaps = G.expand(G.unsqueeze(aus, [2, 3]), [1, 1, cfg.imageSize, cfg.imageSize]);
-    let h = convInRelu(G.concat([image, auMaps], 1), 0, 7, 1);
+    let h = normRelu(auConditionedConv(image, aus, p('main.0.weight'), null, auStem), 0);
     let layer = 3;
     for (let i = 0; i < 2; i++, layer += 3) h = convInRelu(h, layer, 4, 2);
     for (let r = 0; r < cfg.repeatNum; r++, layer++) {

@@ -2,6 +2,7 @@
 // resize-then-conv upsampling (no ConvTranspose checkerboard), an attention head biased toward
 // "keep" and a colour head that adds a zero-initialised delta to the input in tanh space.
 import * as G from '../graph';
+import { auConditionedConv } from './au-stem';
 import type { GeneratorConfig } from './config';
 import type { GeneratorBuildOptions, HeadsFn, NormFn, ParamSpec } from './generator';
 
@@ -69,16 +70,18 @@ function atanh(x: G.Value): G.Value {
   return G.mul(G.log(G.div(G.add(1, x), G.sub(1, x))), 0.5);
 }
 
-export function residualForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn, resizeForm: GeneratorBuildOptions['resizeConv']): HeadsFn {
-  const convNorm = (x: G.Value, name: string, k: number, stride: number, relu: boolean): G.Value => {
-    const pad = k === 4 ? 1 : (k - 1) / 2;
-    const y = G.conv(x, p(`${name}.conv.weight`), null, { strides: [stride, stride], pads: [pad, pad, pad, pad] });
+export function residualForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn, options: Pick<GeneratorBuildOptions, 'resizeConv' | 'auStem'>): HeadsFn {
+  const resizeForm = options.resizeConv;
+  const normRelu = (y: G.Value, name: string, relu: boolean): G.Value => {
     const normed = norm(y, p(`${name}.norm.weight`), p(`${name}.norm.bias`));
     return relu ? G.relu(normed) : normed;
   };
+  const convNorm = (x: G.Value, name: string, k: number, stride: number, relu: boolean): G.Value => {
+    const pad = k === 4 ? 1 : (k - 1) / 2;
+    return normRelu(G.conv(x, p(`${name}.conv.weight`), null, { strides: [stride, stride], pads: [pad, pad, pad, pad] }), name, relu);
+  };
   return (image, aus) => {
-    const auMaps = G.expand(G.unsqueeze(aus, [2, 3]), [1, 1, cfg.imageSize, cfg.imageSize]);
-    let h = convNorm(G.concat([image, auMaps], 1), 'stem', 7, 1, true);
+    let h = normRelu(auConditionedConv(image, aus, p('stem.conv.weight'), null, options.auStem ?? 'tiled'), 'stem', true);
     for (let i = 0; i < 2; i++) h = convNorm(h, `down.${i}`, 4, 2, true);
     for (let r = 0; r < cfg.repeatNum; r++) h = G.add(h, convNorm(convNorm(h, `res.${r}.a`, 3, 1, true), `res.${r}.b`, 3, 1, false));
     for (let i = 0; i < 2; i++) h = G.relu(norm(resizeConv2x(h, p(`up.${i}.conv.weight`), resizeForm), p(`up.${i}.norm.weight`), p(`up.${i}.norm.bias`)));

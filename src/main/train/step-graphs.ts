@@ -86,9 +86,12 @@ function finish(graph: G.Graph, terms: LossTerms, differentiate: readonly string
   return { model: G.toOnnx(graph, { params: 'inputs' }), lossKeys: Object.keys(terms), gradNames: names };
 }
 
+/** The generator as the step graphs build it: the first layer without tiled AU maps (model/au-stem.ts), the same values for less work. */
+const STEP_GENERATOR = { auStem: 'split' } as const;
+
 export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'main+gp'): StepGraph {
   const graph = new G.Graph(`critic-step-${part}`, options.emission);
-  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX, STEP_GENERATOR);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const inputs = batchInputs(graph, options);
   const alpha = graph.input('alpha', 'float32', [options.batchSize, 1, 1, 1]);
@@ -102,7 +105,7 @@ export function buildCriticStep(options: StepGraphOptions, part: CriticPart = 'm
 
 export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
   const graph = new G.Graph('generator-step', options.emission);
-  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX, STEP_GENERATOR);
   const critic = defineCritic(graph, options.preset.critic, D_PREFIX);
   const terms = generatorLosses(gen, critic, batchInputs(graph, options), options.batchSize, options.lossWeights ?? DEFAULT_LOSS_WEIGHTS, options.lossOptions ?? ORIGINAL_LOSS_OPTIONS);
   return finish(graph, terms, Object.keys(terms), gen.params);
@@ -115,7 +118,7 @@ export function buildGeneratorStep(options: StepGraphOptions): StepGraph {
  */
 export function buildPairStep(options: StepGraphOptions): StepGraph {
   const graph = new G.Graph('pair-step', options.emission);
-  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX);
+  const gen = defineGenerator(graph, options.preset.generator, G_PREFIX, STEP_GENERATOR);
   const s = options.preset.generator.imageSize;
   const batch = {
     ...imageAndAuInputs(graph, options),
