@@ -1,6 +1,6 @@
 // The real `ganimation` command, spawned as a user would run it: import, info, generate, training
 // on a few real faces, exit codes and usage errors.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -213,5 +213,30 @@ describe('ganimation CLI', () => {
     expect(mismatch.stderr).toMatch(/is a tiny model, not light; train from scratch to make a light model \(--from-scratch\)/);
     expect(cli('train', ...common, '--out', run, '--resume', '--from-scratch').stderr).toMatch(/--resume continues the run's own networks/);
     expect(fs.existsSync(path.join(tmp, 'other'))).toBe(false);
+  });
+
+  it.skipIf(!have)('stops a training run on SIGTERM as on Ctrl-C: a checkpoint is written and --resume continues from it', async () => {
+    const data = path.join(tmp, 'faces-sigterm');
+    fs.mkdirSync(data);
+    for (const f of someFaces()) fs.copyFileSync(path.join(FACES, f), path.join(data, f));
+    const run = path.join(tmp, 'run-sigterm');
+    const args = ['--data', data, '--out', run, '--aligned', '--batch', '2', '--validation-fraction', '0'];
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/ganimation.mjs'), 'train', ...args, '--from-scratch', '--preset', 'tiny', '--steps', '100000'], { cwd: tmp, env: { ...process.env, HOME: tmp } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // `timeout`, `kill` and service managers stop a process with SIGTERM: sent once steps are running.
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (/step \d+\/100000/.test(stderr) && !child.killed) child.kill('SIGTERM');
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status, stderr).toBe(0);
+    const stopped = /stopped at step (\d+); continue with --resume/.exec(stdout);
+    expect(stopped, stdout).not.toBeNull();
+    expect(fs.readdirSync(path.join(run, 'checkpoints')).length).toBeGreaterThan(0);
+    const resumed = cli('train', ...args, '--steps', String(Number(stopped?.[1]) + 2), '--resume');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`done: ${Number(stopped?.[1]) + 2} steps`));
   });
 });

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { scanImages } from '../train/dataset';
 import { ANALYZE_FORMATS, CSV_HEADER, csvRows, failureRecord, photoRecord, type AnalyzedPhoto, type AnalyzeFormat } from './analyze-report';
 import { UsageError } from './args';
-import { defineCommand, endProgressLine, progressLine } from './command';
+import { defineCommand, endProgressLine, progressLine, onStopSignal } from './command';
 
 /** A photo to analyse; `named` when the user gave it by name (its failure fails the command), not found in a folder. */
 interface Input {
@@ -84,7 +84,7 @@ export const analyzeCommand = defineCommand({
     const showProgress = !single && (outFile !== undefined || !process.stdout.isTTY);
     const controller = new AbortController();
     const stop = () => controller.abort();
-    process.once('SIGINT', stop);
+    const removeStopSignal = onStopSignal(stop);
     try {
       const summary = await analyzeAll(inputs, outputFor(format, outFile), { single, showProgress, signal: controller.signal });
       if (!single) console.error(`analyze: ${summary.photos} photos, ${summary.faces} faces${summary.failed.length ? `, ${summary.failed.length} skipped` : ''}${outFile ? ` -> ${outFile}` : ''}`);
@@ -92,7 +92,7 @@ export const analyzeCommand = defineCommand({
       if (single && named.length) throw named[0].error;
       if (named.length) throw new StudioError('photos-failed', `${named.length} of the photos named could not be analysed (see above)`);
     } finally {
-      process.removeListener('SIGINT', stop);
+      removeStopSignal();
     }
   },
 });

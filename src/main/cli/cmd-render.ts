@@ -7,7 +7,7 @@ import { probeAudio } from '../render/audio-probe';
 import { exportVideo } from '../render/export-video';
 import { resolveFfmpeg } from '../render/ffmpeg-path';
 import { UsageError } from './args';
-import { defineCommand, endProgressLine, progressLine } from './command';
+import { defineCommand, endProgressLine, progressLine, onStopSignal } from './command';
 import { defaultModelPath } from './default-model';
 import { deviceFlag } from './device-flag';
 
@@ -45,7 +45,7 @@ export const renderCommand = defineCommand({
     const engine = await GeneratorThread.load(flags.model ?? defaultModelPath(), { device: flags.device ?? 'auto' });
     const controller = new AbortController();
     const stop = () => controller.abort();
-    process.once('SIGINT', stop);
+    const removeStopSignal = onStopSignal(stop);
     try {
       const result = await exportVideo(project, photoPathOf(file, project), engine, {
         format, size, outputPath: flags.out,
@@ -66,7 +66,7 @@ export const renderCommand = defineCommand({
       endProgressLine();
       console.log(`${result.outputPath}: ${result.frames} frames (${result.generated} generated) in ${(result.totalMs / 1000).toFixed(1)} s`);
     } finally {
-      process.removeListener('SIGINT', stop);
+      removeStopSignal();
       await engine.close();
     }
   },

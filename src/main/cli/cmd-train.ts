@@ -16,7 +16,7 @@ import { fineTuneCriticWarmup, fineTuneStart, type FineTuneStart } from '../trai
 import { defaultModelPath } from './default-model';
 import { UsageError, type FlagSpecs, type FlagValues } from './args';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
-import { defineCommand, endProgressLine, progressLine } from './command';
+import { defineCommand, endProgressLine, progressLine, onStopSignal } from './command';
 
 const TRAIN_FLAGS = {
   data: { type: 'string', description: 'folder of face images (searched recursively)', required: true, placeholder: 'dir' },
@@ -149,7 +149,7 @@ export const trainCommand = defineCommand({
       progressLine('stopping after the current step (a checkpoint will be written)...');
       controller.abort();
     };
-    process.once('SIGINT', stop);
+    const removeStopSignal = onStopSignal(stop);
     const sources = [{ folder: flags.data, cacheDir: path.join(runDir, RUN_CACHE_NAMES.detected), aligned: !!flags.aligned }];
     const alignedData = flags['aligned-data'];
     if (alignedData) sources.push({ folder: alignedData, cacheDir: path.join(runDir, RUN_CACHE_NAMES.aligned), aligned: true });
@@ -167,7 +167,7 @@ export const trainCommand = defineCommand({
       if (line) progressLine(line);
       if (e.type === 'done') done = e;
     }, controller.signal);
-    process.removeListener('SIGINT', stop);
+    removeStopSignal();
     endProgressLine();
     const finished = done as Extract<TrainEvent, { type: 'done' }> | null;
     if (!finished || finished.cancelled) {

@@ -26,3 +26,16 @@ export function progressLine(text: string): void {
 export function endProgressLine(): void {
   if (process.stderr.isTTY) process.stderr.write('\n');
 }
+
+/**
+ * Calls `stop` on the first Ctrl-C (SIGINT) or SIGTERM (`kill`, `timeout`, a service manager), so a
+ * long command ends its job cleanly (a training run writes its checkpoint, an export removes its
+ * partial file) instead of dying mid-step; returns the function that removes the handlers.
+ */
+export function onStopSignal(stop: () => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const signal of signals) process.once(signal, stop);
+  return () => {
+    for (const signal of signals) process.removeListener(signal, stop);
+  };
+}
