@@ -8,11 +8,18 @@ import type { DType } from './ir';
  * How a Conv's weight gradient is emitted: 'im2col', the kernel taps as strided slices of the
  * channel-major input stacked into one matrix and one Gemm with dy; 'per-tap', one Gemm per tap on
  * its slice (the same work, no stacked matrix); 'conv', one Conv over swapped batch and channel
- * axes. 'auto' is the size rule (autoWeightGradPattern).
+ * axes; 'output-taps' (stride 1 only), dy padded into the padded input's frame once per tap,
+ * stacked, and one Gemm with the padded input: the shifted copies are of dy, not of the input, which
+ * is far less to copy when the conv has few output channels (the 7x7 heads: 4 against 64). 'auto'
+ * is the size rule (autoWeightGradPattern), which never picks 'output-taps'; a forced 'output-taps'
+ * falls back to the size rule on strided convs.
  */
-export type WeightGradPattern = 'auto' | 'im2col' | 'per-tap' | 'conv';
+export type WeightGradPattern = 'auto' | 'im2col' | 'per-tap' | 'conv' | 'output-taps';
 export type ConcreteWeightGradPattern = Exclude<WeightGradPattern, 'auto'>;
-export const WEIGHT_GRAD_PATTERNS: readonly ConcreteWeightGradPattern[] = ['im2col', 'per-tap', 'conv'];
+export const WEIGHT_GRAD_PATTERNS: readonly ConcreteWeightGradPattern[] = ['im2col', 'per-tap', 'conv', 'output-taps'];
+
+/** Whether the 'output-taps' form applies: every stride 1 (a strided conv's dy would need dilating first). */
+export const outputTapsApply = (strides: readonly number[]): boolean => strides.every((s) => s === 1);
 
 /** One Conv weight gradient as the graph asks for it: every size that can change which pattern is fastest. */
 export interface WeightGradCase {

@@ -1,4 +1,4 @@
-// The conv weight gradient's two ways (per-tap im2col + Gemm, and one Conv over swapped axes) give
+// The conv weight gradient's ways (im2col, per-tap Gemms, one Conv over swapped axes, dy shifted per tap) give
 // the same numbers on onnxruntime whichever the size limit picks, including strided, dilated and
 // asymmetrically padded kernels; the stride-1 input gradient (a Conv with the flipped kernel)
 // equals ConvTranspose, the direct definition, on a non-square kernel; Sign passes no gradient.
@@ -17,6 +17,7 @@ const cases: [string, number[], number[], N.ConvOptions][] = [
   ['4x4 stride 2 pad 1', [2, 3, 8, 8], [4, 3, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] }],
   ['3x3 stride 2 odd size asymmetric pad', [1, 2, 7, 6], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }],
   ['3x3 dilation 2', [1, 2, 9, 9], [2, 2, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
+  ['2x3 kernel stride 1 asymmetric pad', [2, 2, 5, 7], [3, 2, 2, 3], { pads: [1, 0, 0, 2] }],
 ];
 
 describe('conv weight gradient', () => {
@@ -32,7 +33,9 @@ describe('conv weight gradient', () => {
         g.output(pattern, convWeightGrad(x, dy, p, pattern));
         return g.nodes.slice(before).map((n) => n.op);
       };
-      const [im2col, perTap, byConv] = [opsOf('im2col'), opsOf('per-tap'), opsOf('conv')];
+      const [im2col, perTap, byConv, outputTaps] = [opsOf('im2col'), opsOf('per-tap'), opsOf('conv'), opsOf('output-taps')];
+      // Shifted copies of dy and one Gemm; a strided conv forced to it falls back to the size rule.
+      if ((options.strides ?? [1, 1]).every((st) => st === 1)) expect(outputTaps.filter((op) => op === 'Gemm')).toHaveLength(1);
       // Each takes its own way: one Gemm, one per tap, or a Conv.
       expect(im2col.filter((op) => op === 'Gemm')).toHaveLength(1);
       expect(perTap.filter((op) => op === 'Gemm')).toHaveLength(ws[2] * ws[3]);
@@ -48,7 +51,7 @@ describe('conv weight gradient', () => {
       });
       const a = out.im2col.data as Float32Array;
       expect(Math.max(...a.map((v) => Math.abs(v)))).toBeGreaterThan(0.1);
-      for (const other of ['per-tap', 'conv']) {
+      for (const other of ['per-tap', 'conv', 'output-taps']) {
         expect(out[other].dims, other).toEqual(ws);
         expect(Math.max(...(out[other].data as Float32Array).map((v, i) => Math.abs(v - a[i]))), other).toBeLessThan(1e-4);
       }

@@ -4,7 +4,7 @@ import { GraphError, type Node, type Value } from './ir';
 import * as E from './ops-elementwise';
 import * as N from './ops-nn';
 import * as S from './ops-shape';
-import { autoWeightGradPattern, weightGradSizes, type WeightGradCase, type WeightGradPattern } from './emission';
+import { autoWeightGradPattern, outputTapsApply, weightGradSizes, type WeightGradCase, type WeightGradPattern } from './emission';
 import { unbroadcast, when, type GradRule } from './grad-rules';
 
 /**
@@ -16,8 +16,10 @@ import { unbroadcast, when, type GradRule } from './grad-rules';
 export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: WeightGradPattern = 'auto'): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
-  const chosen = pattern === 'auto' ? chosenWeightGradPattern(x, dy, p) : pattern;
+  const forced = pattern === 'output-taps' && !outputTapsApply(p.strides) ? 'auto' : pattern;
+  const chosen = forced === 'auto' ? chosenWeightGradPattern(x, dy, p) : forced;
   if (chosen === 'conv') return convWeightGradByConv(x, dy, p);
+  if (chosen === 'output-taps' && outputTapsApply(p.strides)) return convWeightGradByOutputTaps(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
   const taps: Value[] = [];
@@ -59,6 +61,31 @@ function chosenWeightGradPattern(x: Value, dy: Value, p: N.ConvParams) {
   const policy = typeof x.shape[0] === 'number' ? x.graph.emission.weightGrad?.(known) : undefined;
   const { im2col, slice } = weightGradSizes(known);
   return policy ?? autoWeightGradPattern(im2col, slice, known.outputGrad[1]);
+}
+
+/**
+ * The weight gradient with the output gradient shifted instead of the input (stride 1):
+ * dW[o, c, i, j] = sum over n and the padded frame P of xpad[n, c, P] * dy_ij[n, o, P], where dy_ij
+ * is dy placed at tap (i, j)'s offset in the padded frame (zero elsewhere). The taps' dy_ij are
+ * stacked into one [kH * kW * O, N * Hp * Wp] matrix and multiplied with the padded input once.
+ */
+function convWeightGradByOutputTaps(x: Value, dy: Value, p: N.ConvParams): Value {
+  const channels = x.shape[1] as number;
+  const outChannels = dy.shape[1] as number;
+  const padded = S.pad(S.transpose(x, [1, 0, 2, 3]), [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
+  const [frameH, frameW] = padded.shape.slice(2) as number[];
+  const [outH, outW] = dy.shape.slice(2) as number[];
+  const dyT = S.transpose(dy, [1, 0, 2, 3]);
+  const taps: Value[] = [];
+  for (let i = 0; i < p.kernel[0]; i++) {
+    for (let j = 0; j < p.kernel[1]; j++) {
+      const [top, left] = [i * p.dilations[0], j * p.dilations[1]];
+      taps.push(S.pad(dyT, [0, 0, top, left, 0, 0, frameH - outH - top, frameW - outW - left]));
+    }
+  }
+  const stacked = S.reshape(S.concat(taps, 0), [taps.length * outChannels, -1]);
+  const byTap = N.gemm(stacked, S.reshape(padded, [channels, -1]), { transB: true });
+  return S.transpose(S.reshape(byTap, [p.kernel[0], p.kernel[1], outChannels, channels]), [2, 3, 0, 1]);
 }
 
 /**

@@ -77,7 +77,7 @@ export interface TrainConfig {
   /**
    * How the step graphs emit each Conv weight gradient: 'measured', the fastest pattern timed on this
    * machine (weight-grad-tuning.ts; a resumed run keeps its choices); 'auto', the size rule; or one
-   * pattern forced ('im2col', 'per-tap', 'conv'). Every pattern is exact.
+   * pattern forced ('im2col', 'per-tap', 'conv', 'output-taps'). Every pattern is exact.
    */
   readonly weightGradPattern: WeightGradChoice;
 }

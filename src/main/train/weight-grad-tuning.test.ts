@@ -38,11 +38,14 @@ describe('weight-gradient tuning', () => {
   it('times each candidate and picks the fastest', async () => {
     const c: G.WeightGradCase = { input: [2, 8, 16, 16], outputGrad: [2, 4, 16, 16], kernel: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], dtype: 'float32' };
     const entry = await timeWeightGradCase(c);
-    expect(Object.keys(entry.ms).sort()).toEqual(['conv', 'im2col', 'per-tap']);
+    expect(Object.keys(entry.ms).sort()).toEqual(['conv', 'im2col', 'output-taps', 'per-tap']);
     for (const ms of Object.values(entry.ms)) expect(ms).toBeGreaterThan(0);
     expect(entry.ms[entry.pattern]).toBe(Math.min(...Object.values(entry.ms)));
     const oneTap = await timeWeightGradCase({ ...c, kernel: [1, 1], pads: [0, 0, 0, 0] });
     expect(Object.keys(oneTap.ms).sort()).toEqual(['conv', 'im2col']);
+    // A strided conv's dy cannot be shifted into the input's frame as it is.
+    const strided = await timeWeightGradCase({ ...c, outputGrad: [2, 4, 8, 8], strides: [2, 2] });
+    expect(Object.keys(strided.ms).sort()).toEqual(['conv', 'im2col', 'per-tap']);
   });
 
   it('measures once per machine, keeps a run\'s choices, and re-measures for another machine or a broken table', async () => {
@@ -70,6 +73,14 @@ describe('weight-gradient tuning', () => {
     expect(await tuneWeightGrads(cases, { machineTable, runTable: path.join(dir, 'run-c.json') })).toMatchObject({ measured: 3 });
     expect(readPatternTable(machineTable)?.machine.cpu).toBe(thisMachine().cpu);
 
+    // A machine table of version 1 was timed without the output-taps candidate: measured again. A
+    // run's own version-1 table is kept, so a resumed run keeps its graphs.
+    const v1 = { ...readPatternTable(machineTable)!, version: 1 };
+    fs.writeFileSync(machineTable, JSON.stringify(v1));
+    expect(await tuneWeightGrads(cases, { machineTable, runTable: path.join(dir, 'run-e.json') })).toMatchObject({ measured: 3 });
+    fs.writeFileSync(runTable, JSON.stringify({ ...readPatternTable(runTable)!, version: 1 }));
+    expect(await tuneWeightGrads(cases, { machineTable, runTable })).toMatchObject({ measured: 0, known: 3 });
+
     fs.writeFileSync(machineTable, '{ not json');
     expect(readPatternTable(machineTable)).toBeNull();
     expect(await tuneWeightGrads(cases, { machineTable, runTable: path.join(dir, 'run-d.json') })).toMatchObject({ measured: 3 });
@@ -79,12 +90,14 @@ describe('weight-gradient tuning', () => {
   it('builds each weight gradient with the pattern its table names', () => {
     const c: G.WeightGradCase = { input: [2, 4, 8, 8], outputGrad: [2, 3, 8, 8], kernel: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], dtype: 'float32' };
     const tableOf = (pattern: G.ConcreteWeightGradPattern) => ({
-      format: 'ganimation-weight-grad-patterns' as const, version: 1 as const, machine: thisMachine(), cases: { [G.weightGradCaseKey(c)]: { pattern, ms: {} } },
+      format: 'ganimation-weight-grad-patterns' as const, version: 2 as const, machine: thisMachine(), cases: { [G.weightGradCaseKey(c)]: { pattern, ms: {} } },
     });
     const gemms = (pattern: G.ConcreteWeightGradPattern) => opsOf(c, { weightGrad: tablePolicy(tableOf(pattern)) }).filter((op) => op === 'Gemm').length;
     expect(gemms('per-tap')).toBe(9);
     expect(gemms('im2col')).toBe(1);
     expect(gemms('conv')).toBe(0);
+    expect(gemms('output-taps')).toBe(1);
+    expect(opsOf(c, { weightGrad: tablePolicy(tableOf('output-taps')) }).filter((op) => op === 'Pad')).toHaveLength(10);
     // A case the table does not hold gets the size rule: a small im2col.
     expect(opsOf({ ...c, input: [2, 4, 9, 9], outputGrad: [2, 3, 9, 9] }, { weightGrad: tablePolicy(tableOf('conv')) }).filter((op) => op === 'Gemm')).toHaveLength(1);
   });

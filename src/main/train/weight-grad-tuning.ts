@@ -31,15 +31,20 @@ export function thisMachine(): MachineKey {
 
 const sameMachine = (a: MachineKey, b: MachineKey): boolean => a.cpu === b.cpu && a.cores === b.cores && a.onnxruntime === b.onnxruntime;
 
-const patternSchema = z.enum(['im2col', 'per-tap', 'conv']);
+const patternSchema = z.enum(['im2col', 'per-tap', 'conv', 'output-taps']);
 const entrySchema = z.object({
   pattern: patternSchema,
   /** Median ms of each pattern timed (a pattern left out was too large to try). */
   ms: z.record(z.string(), z.number()),
 });
+/**
+ * Version 2 added the 'output-taps' candidate: a machine's version-1 table was timed without it and
+ * is measured again; a run's own version-1 table is kept, so a resumed run keeps its graphs.
+ */
+const TABLE_VERSION = 2;
 const tableSchema = z.object({
   format: z.literal('ganimation-weight-grad-patterns'),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(TABLE_VERSION)]),
   machine: z.object({ cpu: z.string(), cores: z.number(), onnxruntime: z.string() }),
   cases: z.record(z.string(), entrySchema),
 });
@@ -89,7 +94,7 @@ const REPEATS = 5;
 /** The patterns worth timing for a case. */
 function candidates(c: G.WeightGradCase): G.ConcreteWeightGradPattern[] {
   if (c.kernel[0] * c.kernel[1] === 1) return ['im2col', 'conv']; // one tap: im2col and per-tap are the same Gemm
-  return G.WEIGHT_GRAD_PATTERNS.filter((p) => p !== 'im2col' || G.weightGradSizes(c).im2col <= IM2COL_TRY_LIMIT);
+  return G.WEIGHT_GRAD_PATTERNS.filter((p) => (p !== 'im2col' || G.weightGradSizes(c).im2col <= IM2COL_TRY_LIMIT) && (p !== 'output-taps' || G.outputTapsApply(c.strides)));
 }
 
 function caseGraph(c: G.WeightGradCase, pattern: G.ConcreteWeightGradPattern): Uint8Array {
@@ -157,7 +162,7 @@ export async function tuneWeightGrads(cases: readonly G.WeightGradCase[], option
   const machine = thisMachine();
   const runOwn = readPatternTable(options.runTable);
   const shared = options.machineTable ? readPatternTable(options.machineTable) : null;
-  const sharedCases = shared && sameMachine(shared.machine, machine) ? shared.cases : {};
+  const sharedCases = shared && shared.version === TABLE_VERSION && sameMachine(shared.machine, machine) ? shared.cases : {};
   const chosen: Record<string, PatternEntry> = {};
   const missing: G.WeightGradCase[] = [];
   for (const c of cases) {
@@ -173,11 +178,11 @@ export async function tuneWeightGrads(cases: readonly G.WeightGradCase[], option
     chosen[G.weightGradCaseKey(c)] = await timeWeightGradCase(c);
     timed.push(c);
   }
-  const table: PatternTable = { format: 'ganimation-weight-grad-patterns', version: 1, machine: runOwn?.machine ?? machine, cases: { ...runOwn?.cases, ...chosen } };
+  const table: PatternTable = { format: 'ganimation-weight-grad-patterns', version: TABLE_VERSION, machine: runOwn?.machine ?? machine, cases: { ...runOwn?.cases, ...chosen } };
   writePatternTable(options.runTable, table);
   if (options.machineTable && timed.length) {
     const fresh = Object.fromEntries(timed.map((c) => [G.weightGradCaseKey(c), chosen[G.weightGradCaseKey(c)]]));
-    writePatternTable(options.machineTable, { format: 'ganimation-weight-grad-patterns', version: 1, machine, cases: { ...sharedCases, ...fresh } });
+    writePatternTable(options.machineTable, { format: 'ganimation-weight-grad-patterns', version: TABLE_VERSION, machine, cases: { ...sharedCases, ...fresh } });
   }
   return { table, measured: timed.length, known: cases.length - missing.length, elapsedMs: performance.now() - t0 };
 }
