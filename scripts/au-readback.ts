@@ -13,7 +13,7 @@ import { decodeImage, detectFaces, estimateAus } from '../src/main/face';
 import type { Point } from '../src/main/face/face-frame';
 import { moveLandmarks } from '../src/main/face/motion-model';
 import { largestFace } from '../src/main/face/precomputed';
-import { CONTROL_LEVELS, GOAL_AUS, spread } from '../src/main/eval/evaluate-model';
+import { CONTROL_LEVELS, GOAL_AUS, pearson, spread } from '../src/main/eval/evaluate-model';
 import { labelledPhotoPaths } from '../src/main/eval/expression-transfer';
 import { readLabels, selectPerformers } from '../src/main/face/motion-data';
 import { GeneratorEngine } from '../src/main/infer/generator-engine';
@@ -35,20 +35,10 @@ interface Reading {
   motionShare: number;
 }
 
-function pearson(pairs: [number, number][]): number {
+/** Pearson r over the pairs whose read-back is finite (a face was detected). */
+function rOf(pairs: [number, number][]): number {
   const ok = pairs.filter(([, y]) => Number.isFinite(y));
-  const n = ok.length;
-  const mx = ok.reduce((s, [x]) => s + x, 0) / n;
-  const my = ok.reduce((s, [, y]) => s + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (const [x, y] of ok) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
-    syy += (y - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+  return pearson(ok.map(([x]) => x), ok.map(([, y]) => y));
 }
 
 const median = (xs: number[]): number => {
@@ -111,7 +101,7 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---|---|---:|');
   const means = [0, 0, 0];
   for (const [au, rows] of readings) {
-    const r = (['moved', 'detectedLandmarks', 'detected'] as const).map((k) => pearson(rows.map((row) => [row.target, row[k]])));
+    const r = (['moved', 'detectedLandmarks', 'detected'] as const).map((k) => rOf(rows.map((row) => [row.target, row[k]])));
     r.forEach((v, k) => (means[k] += v / GOAL_AUS.length));
     const byLevel = (k: 'moved' | 'detected') => CONTROL_LEVELS.map((level) => {
       const xs = rows.filter((row) => row.target === level && Number.isFinite(row[k])).map((row) => row[k]);

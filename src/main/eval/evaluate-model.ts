@@ -100,7 +100,8 @@ async function framed(crop: RgbImage): Promise<RgbImage> {
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
-function pearson(xs: number[], ys: number[]): number {
+/** Pearson r of paired samples (NaN under two pairs, 0 when either side is constant). */
+export function pearson(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
   if (n < 2) return NaN;
   const mx = xs.reduce((a, b) => a + b, 0) / n;

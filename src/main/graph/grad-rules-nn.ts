@@ -16,10 +16,11 @@ import { unbroadcast, when, type GradRule } from './grad-rules';
 export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: WeightGradPattern = 'auto'): Value {
   if (p.group !== 1) throw new GraphError('no-grad', `Conv: weight gradient with group ${p.group} is not supported (group 1 only)`);
   const [outH, outW] = [dy.shape[2], dy.shape[3]] as number[];
-  const forced = pattern === 'output-taps' && !outputTapsApply(p.strides) ? 'auto' : pattern;
-  const chosen = forced === 'auto' ? chosenWeightGradPattern(x, dy, p) : forced;
+  const requested = pattern === 'auto' ? chosenWeightGradPattern(x, dy, p) : pattern;
+  // dy shifted into the input's frame needs stride 1: a strided conv asked for it takes the size rule.
+  const chosen = requested === 'output-taps' && !outputTapsApply(p.strides) ? sizeRulePattern(weightGradCaseOf(x, dy, p)) : requested;
   if (chosen === 'conv') return convWeightGradByConv(x, dy, p);
-  if (chosen === 'output-taps' && outputTapsApply(p.strides)) return convWeightGradByOutputTaps(x, dy, p);
+  if (chosen === 'output-taps') return convWeightGradByOutputTaps(x, dy, p);
   const channelMajor = S.transpose(x, [1, 0, 2, 3]);
   const padded = S.pad(channelMajor, [0, 0, p.pads[0], p.pads[1], 0, 0, p.pads[2], p.pads[3]]);
   const taps: Value[] = [];
@@ -51,16 +52,25 @@ export function convWeightGrad(x: Value, dy: Value, p: N.ConvParams, pattern: We
   return S.reshape(N.gemm(dyRows, im2col, { transB: true }), kernelShape);
 }
 
-/** The graph's policy for this case (a measured table), else the size rule; a symbolic batch counts as 1. */
-function chosenWeightGradPattern(x: Value, dy: Value, p: N.ConvParams) {
+/** The case a weight gradient asks for, as emission policies see it; a symbolic batch counts as 1. */
+function weightGradCaseOf(x: Value, dy: Value, p: N.ConvParams): WeightGradCase {
   const batch = typeof x.shape[0] === 'number' ? x.shape[0] : 1;
-  const known: WeightGradCase = {
+  return {
     input: [batch, ...x.shape.slice(1)] as number[], outputGrad: [batch, ...dy.shape.slice(1)] as number[],
     kernel: p.kernel, pads: p.pads, strides: p.strides, dilations: p.dilations, dtype: x.dtype,
   };
+}
+
+function sizeRulePattern(c: WeightGradCase) {
+  const { im2col, slice } = weightGradSizes(c);
+  return autoWeightGradPattern(im2col, slice, c.outputGrad[1]);
+}
+
+/** The graph's policy for this case (a measured table), else the size rule. */
+function chosenWeightGradPattern(x: Value, dy: Value, p: N.ConvParams) {
+  const known = weightGradCaseOf(x, dy, p);
   const policy = typeof x.shape[0] === 'number' ? x.graph.emission.weightGrad?.(known) : undefined;
-  const { im2col, slice } = weightGradSizes(known);
-  return policy ?? autoWeightGradPattern(im2col, slice, known.outputGrad[1]);
+  return policy ?? sizeRulePattern(known);
 }
 
 /**

@@ -71,7 +71,6 @@ function atanh(x: G.Value): G.Value {
 }
 
 export function residualForward(cfg: GeneratorConfig, p: (name: string) => G.Value, norm: NormFn, options: Pick<GeneratorBuildOptions, 'resizeConv' | 'auStem'>): HeadsFn {
-  const resizeForm = options.resizeConv;
   const normRelu = (y: G.Value, name: string, relu: boolean): G.Value => {
     const normed = norm(y, p(`${name}.norm.weight`), p(`${name}.norm.bias`));
     return relu ? G.relu(normed) : normed;
@@ -84,7 +83,7 @@ export function residualForward(cfg: GeneratorConfig, p: (name: string) => G.Val
     let h = normRelu(auConditionedConv(image, aus, p('stem.conv.weight'), null, options.auStem ?? 'tiled'), 'stem', true);
     for (let i = 0; i < 2; i++) h = convNorm(h, `down.${i}`, 4, 2, true);
     for (let r = 0; r < cfg.repeatNum; r++) h = G.add(h, convNorm(convNorm(h, `res.${r}.a`, 3, 1, true), `res.${r}.b`, 3, 1, false));
-    for (let i = 0; i < 2; i++) h = G.relu(norm(resizeConv2x(h, p(`up.${i}.conv.weight`), resizeForm), p(`up.${i}.norm.weight`), p(`up.${i}.norm.bias`)));
+    for (let i = 0; i < 2; i++) h = G.relu(norm(resizeConv2x(h, p(`up.${i}.conv.weight`), options.resizeConv), p(`up.${i}.norm.weight`), p(`up.${i}.norm.bias`)));
     // One conv with 3 + 1 outputs for both heads, as in the ganimation family (one window gather).
     const weight = G.concat([p('color.weight'), p('attention.weight')], 0);
     const heads = G.conv(h, weight, G.concat([p('color.bias'), p('attention.bias')], 0), { pads: [3, 3, 3, 3] });

@@ -31,7 +31,7 @@ export function thisMachine(): MachineKey {
 
 const sameMachine = (a: MachineKey, b: MachineKey): boolean => a.cpu === b.cpu && a.cores === b.cores && a.onnxruntime === b.onnxruntime;
 
-const patternSchema = z.enum(['im2col', 'per-tap', 'conv', 'output-taps']);
+const patternSchema = z.enum(G.WEIGHT_GRAD_PATTERNS as [G.ConcreteWeightGradPattern, ...G.ConcreteWeightGradPattern[]]);
 const entrySchema = z.object({
   pattern: patternSchema,
   /** Median ms of each pattern timed (a pattern left out was too large to try). */
