@@ -1,6 +1,6 @@
 // The WebAssembly binary format, as far as the hand-written kernels (paste-kernel.ts,
-// warp-kernel.ts) use it: value types, opcodes, LEB128 and section encoding, and the part of the
-// JS API that runs a module. No toolchain is needed to build or change a kernel.
+// warp-kernel.ts, train/adam-kernel.ts) use it: value types, opcodes, LEB128 and section
+// encoding, and the part of the JS API that runs a module. No toolchain is needed to build or change a kernel.
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
@@ -18,9 +18,9 @@ export const op = {
 
 /** 0xFD-prefixed SIMD instructions (see v128). */
 export const simd = {
-  v128Load: 0x00, v128Load8x8U: 0x02, v128Const: 0x0c, i8x16Shuffle: 0x0d, f32x4Splat: 0x13, i32x4ExtractLane: 0x1b, f32x4ExtractLane: 0x1f,
+  v128Load: 0x00, v128Load8x8U: 0x02, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d, f32x4Splat: 0x13, i32x4ExtractLane: 0x1b, f32x4ExtractLane: 0x1f,
   v128Store32Lane: 0x5a, f32x4DemoteF64x2Zero: 0x5e, i8x16NarrowI16x8U: 0x66, i16x8NarrowI32x4S: 0x85,
-  i32x4ExtendLowI16x8U: 0xa9, i32x4Sub: 0xb1, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2,
+  i32x4ExtendLowI16x8U: 0xa9, i32x4Sub: 0xb1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2,
   f32x4ConvertI32x4S: 0xfa,
 };
 

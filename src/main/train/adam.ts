@@ -1,6 +1,8 @@
-// Adam with PyTorch's exact update order, in place on Float32Arrays: one fused pass per tensor is
-// faster here than round-tripping moments through an ONNX graph (which would copy 3x the weights).
+// Adam with PyTorch's update order, in place on Float32Arrays, in float32 as PyTorch computes it: one
+// fused pass per tensor (adam-kernel.ts) is faster here than round-tripping moments through an ONNX
+// graph (which would copy 3x the weights).
 import { StudioError } from '../../shared/errors';
+import { adamUpdate } from './adam-kernel';
 
 export interface AdamOptions {
   readonly lr: number;
@@ -31,20 +33,15 @@ export function adamStep(
 ): void {
   state.step += 1;
   const { lr, beta1, beta2, eps } = options;
-  const stepSize = lr / (1 - beta1 ** state.step);
-  const invSqrtCorrection2 = 1 / Math.sqrt(1 - beta2 ** state.step);
+  const coefficients = { beta1, beta2, eps, stepSize: lr / (1 - beta1 ** state.step), invSqrtCorrection2: 1 / Math.sqrt(1 - beta2 ** state.step) };
   for (const [name, p] of params) {
     const g = grads.get(name);
     if (!g) throw new StudioError('missing-gradient', `adam: the step returned no gradient for parameter ${name}`);
     const m = state.m.get(name) as Float32Array;
     const v = state.v.get(name) as Float32Array;
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i];
-      const mi = beta1 * m[i] + (1 - beta1) * gi;
-      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtCorrection2 + eps);
+    if (g.length !== p.length || m.length !== p.length || v.length !== p.length) {
+      throw new StudioError('adam-shape', `adam: parameter ${name} has ${p.length} elements, its gradient ${g.length}, its moments ${m.length} and ${v.length}`);
     }
+    adamUpdate(p, g, m, v, coefficients);
   }
 }
