@@ -90,6 +90,12 @@ describe('ganimation CLI', () => {
     const info = cli('info', model);
     expect(info.stdout).toMatch(/mouth +interior from tw-expressions\/images\/0811b10\.jpg \(\d+x\d+ px\)/);
     expect(info.stdout).toMatch(/Mouth interior: taken from tw-expressions\/images\/0811b10\.jpg/);
+    expect(info.stdout).toMatch(/repaints +wherever its attention opens/);
+    const gated = path.join(tmp, 'gated.onnx');
+    expect(cli('geometry-model', '--motion', basis, '--mouth-from', path.join(images, '0811b10.jpg'), '--repaint', 'mouth-opening', '-o', gated).status).toBe(0);
+    const gatedInfo = cli('info', gated).stdout;
+    expect(gatedInfo).toMatch(/repaints +only inside a mouth the warp opens/);
+    expect(gatedInfo).toMatch(/Repaint region: the mouth opening/);
     const out = path.join(tmp, 'jaw.png');
     const edited = cli('edit', path.join(images, '0101a02.jpg'), '--aus', 'AU25=1,AU26=0.8', '--model', model, '-o', out);
     expect(edited.status, edited.stderr).toBe(0);

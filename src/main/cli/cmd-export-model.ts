@@ -1,8 +1,7 @@
 // `ganimation export-model runs/<name> -o model.onnx`: the latest checkpoint's generator as a model file with its card.
 import { exportRun } from '../train/export-run';
-import { REPAINT_REGIONS } from '../model/model-file';
 import { UsageError } from './args';
-import { CARD_FLAGS, readEvaluationFlag } from './card-flags';
+import { CARD_FLAGS, readEvaluationFlag, REPAINT_FLAG } from './card-flags';
 import { defineCommand } from './command';
 
 export const exportModelCommand = defineCommand({
@@ -13,7 +12,7 @@ export const exportModelCommand = defineCommand({
     out: { type: 'string', alias: 'o', description: 'output .onnx path', required: true, placeholder: 'file' },
     'data-note': { type: 'string', description: 'a note on the training data for the model card (source, license)', placeholder: 'text' },
     ...CARD_FLAGS,
-    repaint: { type: 'string', description: 'where the generator may repaint: anywhere (default; its attention decides) or mouth-opening (geometry runs: only where the warp opens the mouth)', choices: REPAINT_REGIONS },
+    repaint: REPAINT_FLAG,
     weights: { type: 'string', description: "average (default: the generator's moving average, when the run keeps one) or trained (the trained weights themselves)", choices: ['average', 'trained'] },
   },
   async run({ positional, flags }) {

@@ -10,19 +10,20 @@ import { initWeights } from '../model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { geometryCard } from '../train/model-card';
 import { UsageError } from './args';
-import { CARD_FLAGS, readEvaluationFlag } from './card-flags';
+import { CARD_FLAGS, readEvaluationFlag, REPAINT_FLAG } from './card-flags';
 import { defineCommand } from './command';
 import { MOUTH_FLAG, readMouthFlag } from './mouth-flag';
 
 export const geometryModelCommand = defineCommand({
   name: 'geometry-model',
   summary: 'make a geometry-only model: a motion basis and a generator that starts as the identity',
-  usage: '--motion basis.json -o model.onnx [--preset studio] [--mouth-from photo.jpg] [--restrictions "..."] [--evaluation eval.md]',
+  usage: '--motion basis.json -o model.onnx [--preset studio] [--mouth-from photo.jpg] [--repaint mouth-opening] [--restrictions "..."] [--evaluation eval.md]',
   flags: {
     motion: { type: 'string', description: 'motion basis (from ganimation fit-motion)', required: true, placeholder: 'file' },
     out: { type: 'string', alias: 'o', description: 'output .onnx path', required: true, placeholder: 'file' },
     preset: { type: 'string', choices: PRESET_NAMES, description: 'a preset of the identity-start family (default studio)' },
     'mouth-from': MOUTH_FLAG,
+    repaint: REPAINT_FLAG,
     ...CARD_FLAGS,
   },
   async run({ flags }) {
@@ -39,8 +40,8 @@ export const geometryModelCommand = defineCommand({
     const evaluation = readEvaluationFlag(flags.evaluation);
     const mouth = flags['mouth-from'] ? await readMouthFlag(flags['mouth-from']) : null;
     const weights = initWeights(generatorParamSpecs(preset.generator), 1);
-    const card = geometryCard({ preset: preset.name, basis, restrictions: flags.restrictions, evaluation, mouthSource: mouth?.source });
-    const info = { provenance: { trainedBy: 'GANimation Studio geometry-model' }, modelCard: card, motionBasis: text, ...(mouth ? { mouthInterior: mouth.text } : {}) };
+    const card = geometryCard({ preset: preset.name, basis, restrictions: flags.restrictions, evaluation, mouthSource: mouth?.source, repaintRegion: flags.repaint });
+    const info = { provenance: { trainedBy: 'GANimation Studio geometry-model' }, modelCard: card, motionBasis: text, ...(mouth ? { mouthInterior: mouth.text } : {}), ...(flags.repaint ? { repaintRegion: flags.repaint } : {}) };
     writeFileAtomic(flags.out, exportGeneratorModel(weights, preset.generator, info));
     console.log(`${flags.out}: geometry-only ${preset.name} model${mouth ? `, mouth interior from ${mouth.source}` : ''}`);
   },

@@ -25,6 +25,7 @@ export const infoCommand = defineCommand({
     console.log(`architecture ${describeGenerator(info.architecture)}, ${info.imageSize} px`);
     console.log(`geometry     ${motion.basis ? `landmark motion basis${fit ? `, fitted on performers ${fit.performers.join(' ')} (${fit.pairs} pairs)` : ''}` : (motion.problem ?? 'none (the photo is not warped)')}`);
     if (motion.basis) console.log(`mouth        ${mouthSummary(motion, info.mouthInterior !== null)}`);
+    if (motion.basis) console.log(`repaints     ${info.repaintRegion === 'mouth-opening' ? 'only inside a mouth the warp opens; elsewhere the warped photo itself' : 'wherever its attention opens'}`);
     console.log(`AUs          ${info.auOrder.join(' ')}`);
     console.log(`input        ${info.normalization}`);
     console.log(`provenance   ${JSON.stringify(info.provenance)}`);

@@ -147,6 +147,32 @@ describe('Scene with a geometry', () => {
     expect(same(scene.render(new Map([[1, unmoved]])), photo.data)).toBe(true);
   });
 
+  it('does not run the generator for a pose whose repaint gate is empty: its output is the warped crop, kept whole', async () => {
+    // Repaints only from AU12 0.75 up, and there only in the crop's top half.
+    const plane = SIZE * SIZE;
+    const gated: FaceGeometry = (input) => ({
+      ...shiftGeometry(input),
+      repaintGate: (v) => Float32Array.from({ length: plane }, (_, i) => (v[8] >= 0.75 && i < plane / 2 ? 1 : 0)),
+    });
+    const scene = new Scene(photo, faces, SIZE, gated);
+    const engine = new EchoGenerator(SIZE, 0.25);
+    const renders = await scene.generate(engine, 0, [aus(0.5), aus(1), aus(0)]);
+    expect(engine.batches).toEqual([1]);
+    expect(engine.calls.map((c) => c.ausList)).toEqual([[aus(1)]]);
+    for (const k of [0, 2]) {
+      const crop = scene.faces[0].warp.cropTensor(renders[k].aus);
+      expect(Array.from(renders[k].output.attention)).toEqual(new Array(plane).fill(1));
+      expect(renders[k].output.color).toEqual(crop);
+    }
+    // The pose it ran for is gated as before: the generator's attention in the top half only.
+    expect(renders[1].output.attention[0]).toBe(0.25);
+    expect(renders[1].output.attention[plane - 1]).toBe(1);
+    // A kept pose renders as the warped photo itself, bit for bit.
+    expect(same(scene.render(new Map([[0, renders[0]]])), shifted(photo, scene.faces[0].warp.bounds as Rect, 2).data)).toBe(true);
+    await scene.generate(engine, 1, [aus(0), aus(0.25)]);
+    expect(engine.batches).toEqual([1]);
+  });
+
   it('takes one crop per AU vector, counts the warp bounds in its footprint, and refuses a region outside them', async () => {
     const scene = new Scene(photo, faces, SIZE, shiftGeometry);
     const engine = new EchoGenerator(SIZE);

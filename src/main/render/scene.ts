@@ -72,9 +72,24 @@ export class Scene {
   async generate(engine: FrameGenerator, faceId: number, ausList: readonly Float32Array[], batchSize?: number): Promise<FaceRender[]> {
     const { warp } = this.face(faceId);
     if (ausList.length === 0) return [];
-    const crops = warp.bounds ? ausList.map((aus) => warp.cropTensor(aus)) : [warp.cropTensor(ausList[0])];
-    const outputs = warp.bounds ? await engine.generateBatch(crops, ausList, batchSize) : await engine.generate(crops[0], ausList, batchSize);
-    return outputs.map((output, i) => ({ aus: ausList[i], output: gatedOutput(warp, ausList[i], output, crops[warp.bounds ? i : 0]) }));
+    if (!warp.bounds) {
+      const crop = warp.cropTensor(ausList[0]);
+      const outputs = await engine.generate(crop, ausList, batchSize);
+      return outputs.map((output, i) => ({ aus: ausList[i], output: gatedOutput(warp, ausList[i], output, crop) }));
+    }
+    const crops = ausList.map((aus) => warp.cropTensor(aus));
+    // Where a model may repaint only inside a gate and the gate is empty for a pose, its output is
+    // the warped crop itself: the generator is not run for it (most frames of a gated model).
+    const gates = ausList.map((aus) => warp.repaintGate?.(aus) ?? null);
+    const run = ausList.map((_, i) => gates[i] === null || (gates[i] as Float32Array).some((g) => g > 0));
+    const ran = run.some(Boolean) ? await engine.generateBatch(crops.filter((_, i) => run[i]), ausList.filter((_, i) => run[i]), batchSize) : [];
+    let next = 0;
+    return ausList.map((aus, i) => {
+      const gate = gates[i];
+      if (!run[i]) return { aus, output: keptOutput(crops[i]) };
+      const output = ran[next++];
+      return { aus, output: gate ? { ...output, ...gateRepaint(output, gate, crops[i]) } : output };
+    });
   }
 
   /** One frame's outputs for the faces asked for, one generator call per face (a preview frame, an edited photo). */
@@ -129,6 +144,11 @@ export class Scene {
  */
 export function gatedOutput<T extends CropOutput & { readonly composite: Float32Array }>(warp: FaceWarp, aus: Float32Array, output: T, input: Float32Array): T {
   return warp.repaintGate ? { ...output, ...gateRepaint(output, warp.repaintGate(aus), input) } : output;
+}
+
+/** The output of a generator that keeps every pixel of its input crop [3, S, S]: attention 1, and the crop as colour and composite. */
+function keptOutput(crop: Float32Array): CropOutput & { readonly composite: Float32Array } {
+  return { color: crop, attention: new Float32Array(crop.length / 3).fill(1), composite: crop };
 }
 
 function checkedRegion(face: SceneFace, bounds: Rect, region: WarpedRegion | null): WarpedRegion | null {

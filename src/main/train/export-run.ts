@@ -7,7 +7,7 @@ import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoin
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';
 import { parseMotionBasis } from '../face/motion-model';
-import { RUN_MOTION_FILE, RUN_MOUTH_FILE, runMotionText, runMouthText } from './run-motion';
+import { RUN_MOTION_FILE, RUN_MOUTH_FILE, runMotionText, runMouthText, runRepaintRegion } from './run-motion';
 import { parseMouthInterior } from '../face/mouth-interior';
 
 export interface CardNotes {
@@ -19,7 +19,7 @@ export interface CardNotes {
   readonly evaluation?: string;
   /** 'average' (default): the moving average when the run keeps one; 'trained': the trained weights themselves (short runs, whose average still sits near the start). */
   readonly weights?: 'average' | 'trained';
-  /** Where the exported generator may repaint (model-file.ts); default anywhere. Only a geometry run can limit it to the mouth opening. */
+  /** Where the exported generator may repaint (model-file.ts); default: the region of the model the run started from, else anywhere. Only a geometry run can limit it to the mouth opening. */
   readonly repaintRegion?: RepaintRegion;
 }
 
@@ -33,15 +33,16 @@ export function exportRun(runDir: string, out: string, notes: CardNotes = {}): s
   const motionText = ckpt.state.config.geometry ? runMotionText(runDir) : null;
   const mouthText = motionText ? runMouthText(runDir) : null;
   const mouth = mouthText ? parseMouthInterior(mouthText, path.join(runDir, RUN_MOUTH_FILE)) : null;
-  if (notes.repaintRegion === 'mouth-opening' && !ckpt.state.config.geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trained without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
+  const repaintRegion = notes.repaintRegion ?? (motionText ? runRepaintRegion(runDir) : null) ?? 'anywhere';
+  if (repaintRegion === 'mouth-opening' && !ckpt.state.config.geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trained without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
   const bytes = exportGeneratorModel(notes.weights === 'trained' ? ckpt.generator : exportedGenerator(ckpt), preset.generator, {
     provenance: { trainedBy: `GANimation Studio ganimation train, ${path.basename(runDir)}` },
     metrics: { finalLosses: ckpt.state.losses, steps: ckpt.state.step },
     trainingData: dataSummary,
-    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? parseMotionBasis(motionText, path.join(runDir, RUN_MOTION_FILE)) : null, mouthSource: mouth?.source }),
+    modelCard: modelCard({ state: ckpt.state, dataSummary, restrictions: notes.restrictions, evaluation: notes.evaluation, basis: motionText ? parseMotionBasis(motionText, path.join(runDir, RUN_MOTION_FILE)) : null, mouthSource: mouth?.source, repaintRegion }),
     ...(motionText ? { motionBasis: motionText } : {}),
     ...(mouthText ? { mouthInterior: mouthText } : {}),
-    ...(notes.repaintRegion ? { repaintRegion: notes.repaintRegion } : {}),
+    repaintRegion,
   });
   writeFileAtomic(out, bytes);
   return folder;

@@ -1,6 +1,7 @@
 // The model card written into an exported model: what was trained, on what, how long, and how it did.
 import { formatDuration } from '../../shared/duration';
 import type { MotionBasis } from '../face/motion-model';
+import type { RepaintRegion } from '../model/model-file';
 import type { TrainState } from './checkpoint';
 import { hardwareSummary } from './trainer';
 
@@ -13,9 +14,11 @@ export interface CardInput {
   readonly basis?: MotionBasis | null;
   /** Where the mouth interior the model carries was taken from, when it carries one. */
   readonly mouthSource?: string;
+  /** Where the generator may repaint (model-file.ts); absent: anywhere. */
+  readonly repaintRegion?: RepaintRegion;
 }
 
-export function modelCard({ state, dataSummary, restrictions, evaluation, basis, mouthSource }: CardInput): string {
+export function modelCard({ state, dataSummary, restrictions, evaluation, basis, mouthSource, repaintRegion }: CardInput): string {
   const c = state.config;
   const losses = Object.entries(state.losses)
     .map(([k, v]) => `| ${k} | ${v.toPrecision(4)} |`)
@@ -24,7 +27,7 @@ export function modelCard({ state, dataSummary, restrictions, evaluation, basis,
   return [
     `# GANimation generator (${c.preset} preset)`,
     '',
-    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot.", ...(basis ? basisLines(basis) : []), ...(mouthSource ? [mouthLine(mouthSource)] : [])] : []),
+    ...(c.geometry ? ["- Geometry first: each face is warped by the landmark motion basis this file carries (at full photo resolution in the studio), and the generator repaints only what the warp cannot.", ...(basis ? basisLines(basis) : []), ...(mouthSource ? [mouthLine(mouthSource)] : []), ...(repaintRegion === 'mouth-opening' ? [MOUTH_OPENING_LINE] : [])] : []),
     adversarial
       ? `- Training: ${state.step} critic steps, ${state.generatorSteps} generator steps, batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}), linear decay over the last ${Math.round(c.decayFraction * 100)}%.`
       : `- Training: the warm start alone (no adversarial steps), batch ${c.batchSize}, Adam lr ${c.adam.lr} (betas ${c.adam.beta1}/${c.adam.beta2}).`,
@@ -59,10 +62,12 @@ export interface GeometryCardInput {
   readonly evaluation?: string;
   /** Where the model's mouth interior was taken from, when it carries one. */
   readonly mouthSource?: string;
+  /** Where the generator may repaint (model-file.ts); absent: anywhere. */
+  readonly repaintRegion?: RepaintRegion;
 }
 
 /** The card of a geometry-only model (`ganimation geometry-model`): a motion basis and an untrained identity-start generator. */
-export function geometryCard({ preset, basis, restrictions, evaluation, mouthSource }: GeometryCardInput): string {
+export function geometryCard({ preset, basis, restrictions, evaluation, mouthSource, repaintRegion }: GeometryCardInput): string {
   const mouth = mouthSource
     ? ` A mouth the photo shows closed that an expression opens shows a mouth interior taken from ${mouthSource}, its brightness matched to the face's lips.`
     : " An opened mouth shows the photo's own mouth stretched, not new teeth.";
@@ -73,12 +78,17 @@ export function geometryCard({ preset, basis, restrictions, evaluation, mouthSou
     '',
     ...basisLines(basis),
     ...(mouthSource ? [mouthLine(mouthSource)] : []),
+    ...(repaintRegion === 'mouth-opening' ? [MOUTH_OPENING_LINE] : []),
     '- Training: none. Fine-tuning from it (`ganimation train --init-from <this file>`; the bundled default is fine-tuned without the flag, and by the studio\'s training panel) teaches the generator to repaint what the warp cannot.',
     ...(restrictions ? [`- Use restrictions: ${restrictions}`] : []),
     ...(evaluation ? ['', '## Evaluation', '', evaluation] : []),
     '',
   ].join('\n');
 }
+
+/** The card's line on a generator limited to the mouth opening. */
+const MOUTH_OPENING_LINE =
+  "- Repaint region: the mouth opening. Outside a mouth the warp opens, every output pixel is the warped photo's own, at full resolution; the generator's colour enters only there.";
 
 /** The card's line on a mouth interior the warp lays into the mouths it opens. */
 const mouthLine = (source: string): string =>

@@ -1,15 +1,17 @@
 // A run's motion basis: the landmark motion its geometry-first training warps with, kept in the run
 // folder (so a resumed run warps the same way) and carried into the model it exports; with it, the
-// mouth interior of the model the run started from, which the exported model carries on.
+// mouth interior and the repaint region of the model the run started from, which its exports carry on.
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
 import { parseMouthInterior } from '../face/mouth-interior';
 import { writeFileAtomic } from '../io/atomic-write';
+import { REPAINT_REGIONS, type RepaintRegion } from '../model/model-file';
 
 export const RUN_MOTION_FILE = 'motion-basis.json';
 export const RUN_MOUTH_FILE = 'mouth-interior.json';
+export const RUN_REPAINT_FILE = 'repaint-region.txt';
 
 /** A file of the run folder as text, or null when the run has none. */
 function runFileText(runDir: string, name: string): string | null {
@@ -45,4 +47,19 @@ export const runMouthText = (runDir: string): string | null => runFileText(runDi
 export function setRunMouth(runDir: string, text: string, origin: string): void {
   parseMouthInterior(text, origin);
   if (runMouthText(runDir) === null) writeFileAtomic(path.join(runDir, RUN_MOUTH_FILE), Buffer.from(text));
+}
+
+/** Where the run's exports may repaint unless export asks otherwise: the starting model's region, or null (anywhere). */
+export function runRepaintRegion(runDir: string): RepaintRegion | null {
+  const text = runFileText(runDir, RUN_REPAINT_FILE)?.trim();
+  if (text === undefined) return null;
+  if (!(REPAINT_REGIONS as readonly string[]).includes(text)) {
+    throw new StudioError('bad-repaint-region', `${path.join(runDir, RUN_REPAINT_FILE)} says "${text.slice(0, 40)}"; expected one of ${REPAINT_REGIONS.join(', ')}`);
+  }
+  return text as RepaintRegion;
+}
+
+/** Gives a run the repaint region of the model it starts from; a run that has one keeps it. */
+export function setRunRepaint(runDir: string, region: RepaintRegion): void {
+  if (runFileText(runDir, RUN_REPAINT_FILE) === null) writeFileAtomic(path.join(runDir, RUN_REPAINT_FILE), Buffer.from(`${region}\n`));
 }

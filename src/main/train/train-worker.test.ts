@@ -5,8 +5,15 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CANONICAL_FACE } from '../face/mesh';
+import { serializeMotionBasis } from '../face/motion-model';
+import { PRESETS } from '../model/config';
+import { generatorParamSpecs } from '../model/generator';
+import { initWeights } from '../model/init';
+import { exportGeneratorModel, readModelInfo, writeFileAtomic } from '../model/model-file';
 import { latestCheckpoint } from './checkpoint';
 import { buildDataset } from './dataset';
+import { exportRun } from './export-run';
+import { runRepaintRegion } from './run-motion';
 import { resolveTrainConfig } from './train-config';
 import { runTrainingInWorker, type WorkerEvent } from './train-worker';
 
@@ -68,6 +75,22 @@ describe('runTrainingInWorker', () => {
     expect(events.find((e) => e.type === 'pairs-done')).toMatchObject({ pairs: 2, refused: [], unmatchedRows: 1 });
     const phases = events.flatMap((e) => (e.type === 'progress' ? [`${e.phase} ${e.step}`] : []));
     expect(phases).toEqual(['warm-start 1', 'warm-start 2', 'training 1']);
+  });
+
+  it('fine-tunes a geometry model and keeps where it may repaint: the run exports limited to the mouth opening', async () => {
+    const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
+    const preset = PRESETS['studio-tiny'];
+    const model = path.join(cacheDir, '..', 'gated.onnx');
+    const motionBasis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
+    writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis, repaintRegion: 'mouth-opening' }));
+    const runDir = path.join(cacheDir, '..', 'run');
+    fs.mkdirSync(runDir);
+    const config = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 1, sampleEvery: 0, validateEvery: 0 });
+    await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false, initGeneratorFrom: model }, () => {});
+    expect(runRepaintRegion(runDir)).toBe('mouth-opening');
+    const tuned = path.join(runDir, 'model.onnx');
+    exportRun(runDir, tuned);
+    expect(readModelInfo(tuned)).toMatchObject({ repaintRegion: 'mouth-opening', motionBasis });
   });
 
   it('reports a missing dataset cache as an error', async () => {

@@ -13,7 +13,7 @@ import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
 import type { CropSet } from './batches';
 import { buildCropPairs, type CropPair, type RefusedPair } from './pair-batches';
-import { runMotionText, setRunMotion, setRunMouth } from './run-motion';
+import { runMotionText, setRunMotion, setRunMouth, setRunRepaint } from './run-motion';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
 
@@ -82,7 +82,7 @@ function warmStartPairs(job: WorkerJob, crops: CropSet, emit: (e: WorkerEvent) =
   return made.pairs;
 }
 
-/** Stores the run's motion basis (and a model's mouth interior) from job.motionFrom or the starting model when the run has none yet. */
+/** Stores the run's motion basis (and a model's mouth interior and repaint region) from job.motionFrom or the starting model when the run has none yet. */
 function giveRunMotion(job: WorkerJob): void {
   const from = job.motionFrom ?? job.initGeneratorFrom;
   if (!from || (runMotionText(job.runDir) !== null && !job.motionFrom)) return;
@@ -92,4 +92,6 @@ function giveRunMotion(job: WorkerJob): void {
   setRunMotion(job.runDir, text, from);
   // A model's mouth interior goes with its basis: a fine-tune of the bundled model keeps its teeth.
   if (model?.mouthInterior) setRunMouth(job.runDir, model.mouthInterior, `the mouth interior of ${from}`);
+  // So does where it may repaint: a fine-tune of a model limited to the mouth opening stays limited.
+  if (model && model.repaintRegion !== 'anywhere') setRunRepaint(job.runDir, model.repaintRegion);
 }

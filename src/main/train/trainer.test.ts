@@ -15,7 +15,7 @@ import { readSafetensors } from '../model/safetensors';
 import { CANONICAL_FACE } from '../face/mesh';
 import { serializeMotionBasis } from '../face/motion-model';
 import { exportRun } from './export-run';
-import { runMotionText, setRunMotion, setRunMouth } from './run-motion';
+import { RUN_REPAINT_FILE, runMotionText, setRunMotion, setRunMouth, setRunRepaint } from './run-motion';
 import { serializeMouthInterior } from '../face/mouth-interior';
 import { syntheticMouthInterior } from '../face/mouth-interior.fixture';
 import { buildCropPairs } from './pair-batches';
@@ -167,6 +167,16 @@ describe('trainer', () => {
     exportRun(dir, withMouth);
     expect(readModelInfo(withMouth).mouthInterior).toBe(mouth);
     expect(readModelInfo(withMouth).modelCard).toMatch(/Mouth interior: taken from synthetic\.jpg/);
+    // A run started from a model limited to the mouth opening exports limited, unless asked otherwise.
+    setRunRepaint(dir, 'mouth-opening');
+    const inherited = path.join(dir, 'inherited.onnx');
+    exportRun(dir, inherited);
+    expect(readModelInfo(inherited).repaintRegion).toBe('mouth-opening');
+    expect(readModelInfo(inherited).modelCard).toMatch(/Repaint region: the mouth opening/);
+    exportRun(dir, inherited, { repaintRegion: 'anywhere' });
+    expect(readModelInfo(inherited).repaintRegion).toBe('anywhere');
+    fs.writeFileSync(path.join(dir, RUN_REPAINT_FILE), 'the lips\n');
+    expect(() => exportRun(dir, inherited)).toThrow(/repaint-region\.txt says "the lips"; expected one of anywhere, mouth-opening/);
   });
 
   it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
