@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AU_COUNT } from './aus';
 import type { Result, StudioErrorInfo } from './errors';
 import { PRESET_NAMES, type PresetName } from './presets';
+import type { RepaintRegion } from './repaint';
 import { EXPORT_FORMATS, outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
 import type { Timeline } from './timeline/model';
 
@@ -78,6 +79,8 @@ export interface ModelEntry {
   readonly preset: PresetName | null;
   /** Whether it carries a landmark motion basis: expressions warp the photo's own pixels before the generator repaints. */
   readonly geometry: boolean;
+  /** Where its generator may repaint: 'mouth-opening' keeps every pixel outside a mouth its warp opens. */
+  readonly repaintRegion: RepaintRegion;
   readonly provenance: string;
   readonly active: boolean;
   /** Training data summary and steps, from the model card, when the model says. */

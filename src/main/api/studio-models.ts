@@ -97,6 +97,7 @@ export class ModelLibrary {
         architecture: `conv_dim ${a.convDim}, ${a.repeatNum} blocks`,
         preset: presetOfGenerator(a),
         geometry: info.motionBasis !== null,
+        repaintRegion: info.repaintRegion,
         provenance,
         active: file === this.active,
         trainingData: info.trainingData ?? null,

@@ -9,6 +9,8 @@ import type { ArgsOf, OperationName, StudioEvent } from '../../shared/api';
 import type { Result } from '../../shared/errors';
 import { DEFAULT_OUTPUT_SETTINGS } from '../../shared/project/schema';
 import { disposeAllSessions } from '../infer/generator-engine';
+import { PRESETS } from '../model/config';
+import { exportGeneratorModel, readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { createStudio, invoke, type StudioConfig } from './studio';
 
 const RESOURCES = path.resolve(__dirname, '../../../resources');
@@ -60,7 +62,12 @@ describe('two studios in one process', () => {
     const modelsA = await a.call('models.list', {});
     expect(modelsA.map((m) => [m.name, m.active, m.removable])).toEqual([['default', false, false], ['mine', true, true]]);
     // The bundled model is geometry first: it carries its motion basis, and so does a copy of it.
-    expect(modelsA.map((m) => [m.preset, m.geometry])).toEqual([['studio', true], ['studio', true]]);
+    expect(modelsA.map((m) => [m.preset, m.geometry, m.repaintRegion])).toEqual([['studio', true, 'anywhere'], ['studio', true, 'anywhere']]);
+    // A model limited to the mouth opening says so (the models panel marks it).
+    const info = readModelInfo(BUNDLED_MODEL);
+    const gated = exportGeneratorModel(readGeneratorWeights(BUNDLED_MODEL).weights, PRESETS.studio.generator, { provenance: { trainedBy: 'test' }, motionBasis: info.motionBasis ?? undefined, repaintRegion: 'mouth-opening' });
+    await a.call('models.import', { name: 'gated.onnx', dataBase64: Buffer.from(gated).toString('base64') });
+    expect((await a.call('models.list', {})).find((m) => m.name === 'gated')?.repaintRegion).toBe('mouth-opening');
     expect(fs.existsSync(path.join(a.dir, 'models', 'mine.onnx'))).toBe(true);
     expect((await b.call('models.list', {})).map((m) => [m.name, m.active])).toEqual([['default', true]]);
 

@@ -6,6 +6,7 @@ import * as G from '../graph';
 import { decodeModel } from '../graph/onnx-decode';
 import { AU_ORDER } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
+import { REPAINT_REGIONS, type RepaintRegion } from '../../shared/repaint';
 import { describeGenerator, generatorFamily, parseGeneratorConfig, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
 
@@ -40,13 +41,7 @@ export interface ModelInfo {
   readonly mouthInterior: string | null;
 }
 
-/**
- * 'anywhere': the attention alone decides what is repainted; 'mouth-opening': with geometry, only
- * where the warp opens the mouth wider than the photo's own (render/scene-geometry.ts), so a
- * generator taught the mouth interior never touches closed lips or the rest of the face.
- */
-export type RepaintRegion = 'anywhere' | 'mouth-opening';
-export const REPAINT_REGIONS: readonly RepaintRegion[] = ['anywhere', 'mouth-opening'];
+export { REPAINT_REGIONS, type RepaintRegion };
 
 export interface ExportInfo {
   readonly provenance: Omit<ModelProvenance, 'createdAt'>;

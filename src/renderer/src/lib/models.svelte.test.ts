@@ -7,7 +7,7 @@ import { Models } from './models.svelte';
 import { Notices } from './notices.svelte';
 
 const model = (id: string, active: boolean): ModelEntry => ({
-  id, name: id, imageSize: 128, architecture: 'ganimation', preset: 'paper', geometry: false, provenance: 'test', active, trainingData: null, steps: null, sizeBytes: 1, removable: true, modelCard: '',
+  id, name: id, imageSize: 128, architecture: 'ganimation', preset: 'paper', geometry: false, repaintRegion: 'anywhere', provenance: 'test', active, trainingData: null, steps: null, sizeBytes: 1, removable: true, modelCard: '',
 });
 
 describe('Models', () => {
