@@ -543,6 +543,8 @@ export const photoTests = [
       assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), false);
       assert.equal(await preset.isDisabled(), true);
       assert.equal(await preset.locator('option:checked').innerText(), 'studio · 96 px');
+      // A fine-tune's default length is the one measured to keep the model's figures (shared/fine-tune.ts).
+      assert.equal(await page.getByTestId('train-steps').inputValue(), '350');
       // A 96 px studio run is far too slow here. The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
       await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
       await useModel(page, 'net_epoch_30_id_G-legacy');
@@ -559,7 +561,9 @@ export const photoTests = [
       await page.getByTestId('train-from-scratch').check();
       await note.getByText(/Trains new networks of the preset below/).waitFor();
       assert.equal(await preset.isDisabled(), false);
+      assert.equal(await page.getByTestId('train-steps').inputValue(), '2000');
       await page.getByTestId('train-from-scratch').uncheck();
+      assert.equal(await page.getByTestId('train-steps').inputValue(), '350');
       await page.getByTestId('train-steps').fill('60');
       await page.getByTestId('train-start').click();
       await page.locator('[data-testid="train-progress"][data-phase="training"]').waitFor({ timeout: 60_000 });

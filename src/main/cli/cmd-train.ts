@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../../shared/duration';
+import { FINE_TUNE_STEPS } from '../../shared/fine-tune';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { ADVERSARIAL_LOSSES, ATTENTION_PENALTIES, MOUTH_ATTENTIONS, type LossWeights } from '../model/losses';
 import { DEFAULT_TRAIN_CONFIG, PAIR_WARPS, resolveTrainConfig, WEIGHT_GRAD_CHOICES, type TrainConfig, type WeightGradChoice } from '../train/train-config';
@@ -23,7 +24,7 @@ const TRAIN_FLAGS = {
   'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
   out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
   ...datasetFlags,
-  steps: { type: 'number', description: 'critic steps (default 10000; the generator steps every --critic-per-generator of them; 0 with --warm-start: the warm start alone)' },
+  steps: { type: 'number', description: `critic steps (default ${FINE_TUNE_STEPS} when fine-tuning, measured to keep the starting model's figures; 10000 from scratch; the generator steps every --critic-per-generator of them; 0 with --warm-start: the warm start alone)` },
   batch: { type: 'number', description: 'batch size (default 4)' },
   seed: { type: 'number', description: 'random seed (default 1)' },
   'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
@@ -71,8 +72,8 @@ function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start
   return resolveTrainConfig({
     ...base,
     ...option('preset', start?.preset ?? flags.preset),
-    ...option('steps', flags.steps),
-    ...option('criticWarmupSteps', flags['critic-warmup'] ?? (start ? fineTuneCriticWarmup(flags.steps ?? base.steps ?? DEFAULT_TRAIN_CONFIG.steps) : undefined)),
+    ...option('steps', flags.steps ?? (start ? FINE_TUNE_STEPS : undefined)),
+    ...option('criticWarmupSteps', flags['critic-warmup'] ?? (start ? fineTuneCriticWarmup(flags.steps ?? FINE_TUNE_STEPS) : undefined)),
     ...(flags.lr === undefined ? {} : { adam: { ...(base.adam ?? DEFAULT_TRAIN_CONFIG.adam), lr: flags.lr } }),
     ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),
