@@ -24,7 +24,7 @@ const TRAIN_FLAGS = {
   'aligned-data': { type: 'string', description: 'a second folder, of already-aligned face crops, trained on together with --data', placeholder: 'dir' },
   out: { type: 'string', description: 'run folder: dataset cache, checkpoints, samples, log, model', required: true, placeholder: 'dir' },
   ...datasetFlags,
-  steps: { type: 'number', description: `critic steps (default ${FINE_TUNE_STEPS} when fine-tuning, measured to keep the starting model's figures; 10000 from scratch; the generator steps every --critic-per-generator of them; 0 with --warm-start: the warm start alone)` },
+  steps: { type: 'number', description: `critic steps (default ${FINE_TUNE_STEPS} when fine-tuning, short on purpose: longer fine-tunes drift from the starting model; 10000 from scratch; the generator steps every --critic-per-generator of them; 0 with --warm-start: the warm start alone)` },
   batch: { type: 'number', description: 'batch size (default 4)' },
   seed: { type: 'number', description: 'random seed (default 1)' },
   'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
