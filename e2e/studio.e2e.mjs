@@ -543,7 +543,7 @@ export const photoTests = [
       assert.equal(await page.getByTestId('train-from-scratch').isDisabled(), false);
       assert.equal(await preset.isDisabled(), true);
       assert.equal(await preset.locator('option:checked').innerText(), 'studio · 96 px');
-      // A fine-tune's default length is the one measured to keep the model's figures (shared/fine-tune.ts).
+      // A fine-tune's default length is short on purpose (shared/fine-tune.ts).
       assert.equal(await page.getByTestId('train-steps').inputValue(), '350');
       // A 96 px studio run is far too slow here. The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
       await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
