@@ -104,7 +104,10 @@ const PAD = 128;
 /** RGBA pixels of an <img> data URL, decoded in the page (and carried back as base64: a plain array of a 512 px image takes seconds to cross). */
 async function pixels(page, selector) {
   const { width, base64 } = await page.evaluate(async (sel) => {
-    const img = document.querySelector(sel);
+    // A copy of the current frame: the preview may swap the element's src while it decodes, and
+    // decode() on a swapped element rejects.
+    const img = new Image();
+    img.src = document.querySelector(sel).src;
     await img.decode();
     const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
     const g = canvas.getContext('2d');
