@@ -7,3 +7,5 @@
  */
 export const REPAINT_REGIONS = ['anywhere', 'mouth-opening'] as const;
 export type RepaintRegion = (typeof REPAINT_REGIONS)[number];
+
+export const isRepaintRegion = (value: string): value is RepaintRegion => (REPAINT_REGIONS as readonly string[]).includes(value);

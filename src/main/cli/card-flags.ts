@@ -1,6 +1,6 @@
 // The model-card flags that every command writing a model file offers, and the reading of their files.
 import fs from 'node:fs';
-import { REPAINT_REGIONS } from '../model/model-file';
+import { REPAINT_REGIONS } from '../../shared/repaint';
 import { UsageError } from './args';
 
 export const CARD_FLAGS = {

@@ -41,7 +41,7 @@ export const geometryModelCommand = defineCommand({
     const mouth = flags['mouth-from'] ? await readMouthFlag(flags['mouth-from']) : null;
     const weights = initWeights(generatorParamSpecs(preset.generator), 1);
     const card = geometryCard({ preset: preset.name, basis, restrictions: flags.restrictions, evaluation, mouthSource: mouth?.source, repaintRegion: flags.repaint });
-    const info = { provenance: { trainedBy: 'GANimation Studio geometry-model' }, modelCard: card, motionBasis: text, ...(mouth ? { mouthInterior: mouth.text } : {}), ...(flags.repaint ? { repaintRegion: flags.repaint } : {}) };
+    const info = { provenance: { trainedBy: 'GANimation Studio geometry-model' }, modelCard: card, motionBasis: text, ...(mouth ? { mouthInterior: mouth.text } : {}), repaintRegion: flags.repaint };
     writeFileAtomic(flags.out, exportGeneratorModel(weights, preset.generator, info));
     console.log(`${flags.out}: geometry-only ${preset.name} model${mouth ? `, mouth interior from ${mouth.source}` : ''}`);
   },

@@ -4,7 +4,8 @@
 import { StudioError } from '../../shared/errors';
 import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
 import { parseMouthInterior, type MouthInterior } from '../face/mouth-interior';
-import type { ModelInfo, RepaintRegion } from '../model/model-file';
+import type { ModelInfo } from '../model/model-file';
+import type { RepaintRegion } from '../../shared/repaint';
 
 export interface ModelMotion {
   /** The motion basis the warp moves landmarks by; null: geometry off. */

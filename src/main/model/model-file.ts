@@ -6,7 +6,7 @@ import * as G from '../graph';
 import { decodeModel } from '../graph/onnx-decode';
 import { AU_ORDER } from '../../shared/aus';
 import { StudioError } from '../../shared/errors';
-import { REPAINT_REGIONS, type RepaintRegion } from '../../shared/repaint';
+import { isRepaintRegion, REPAINT_REGIONS, type RepaintRegion } from '../../shared/repaint';
 import { describeGenerator, generatorFamily, parseGeneratorConfig, type GeneratorConfig } from './config';
 import { defineGenerator, generatorParamSpecs } from './generator';
 
@@ -41,7 +41,6 @@ export interface ModelInfo {
   readonly mouthInterior: string | null;
 }
 
-export { REPAINT_REGIONS, type RepaintRegion };
 
 export interface ExportInfo {
   readonly provenance: Omit<ModelProvenance, 'createdAt'>;
@@ -159,8 +158,8 @@ function infoFromModel(model: ReturnType<typeof decodeModel>, file: string): Mod
 
 function repaintRegionOf(value: string | undefined, file: string): RepaintRegion {
   if (value === undefined) return 'anywhere';
-  if (!(REPAINT_REGIONS as readonly string[]).includes(value)) throw new StudioError('bad-model-metadata', `${file}: metadata ${KEY('repaint_region')} is "${value}"; one of ${REPAINT_REGIONS.join(', ')} expected`);
-  return value as RepaintRegion;
+  if (!isRepaintRegion(value)) throw new StudioError('bad-model-metadata', `${file}: metadata ${KEY('repaint_region')} is "${value}"; one of ${REPAINT_REGIONS.join(', ')} expected`);
+  return value;
 }
 
 /**

@@ -11,7 +11,7 @@ import { applyWarpTable, meshBounds, PHOTO_KERNEL, warpPhoto, warpTable, type Wa
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
 import { cropTensorBuffer, layMouthInterior, rgbBuffer, type MouthInterior } from '../face/mouth-interior';
 import { dilateOnce, innerLipGap, mouthOpening } from '../face/mouth-opening';
-import type { RepaintRegion } from '../model/model-file';
+import type { RepaintRegion } from '../../shared/repaint';
 import type { ModelMotion } from '../infer/model-motion';
 import { ausKey } from './scene';
 import { identityGeometry, type FaceGeometry, type FaceGeometryInput, type FaceWarp, type WarpedRegion } from './scene-geometry';

@@ -1,13 +1,14 @@
-// Adam's per-element update as a WebAssembly SIMD kernel (4 float32 lanes). In JavaScript the
-// update ran in doubles at 8-11 ns per parameter on this project's 2-core machines, 0.4-0.55 s of
-// every paper iteration (the critic has 45M parameters); the kernel is memory-bound at 7 ns. It
-// works on chunks copied through a small block of its own memory, so the caller's arrays (and their
-// owners: checkpoints, onnxruntime feeds, which reject shared or wasm-owned buffers) stay as they are.
+// Adam's per-element update as a WebAssembly SIMD kernel (4 float32 lanes). In JavaScript, in
+// doubles, the update of the paper presets' 53M parameters took 0.53-0.80 s of every iteration on
+// this project's 2-core AMD machine; the kernel takes 0.15-0.20 s (docs/graph-compiler.md). It works
+// on chunks copied through a small block of its own memory, so the caller's arrays (and their
+// owners: checkpoints, onnxruntime feeds, which reject shared buffers) stay as they are.
 import { F32, f32Bytes, get, I32, leb, name, op, PAGE_BYTES, section, set, simd, v128, V128, vector, wasm } from '../face/wasm-encoding';
 
 /** Float32 elements per array in one chunk: four arrays of 64 KiB stay in a core's L2 between the copies and the update. */
 const CHUNK = 16384;
-const LANES = 4;
+/** The arrays a chunk copies in: p, g, m and v. */
+const ARRAYS = 4;
 
 /** The scalars of one update: m = b1 m + (1 - b1) g; v = b2 v + ((1 - b2) g) g; p -= (stepSize m) / (sqrt(v) invSqrtCorrection2 + eps). */
 export interface AdamCoefficients {
@@ -67,23 +68,23 @@ type AdamExport = (p: number, g: number, m: number, v: number, n: number, b1: nu
 interface Kernel {
   readonly adam: AdamExport;
   /** The kernel memory's four arrays (p, g, m, v), CHUNK floats each. */
-  readonly lanes: readonly Float32Array[];
+  readonly chunks: readonly Float32Array[];
 }
 
 let kernel: Kernel | undefined;
 
 function adamKernel(): Kernel {
   if (kernel) return kernel;
-  const memory = new wasm.Memory({ initial: Math.ceil((LANES * 4 * CHUNK) / PAGE_BYTES) });
+  const memory = new wasm.Memory({ initial: Math.ceil((ARRAYS * 4 * CHUNK) / PAGE_BYTES) });
   const instance = new wasm.Instance(new wasm.Module(MODULE_BYTES), { env: { memory } });
-  const lanes = Array.from({ length: LANES }, (_, i) => new Float32Array(memory.buffer, i * 4 * CHUNK, CHUNK));
-  return (kernel = { adam: instance.exports.adam as AdamExport, lanes });
+  const chunks = Array.from({ length: ARRAYS }, (_, i) => new Float32Array(memory.buffer, i * 4 * CHUNK, CHUNK));
+  return (kernel = { adam: instance.exports.adam as AdamExport, chunks });
 }
 
 /** One Adam update of p, m and v in place from g (all one length), in float32 arithmetic. */
 export function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
-  const { adam, lanes } = adamKernel();
-  const [lp, lg, lm, lv] = lanes;
+  const { adam, chunks } = adamKernel();
+  const [lp, lg, lm, lv] = chunks;
   const simdLength = p.length - (p.length % 4);
   for (let start = 0; start < simdLength; start += CHUNK) {
     const end = Math.min(simdLength, start + CHUNK);

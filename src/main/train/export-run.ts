@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import { presetByName } from '../model/config';
-import { exportGeneratorModel, writeFileAtomic, type RepaintRegion } from '../model/model-file';
+import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
+import type { RepaintRegion } from '../../shared/repaint';
 import { exportedGenerator, latestCheckpoint, loadCheckpoint } from './checkpoint';
 import { readManifest, runCacheDirs } from './dataset';
 import { modelCard } from './model-card';

@@ -1,7 +1,7 @@
 // The model card written into an exported model: what was trained, on what, how long, and how it did.
 import { formatDuration } from '../../shared/duration';
 import type { MotionBasis } from '../face/motion-model';
-import type { RepaintRegion } from '../model/model-file';
+import type { RepaintRegion } from '../../shared/repaint';
 import type { TrainState } from './checkpoint';
 import { hardwareSummary } from './trainer';
 

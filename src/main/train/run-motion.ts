@@ -7,7 +7,7 @@ import { StudioError } from '../../shared/errors';
 import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
 import { parseMouthInterior } from '../face/mouth-interior';
 import { writeFileAtomic } from '../io/atomic-write';
-import { REPAINT_REGIONS, type RepaintRegion } from '../model/model-file';
+import { isRepaintRegion, REPAINT_REGIONS, type RepaintRegion } from '../../shared/repaint';
 
 export const RUN_MOTION_FILE = 'motion-basis.json';
 export const RUN_MOUTH_FILE = 'mouth-interior.json';
@@ -53,10 +53,8 @@ export function setRunMouth(runDir: string, text: string, origin: string): void 
 export function runRepaintRegion(runDir: string): RepaintRegion | null {
   const text = runFileText(runDir, RUN_REPAINT_FILE)?.trim();
   if (text === undefined) return null;
-  if (!(REPAINT_REGIONS as readonly string[]).includes(text)) {
-    throw new StudioError('bad-repaint-region', `${path.join(runDir, RUN_REPAINT_FILE)} says "${text.slice(0, 40)}"; expected one of ${REPAINT_REGIONS.join(', ')}`);
-  }
-  return text as RepaintRegion;
+  if (!isRepaintRegion(text)) throw new StudioError('bad-repaint-region', `${path.join(runDir, RUN_REPAINT_FILE)} says "${text.slice(0, 40)}"; expected one of ${REPAINT_REGIONS.join(', ')}`);
+  return text;
 }
 
 /** Gives a run the repaint region of the model it starts from; a run that has one keeps it. */
