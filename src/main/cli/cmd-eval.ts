@@ -32,6 +32,15 @@ function table(model: EvalTable, baseline: EvalTable): string {
   return ['| measure | model | baseline (output = input) |', '|---|---:|---:|', ...rows.map(([name, f]) => `| ${name} | ${f(model)} | ${f(baseline)} |`)].join('\n');
 }
 
+/** The targets whose outputs lost their face, most first (at most `top`), or null when none did. */
+export function lostFacesLine(table: EvalTable, top = 12): string | null {
+  const lost = Object.entries(table.facesLostBy);
+  if (lost.length === 0) return null;
+  const shown = lost.slice(0, top).map(([label, n]) => `${label} (${n})`);
+  const rest = lost.length > top ? `, and ${lost.length - top} more targets` : '';
+  return `Faces lost, by target (outputs whose face the detector no longer finds): ${shown.join(', ')}${rest}.`;
+}
+
 /** One column per expression (and all of them), one block of rows per editor. */
 function transferTable(report: TransferReport): string {
   const [first] = report.editors;
@@ -127,7 +136,10 @@ export const evalCommand = defineCommand({
     const transfer = labelled && !flags['no-transfer'] ? await transferOf(engine, folder, performers, pairs) : null;
     const sections: string[] = [];
     const whose = performers ? ` (performer${performers.size > 1 ? 's' : ''} ${[...performers].sort().join(', ')})` : '';
-    if (control) sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder}${whose} (${control.skipped.length} photos skipped), ${flags.photo ? 'each output measured as the full photo the studio renders' : "each output measured as the model's crop"}.\n\n${table(control.model, control.baseline)}`);
+    if (control) {
+      const lost = lostFacesLine(control.model);
+      sections.push(`Measured with \`ganimation eval\` on ${control.faces} faces of ${folder}${whose} (${control.skipped.length} photos skipped), ${flags.photo ? 'each output measured as the full photo the studio renders' : "each output measured as the model's crop"}.\n\n${table(control.model, control.baseline)}${lost ? `\n\n${lost}` : ''}`);
+    }
     if (transfer) {
       const who = `performer${transfer.performers.length > 1 ? 's' : ''} ${transfer.performers.join(', ')}`;
       sections.push(`Expression transfer on ${transfer.pairs} neutral -> posed pairs of ${who} (${transfer.skipped.length} photos or pairs skipped).\n\n${transferTable(transfer)}`);

@@ -11,7 +11,7 @@ import { generatorParamSpecs } from '../model/generator';
 import { initWeights } from '../model/init';
 import { exportGeneratorModel, writeFileAtomic } from '../model/model-file';
 import { readSafetensors } from '../model/safetensors';
-import { evaluateModel, spread } from './evaluate-model';
+import { evaluateModel, spread, targetsFor } from './evaluate-model';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const UTK = path.join(SHARED, 'data/utkface/images');
@@ -29,6 +29,16 @@ describe('spread', () => {
     expect(spread(files, 5)).toEqual([0, 2, 4, 6, 8]);
     expect(spread(files, 3)).toEqual([0, 3, 6]);
     expect(spread(files, 20)).toEqual(files);
+  });
+});
+
+describe('targetsFor', () => {
+  it('drives each AU alone at each level, then each preset, each named for the lost-faces line', () => {
+    const targets = targetsFor(['AU12', 'AU26'], true);
+    expect(targets.slice(0, 6).map((t) => t.label)).toEqual(['AU12 0.3', 'AU12 0.6', 'AU12 0.9', 'AU26 0.3', 'AU26 0.6', 'AU26 0.9']);
+    expect(targets[2].aus.filter((v) => v !== 0)).toEqual(Float32Array.from([0.9]));
+    expect(targets.slice(6).map((t) => [t.label, t.driven])).toContainEqual(['angry', null]);
+    expect(targetsFor(['AU12'], false)).toHaveLength(3);
   });
 });
 
@@ -50,6 +60,12 @@ describe.skipIf(!fs.existsSync(UTK))('evaluateModel on aligned crops', () => {
     expect(report.baseline.sharpness).toBe(1);
     expect(report.model.sharpness).toBeGreaterThan(0);
     expect(report.model.sharpness).not.toBe(1);
+    // Every lost face is counted against the target that lost it: 2 faces x 3 levels of AU12.
+    for (const table of [report.model, report.baseline]) {
+      const lost = Object.entries(table.facesLostBy);
+      expect(lost.reduce((n, [, k]) => n + k, 0)).toBe(Math.round((1 - table.survival) * 6));
+      for (const [label] of lost) expect(['AU12 0.3', 'AU12 0.6', 'AU12 0.9']).toContain(label);
+    }
     const [first] = fs.readdirSync(folder).sort();
     const one = await evaluateModel(engine, { folder, files: [path.join(folder, first)], limit: 2, aus: ['AU12'], presets: false, aligned: true });
     expect(one.faces).toBe(1);
@@ -68,6 +84,7 @@ describe.skipIf(!fs.existsSync(TW))('evaluateModel on the full photo (photo mode
     // The photo's own detection is the baseline: every output of "output = input" has its face.
     expect(photo.baseline.survival).toBe(1);
     expect(photo.model.survival).toBe(1);
+    expect(photo.model.facesLostBy).toEqual({});
     // Lip corners pulled by the warp read back as AU12, more at 0.9 than at 0.3.
     expect(photo.model.auR.AU12).toBeGreaterThan(0.8);
     expect(photo.model.identityMean).toBeLessThan(0.35);

@@ -54,6 +54,8 @@ export interface EvalTable {
   readonly faithfulnessError: number;
   readonly meanAttention: number;
   readonly survival: number;
+  /** Outputs that lost their face, per target ("AU26 0.9", "surprised"), most first: where survival is lost. */
+  readonly facesLostBy: Record<string, number>;
   /** Mean band-pass energy of each output's face region over the input crop's (1 = as sharp; see sharpness.ts). */
   readonly sharpness: number;
 }
@@ -79,12 +81,13 @@ interface Accumulator {
   distances: number[];
   detected: number;
   outputs: number;
+  lostBy: Map<string, number>;
   faithfulness: number[];
   attention: number[];
   sharpness: number[];
 }
 
-const newAccumulator = (): Accumulator => ({ samples: [], absErrors: [], distances: [], detected: 0, outputs: 0, faithfulness: [], attention: [], sharpness: [] });
+const newAccumulator = (): Accumulator => ({ samples: [], absErrors: [], distances: [], detected: 0, outputs: 0, lostBy: new Map(), faithfulness: [], attention: [], sharpness: [] });
 
 /** Side of a crop once framed for the detector, and the border around it. */
 const FRAMED_SIDE = 224;
@@ -138,20 +141,23 @@ function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
     faithfulnessError: mean(acc.faithfulness),
     meanAttention: mean(acc.attention),
     survival: acc.outputs ? acc.detected / acc.outputs : NaN,
+    facesLostBy: Object.fromEntries([...acc.lostBy].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
     sharpness: mean(acc.sharpness.filter(Number.isFinite)),
   };
 }
 
 /** Re-measures one output (a framed crop or a whole photo) against its target and the input's identity. */
-async function measure(acc: Accumulator, image: RgbImage, target: Float32Array, driven: number | null, inputDescriptor: Float32Array | null): Promise<void> {
+async function measure(acc: Accumulator, image: RgbImage, target: EvalTarget, inputDescriptor: Float32Array | null): Promise<void> {
+  const { driven } = target;
   acc.outputs++;
   const face = largestFace(await detectFaces(image));
+  if (!face) acc.lostBy.set(target.label, (acc.lostBy.get(target.label) ?? 0) + 1);
   if (face) {
     acc.detected++;
     const measured = estimateAus(face);
-    measured.forEach((v, i) => acc.absErrors.push(Math.abs(v - target[i])));
-    if (driven !== null) acc.samples.push({ au: driven, target: target[driven], measured: measured[driven] });
-  } else if (driven !== null) acc.samples.push({ au: driven, target: target[driven], measured: null });
+    measured.forEach((v, i) => acc.absErrors.push(Math.abs(v - target.aus[i])));
+    if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: measured[driven] });
+  } else if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: null });
   const descriptor = inputDescriptor ? await faceDescriptor(image) : null;
   if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
 }
@@ -179,16 +185,26 @@ async function cropReference(crop: RgbImage): Promise<InputReference> {
   };
 }
 
-function targetsFor(aus: readonly AuName[], presets: boolean): { aus: Float32Array; driven: number | null }[] {
-  const targets: { aus: Float32Array; driven: number | null }[] = [];
+/** One absolute AU vector the protocol drives every face to. */
+export interface EvalTarget {
+  readonly aus: Float32Array;
+  /** The AU driven alone, or null for an emotion preset. */
+  readonly driven: number | null;
+  /** "AU12 0.9" or the preset's name. */
+  readonly label: string;
+}
+
+/** Each AU alone at each control level, then the emotion presets at full intensity. */
+export function targetsFor(aus: readonly AuName[], presets: boolean): EvalTarget[] {
+  const targets: EvalTarget[] = [];
   for (const au of aus) {
     for (const level of CONTROL_LEVELS) {
       const v = new Float32Array(AU_COUNT);
       v[AU_ORDER.indexOf(au)] = level;
-      targets.push({ aus: v, driven: AU_ORDER.indexOf(au) });
+      targets.push({ aus: v, driven: AU_ORDER.indexOf(au), label: `${au} ${level}` });
     }
   }
-  if (presets) for (const e of EMOTIONS) targets.push({ aus: Float32Array.from(emotionAus(e, 1)), driven: null });
+  if (presets) for (const e of EMOTIONS) targets.push({ aus: Float32Array.from(emotionAus(e, 1)), driven: null, label: e });
   return targets;
 }
 
@@ -239,10 +255,11 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
       const output = scene
         ? { width: photo.width, height: photo.height, data: scene.render(new Map([[face.id, { aus: t.aus, output: driven[k] }]])) }
         : tensorToRgb(driven[k].composite, engine.imageSize);
-      await measure(model, scene ? output : await framed(output), t.aus, t.driven, reference.descriptor);
+      await measure(model, scene ? output : await framed(output), t, reference.descriptor);
       model.sharpness.push(sharpnessKept(scene ? photo : crop, output, reference.region));
       baseline.sharpness.push(1);
       baseline.outputs++;
+      if (!reference.aus) baseline.lostBy.set(t.label, (baseline.lostBy.get(t.label) ?? 0) + 1);
       if (reference.aus) {
         baseline.detected++;
         reference.aus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
