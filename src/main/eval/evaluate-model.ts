@@ -146,18 +146,22 @@ function summarize(acc: Accumulator, aus: readonly AuName[]): EvalTable {
   };
 }
 
+const countLost = (acc: Accumulator, label: string): void => void acc.lostBy.set(label, (acc.lostBy.get(label) ?? 0) + 1);
+
 /** Re-measures one output (a framed crop or a whole photo) against its target and the input's identity. */
 async function measure(acc: Accumulator, image: RgbImage, target: EvalTarget, inputDescriptor: Float32Array | null): Promise<void> {
   const { driven } = target;
   acc.outputs++;
   const face = largestFace(await detectFaces(image));
-  if (!face) acc.lostBy.set(target.label, (acc.lostBy.get(target.label) ?? 0) + 1);
   if (face) {
     acc.detected++;
     const measured = estimateAus(face);
     measured.forEach((v, i) => acc.absErrors.push(Math.abs(v - target.aus[i])));
     if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: measured[driven] });
-  } else if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: null });
+  } else {
+    countLost(acc, target.label);
+    if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: null });
+  }
   const descriptor = inputDescriptor ? await faceDescriptor(image) : null;
   if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
 }
@@ -259,7 +263,7 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
       model.sharpness.push(sharpnessKept(scene ? photo : crop, output, reference.region));
       baseline.sharpness.push(1);
       baseline.outputs++;
-      if (!reference.aus) baseline.lostBy.set(t.label, (baseline.lostBy.get(t.label) ?? 0) + 1);
+      if (!reference.aus) countLost(baseline, t.label);
       if (reference.aus) {
         baseline.detected++;
         reference.aus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
