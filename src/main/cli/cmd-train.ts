@@ -69,11 +69,13 @@ const weight = given<LossWeights>();
 function configFrom(flags: FlagValues<typeof TRAIN_FLAGS>, runDir: string, start: FineTuneStart | null): TrainConfig {
   const latest = flags.resume ? latestCheckpoint(path.join(runDir, 'checkpoints')) : null;
   const base: Partial<TrainConfig> = latest ? loadCheckpoint(latest).state.config : {};
+  // A fine-tune is short unless asked otherwise; a resumed or new-from-scratch run keeps its own default.
+  const steps = flags.steps ?? (start ? FINE_TUNE_STEPS : undefined);
   return resolveTrainConfig({
     ...base,
     ...option('preset', start?.preset ?? flags.preset),
-    ...option('steps', flags.steps ?? (start ? FINE_TUNE_STEPS : undefined)),
-    ...option('criticWarmupSteps', flags['critic-warmup'] ?? (start ? fineTuneCriticWarmup(flags.steps ?? FINE_TUNE_STEPS) : undefined)),
+    ...option('steps', steps),
+    ...option('criticWarmupSteps', flags['critic-warmup'] ?? (start && steps !== undefined ? fineTuneCriticWarmup(steps) : undefined)),
     ...(flags.lr === undefined ? {} : { adam: { ...(base.adam ?? DEFAULT_TRAIN_CONFIG.adam), lr: flags.lr } }),
     ...option('warmStartSteps', flags['warm-start']),
     ...option('batchSize', flags.batch),

@@ -153,15 +153,12 @@ async function measure(acc: Accumulator, image: RgbImage, target: EvalTarget, in
   const { driven } = target;
   acc.outputs++;
   const face = largestFace(await detectFaces(image));
-  if (face) {
+  const measured = face ? estimateAus(face) : null;
+  if (measured) {
     acc.detected++;
-    const measured = estimateAus(face);
     measured.forEach((v, i) => acc.absErrors.push(Math.abs(v - target.aus[i])));
-    if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: measured[driven] });
-  } else {
-    countLost(acc, target.label);
-    if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: null });
-  }
+  } else countLost(acc, target.label);
+  if (driven !== null) acc.samples.push({ au: driven, target: target.aus[driven], measured: measured ? measured[driven] : null });
   const descriptor = inputDescriptor ? await faceDescriptor(image) : null;
   if (descriptor && inputDescriptor) acc.distances.push(Math.hypot(...descriptor.map((v, i) => v - inputDescriptor[i])));
 }
@@ -263,11 +260,10 @@ export async function evaluateModel(engine: GeneratorEngine, options: EvalOption
       model.sharpness.push(sharpnessKept(scene ? photo : crop, output, reference.region));
       baseline.sharpness.push(1);
       baseline.outputs++;
-      if (!reference.aus) countLost(baseline, t.label);
       if (reference.aus) {
         baseline.detected++;
         reference.aus.forEach((v, j) => baseline.absErrors.push(Math.abs(v - t.aus[j])));
-      }
+      } else countLost(baseline, t.label);
       if (t.driven !== null) baseline.samples.push({ au: t.driven, target: t.aus[t.driven], measured: reference.aus ? reference.aus[t.driven] : null });
       if (reference.descriptor) baseline.distances.push(0);
     }

@@ -41,7 +41,6 @@ export interface ModelInfo {
   readonly mouthInterior: string | null;
 }
 
-
 export interface ExportInfo {
   readonly provenance: Omit<ModelProvenance, 'createdAt'>;
   readonly metrics?: Record<string, unknown>;
