@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AU_ORDER } from '../../shared/aus';
 import { Rng } from '../../shared/random';
 import { applySimilarity, faceFrameOf, LANDMARK_COUNT, MIRROR_INDEX, type Point } from './face-frame';
-import { chooseRidge, extraMonomials, fitBasis, performerStats, REGION_AUS, type TermSet } from './motion-fit';
+import { chooseRidge, extraMonomials, fitBasis, performerStats, REGION_AUS, statsWithout, sumStats, type TermSet } from './motion-fit';
 import { readLabelledFolder, type LabelledFace } from './motion-data';
 import { displacementVector, ROW_LENGTH, type MotionBasis } from './motion-model';
 import { buildPairs, type MotionPair } from './motion-pairs';
@@ -82,6 +82,32 @@ describe('fitBasis', () => {
     expect(mouth?.aus).not.toContain('AU01');
     for (let k = 2 * 48; k < 2 * 68; k++) expect(fitted.linear[brow * ROW_LENGTH + k]).toBe(0);
     expect(fitted.linear[brow * ROW_LENGTH + 2 * 19 + 1]).not.toBe(0);
+  });
+
+  it('caps each term at the highest value its product reached in the pairs, which moves no pair it was fitted on', () => {
+    const pairs = syntheticPairs(truthBasis(11), 12, 0.01, 200);
+    const fitted = fitBasis(pairs, { ...shape, lambda: 1e-3, gain: 1 });
+    const ceilings = fitted.termCeilings ?? new Float32Array(AUS).fill(1);
+    fitted.terms.forEach((t) => {
+      const high = Math.max(...pairs.flatMap((p) => [p.sourceAus, p.targetAus].map((a) => t.aus.reduce((v, i) => v * Math.min(a[i], ceilings[i]), 1))));
+      expect(t.ceiling).toBeCloseTo(high, 12);
+    });
+    const uncapped: MotionBasis = { ...fitted, terms: fitted.terms.map(({ aus, row }) => ({ aus, row })) };
+    for (const p of pairs) expect(displacementVector(fitted, p.sourceAus, p.targetAus)).toEqual(displacementVector(uncapped, p.sourceAus, p.targetAus));
+    const beyond = Float32Array.from(AU_ORDER, () => 1);
+    expect(displacementVector(fitted, pairs[0].sourceAus, beyond)).not.toEqual(displacementVector(uncapped, pairs[0].sourceAus, beyond));
+  });
+
+  it('holds a performer out with the sums and the term maxima of the others alone', () => {
+    const groups = performerStats(syntheticPairs(truthBasis(13), 14, 0.01, 120), 'second-order');
+    const out = groups[2];
+    const without = statsWithout(sumStats(groups), out, groups);
+    const others = sumStats(groups.filter((g) => g !== out));
+    expect(without.n).toBe(others.n);
+    expect(Array.from(without.termMaxima)).toEqual(Array.from(others.termMaxima));
+    without.xtx.forEach((v, i) => expect(v).toBeCloseTo(others.xtx[i], 9));
+    without.xty.forEach((v, i) => expect(v).toBeCloseTo(others.xty[i], 9));
+    expect(Array.from(others.termMaxima).some((v, i) => v < out.stats.termMaxima[i])).toBe(true);
   });
 
   it('scales the whole basis by the gain', () => {

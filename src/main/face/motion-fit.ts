@@ -35,7 +35,10 @@ export interface FitOptions {
  * run further on random slider settings for nothing). Monomials of the AU change instead of
  * differences of monomials: 0.765 / 0.591. Per-region AU subsets cost 0.01-0.05 in cosine (linear
  * 0.745, second-order 0.750): on posed faces the AUs of other regions carry real information.
- * All with the term ceilings of MotionBasis.termCeilings, which cost nothing here (0.793 / 0.510 without).
+ * All with the term ceilings of MotionBasis.termCeilings, which cost nothing here (0.793 / 0.510 without),
+ * and each term capped at its own maximum in the training pairs (MotionTerm.ceiling): 0.794 / 0.507,
+ * as a held-out performer's products may pass the other performers' maxima (no pair it was fitted on
+ * moves).
  */
 export const DEFAULT_SHAPE: ShapeOptions = { terms: 'second-order', regions: false, symmetric: true };
 
@@ -81,6 +84,8 @@ export interface NormalStats {
   readonly terms: TermSet;
   /** The terms' AU ceilings the features were made with. */
   readonly ceilings: Float32Array;
+  /** Per extra monomial, the highest value it reached in these pairs (source or target): the terms' own ceilings. */
+  readonly termMaxima: Float64Array;
   readonly features: number;
   readonly n: number;
   readonly xtx: Float64Array;
@@ -102,7 +107,12 @@ export function normalStats(pairs: readonly MotionPair[], terms: TermSet, ceilin
   const p = columns.length;
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p * ROW_LENGTH);
+  const termMaxima = new Float64Array(p - AU_COUNT);
   for (const pair of pairs) {
+    for (let i = AU_COUNT; i < p; i++) {
+      const high = Math.max(monomial(pair.targetAus, columns[i], ceilings), monomial(pair.sourceAus, columns[i], ceilings));
+      termMaxima[i - AU_COUNT] = Math.max(termMaxima[i - AU_COUNT], high);
+    }
     const f = featuresOf(pair, columns, ceilings);
     for (let i = 0; i < p; i++) {
       if (f[i] === 0) continue;
@@ -110,12 +120,23 @@ export function normalStats(pairs: readonly MotionPair[], terms: TermSet, ceilin
       for (let k = 0; k < ROW_LENGTH; k++) xty[i * ROW_LENGTH + k] += f[i] * pair.displacement[k];
     }
   }
-  return { terms, ceilings, features: p, n: pairs.length, xtx, xty };
+  return { terms, ceilings, termMaxima, features: p, n: pairs.length, xtx, xty };
 }
 
-/** a + sign * b, e.g. all performers minus the held-out one. */
-export function combineStats(a: NormalStats, b: NormalStats, sign: 1 | -1): NormalStats {
-  return { ...a, n: a.n + sign * b.n, xtx: a.xtx.map((v, i) => v + sign * b.xtx[i]), xty: a.xty.map((v, i) => v + sign * b.xty[i]) };
+/** a + b: sums add, and the term maxima are the larger of the two. */
+function addStats(a: NormalStats, b: NormalStats): NormalStats {
+  const termMaxima = a.termMaxima.map((v, i) => Math.max(v, b.termMaxima[i]));
+  return { ...a, n: a.n + b.n, termMaxima, xtx: a.xtx.map((v, i) => v + b.xtx[i]), xty: a.xty.map((v, i) => v + b.xty[i]) };
+}
+
+/**
+ * `total` minus one performer's sums, with the term maxima of the others: a maximum cannot be
+ * subtracted, and a fit on the others must cap its terms where their data ends, as a new face will see it.
+ */
+export function statsWithout(total: NormalStats, out: PerformerStats, groups: readonly PerformerStats[]): NormalStats {
+  const others = groups.filter((g) => g !== out).map((g) => g.stats.termMaxima);
+  const termMaxima = total.termMaxima.map((_, i) => Math.max(0, ...others.map((m) => m[i])));
+  return { ...total, n: total.n - out.stats.n, termMaxima, xtx: total.xtx.map((v, i) => v - out.stats.xtx[i]), xty: total.xty.map((v, i) => v - out.stats.xty[i]) };
 }
 
 /** Solves A X = B for symmetric positive definite A [m, m] and B [m, r] by Cholesky; returns X. */
@@ -199,7 +220,7 @@ export function basisFromStats(stats: NormalStats, options: FitOptions): MotionB
   };
   const linear = new Float32Array(AU_COUNT * ROW_LENGTH);
   for (let au = 0; au < AU_COUNT; au++) linear.set(row(au), au * ROW_LENGTH);
-  const terms = extraMonomials(options.terms).map((aus, i) => ({ aus, row: row(AU_COUNT + i) }));
+  const terms = extraMonomials(options.terms).map((aus, i) => ({ aus, row: row(AU_COUNT + i), ceiling: stats.termMaxima[i] }));
   return { linear, terms, termCeilings: Float32Array.from(stats.ceilings) };
 }
 
@@ -231,7 +252,7 @@ export function performerStats(pairs: readonly MotionPair[], terms: TermSet, cei
   return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([performer, own]) => ({ performer, pairs: own, stats: normalStats(own, terms, ceilings) }));
 }
 
-export const sumStats = (groups: readonly PerformerStats[]): NormalStats => groups.map((g) => g.stats).reduce((a, b) => combineStats(a, b, 1));
+export const sumStats = (groups: readonly PerformerStats[]): NormalStats => groups.map((g) => g.stats).reduce(addStats);
 
 /**
  * Lambda and gain with the lowest median error ratio when each performer is predicted by a fit on the
@@ -243,7 +264,7 @@ export function chooseRidge(groups: readonly PerformerStats[], options: ShapeOpt
   let best: RidgeChoice | null = null;
   for (const lambda of lambdas) {
     const held = groups.flatMap((g) => {
-      const basis = basisFromStats(combineStats(total, g.stats, -1), { ...options, lambda, gain: 1 });
+      const basis = basisFromStats(statsWithout(total, g, groups), { ...options, lambda, gain: 1 });
       return g.pairs.map((pair) => pairSums(pair.displacement, predict(basis, pair)));
     });
     for (const gain of gains) {

@@ -1,4 +1,4 @@
-// The motion basis: the relative form (own AUs never move a face), face-frame units, term ceilings,
+// The motion basis: the relative form (own AUs never move a face), face-frame units, AU and term ceilings,
 // and the serialised form with its validation errors.
 import { describe, expect, it } from 'vitest';
 import { AU_ORDER } from '../../shared/aus';
@@ -13,7 +13,7 @@ function randomBasis(seed: number): MotionBasis {
   const row = () => Float32Array.from({ length: ROW_LENGTH }, () => rng.normal(0, 0.05));
   return {
     linear: Float32Array.from({ length: AU_ORDER.length * ROW_LENGTH }, () => rng.normal(0, 0.05)),
-    terms: [{ aus: [AU('AU12'), AU('AU12')], row: row() }, { aus: [AU('AU06'), AU('AU12')], row: row() }, { aus: [AU('AU26'), AU('AU26'), AU('AU26')], row: row() }],
+    terms: [{ aus: [AU('AU12'), AU('AU12')], row: row() }, { aus: [AU('AU06'), AU('AU12')], row: row(), ceiling: 0.35 }, { aus: [AU('AU26'), AU('AU26'), AU('AU26')], row: row() }],
     termCeilings: Float32Array.from({ length: AU_ORDER.length }, () => 0.5 + 0.5 * rng.next()),
   };
 }
@@ -70,6 +70,31 @@ describe('displacementFor and moveLandmarks', () => {
     expect(at(1)).toBeCloseTo(0.09, 6);
   });
 
+  it('caps each product at its own ceiling, so a combination no photo showed cannot cancel the linear motion', () => {
+    const row = new Float32Array(ROW_LENGTH).fill(1);
+    const product = { aus: [AU('AU04'), AU('AU07')], row, ceiling: 0.2 };
+    const basis: MotionBasis = { linear: new Float32Array(AU_ORDER.length * ROW_LENGTH), terms: [product], termCeilings: new Float32Array(AU_ORDER.length).fill(1) };
+    const source = new Float32Array(AU_ORDER.length);
+    const at = (au04: number, au07: number, b = basis) => {
+      const t = Float32Array.from(source);
+      t[AU('AU04')] = au04;
+      t[AU('AU07')] = au07;
+      return displacementFor(b, source, t)[0][0];
+    };
+    expect(at(0.4, 0.25)).toBeCloseTo(0.1, 6);
+    expect(at(1, 0.8)).toBeCloseTo(0.2, 6);
+    expect(at(1, 0.8, { ...basis, terms: [{ aus: product.aus, row }] })).toBeCloseTo(0.8, 6);
+    // a source past the ceiling: the difference is still of capped values, and own AUs still move nothing
+    const past = Float32Array.from(source);
+    past[AU('AU04')] = 0.9;
+    past[AU('AU07')] = 0.9;
+    expect(displacementFor(basis, past, past)[0][0]).toBe(0);
+    const half = Float32Array.from(source);
+    half[AU('AU04')] = 0.5;
+    half[AU('AU07')] = 0.2;
+    expect(displacementFor(basis, past, half)[0][0]).toBeCloseTo(0.1 - 0.2, 6);
+  });
+
   it('refuses AU vectors of the wrong length', () => {
     expect(() => displacementFor(randomBasis(1), new Float32Array(16), new Float32Array(17))).toThrow(/source AUs: expected 17 AU intensities, got 16/);
   });
@@ -82,6 +107,7 @@ describe('serializeMotionBasis and parseMotionBasis', () => {
     back.linear.forEach((v, i) => expect(Math.abs(v - basis.linear[i])).toBeLessThan(6e-6));
     expect(back.terms.map((t) => t.aus)).toEqual(basis.terms.map((t) => t.aus));
     back.terms[2].row.forEach((v, i) => expect(Math.abs(v - basis.terms[2].row[i])).toBeLessThan(6e-6));
+    expect(back.terms.map((t) => t.ceiling)).toEqual([undefined, 0.35, undefined]);
     const source = aus(5);
     const target = aus(6);
     const [a, b] = [displacementFor(basis, source, target).flat(), displacementFor(back, source, target).flat()];
@@ -107,6 +133,7 @@ describe('serializeMotionBasis and parseMotionBasis', () => {
     expect(parse((r) => ((r.linear as unknown[][])[0][5] = 'NaN'))).toThrow(/"linear" row AU01 entry 5 is not a finite number/);
     expect(parse((r) => ((r.terms as { aus: string[] }[])[0].aus = ['AU12', 'AU99']))).toThrow(/term 0 names "AU99"/);
     expect(parse((r) => ((r.termCeilings as number[])[2] = 3))).toThrow(/"termCeilings" AU04 must be a number in \[0, 1\]/);
+    expect(parse((r) => ((r.terms as { ceiling: unknown }[])[1].ceiling = 'high'))).toThrow(/term 1 \(AU06\*AU12\) "ceiling" must be a number in \[0, 1\]/);
     expect(parse((r) => (r.fit = { performers: 'all' }))).toThrow(/model\.onnx: motion basis fit record is malformed/);
     for (const thrown of [parse((r) => (r.version = 2)), parse((r) => (r.landmarkCount = 5))]) expect(thrown).toThrow(expect.objectContaining({ code: 'bad-motion-basis' }));
   });

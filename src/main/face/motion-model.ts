@@ -39,6 +39,13 @@ export interface MotionTerm {
   readonly aus: readonly number[];
   /** [68][2] flattened, inter-ocular units per unit of the product. */
   readonly row: Float32Array;
+  /**
+   * The highest value the product (of the capped AUs) reached in the fit's pairs; past it the term
+   * stops. Capping each AU alone still lets a product run past its data: the angry preset asks AU04 1
+   * with AU07 and AU23 0.8, a combination no photo shows, and the product terms then cancel most of
+   * the brow motion (0.009 inter-ocular units at full intensity, less than at 0.8). Absent: no cap.
+   */
+  readonly ceiling?: number;
 }
 
 /**
@@ -74,6 +81,11 @@ export function monomial(aus: ArrayLike<number>, indices: readonly number[], cei
   return v;
 }
 
+/** A term's monomial, capped at the term's own ceiling. */
+export function termValue(aus: ArrayLike<number>, term: MotionTerm, ceilings: ArrayLike<number>): number {
+  return Math.min(monomial(aus, term.aus, ceilings), term.ceiling ?? 1);
+}
+
 function addRow(out: Float64Array, row: Float32Array, offset: number, weight: number): void {
   for (let k = 0; k < ROW_LENGTH; k++) out[k] += row[offset + k] * weight;
 }
@@ -89,7 +101,7 @@ export function displacementVector(basis: MotionBasis, sourceAus: ArrayLike<numb
   }
   const ceilings = basis.termCeilings ?? UNCAPPED;
   for (const term of basis.terms) {
-    const delta = monomial(targetAus, term.aus, ceilings) - monomial(sourceAus, term.aus, ceilings);
+    const delta = termValue(targetAus, term, ceilings) - termValue(sourceAus, term, ceilings);
     if (delta !== 0) addRow(out, term.row, 0, delta);
   }
   return out;
@@ -125,7 +137,12 @@ export function serializeMotionBasis(basis: MotionBasis): string {
     landmarkCount: LANDMARK_COUNT,
     units: 'inter-ocular distance per unit AU intensity, face frame (origin between the eye centres, x along the eye line, y down)',
     linear: Array.from({ length: AU_COUNT }, (_, au) => roundRow(basis.linear.subarray(au * ROW_LENGTH, (au + 1) * ROW_LENGTH), `"linear" row ${AU_ORDER[au]}`)),
-    terms: basis.terms.map((t, i) => ({ aus: t.aus.map((a) => AU_ORDER[a]), row: roundRow(t.row, `term ${i}`) })),
+    terms: basis.terms.map((t, i) => ({
+      aus: t.aus.map((a) => AU_ORDER[a]),
+      row: roundRow(t.row, `term ${i}`),
+      // rounded up, so no product the fit saw is cut
+      ...(t.ceiling === undefined ? {} : { ceiling: Math.ceil(t.ceiling * 1e5) / 1e5 }),
+    })),
     termCeilings: Array.from(basis.termCeilings ?? UNCAPPED, round),
     ...(basis.fit ? { fit: basis.fit } : {}),
   });
@@ -144,14 +161,18 @@ function readRow(value: unknown, what: string, fail: Fail): Float32Array {
 }
 
 function readTerm(value: unknown, index: number, fail: Fail): MotionTerm {
-  const t = (typeof value === 'object' && value !== null ? value : {}) as { aus?: unknown; row?: unknown };
+  const t = (typeof value === 'object' && value !== null ? value : {}) as { aus?: unknown; row?: unknown; ceiling?: unknown };
   if (!Array.isArray(t.aus) || t.aus.length < 2 || t.aus.length > 3) fail(`term ${index} must name two or three AUs`);
   const aus = (t.aus as unknown[]).map((name) => {
     const i = AU_ORDER.indexOf(name as AuName);
     if (i < 0) fail(`term ${index} names ${JSON.stringify(name)}, which is not one of the studio's AUs`);
     return i;
   });
-  return { aus, row: readRow(t.row, `term ${index} (${aus.map((i) => AU_ORDER[i]).join('*')})`, fail) };
+  const name = `term ${index} (${aus.map((i) => AU_ORDER[i]).join('*')})`;
+  const row = readRow(t.row, name, fail);
+  if (t.ceiling === undefined) return { aus, row };
+  if (typeof t.ceiling !== 'number' || !(t.ceiling >= 0 && t.ceiling <= 1)) fail(`${name} "ceiling" must be a number in [0, 1]`);
+  return { aus, row, ceiling: t.ceiling as number };
 }
 
 function readCeilings(value: unknown, fail: Fail): Float32Array {
