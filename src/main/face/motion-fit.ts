@@ -36,9 +36,7 @@ export interface FitOptions {
  * differences of monomials: 0.765 / 0.591. Per-region AU subsets cost 0.01-0.05 in cosine (linear
  * 0.745, second-order 0.750): on posed faces the AUs of other regions carry real information.
  * All with the term ceilings of MotionBasis.termCeilings, which cost nothing here (0.793 / 0.510 without),
- * and each term capped at its own maximum in the training pairs (MotionTerm.ceiling): 0.794 / 0.507,
- * as a held-out performer's products may pass the other performers' maxima (no pair it was fitted on
- * moves).
+ * and each term capped at its own maximum in the pairs (MotionTerm.ceiling), which moves no pair.
  */
 export const DEFAULT_SHAPE: ShapeOptions = { terms: 'second-order', regions: false, symmetric: true };
 
@@ -79,6 +77,18 @@ export function auCeilings(pairs: readonly MotionPair[]): Float32Array {
   return out;
 }
 
+/** Per extra monomial of `terms`, the highest value it reaches (AUs capped at `ceilings`) among the pairs' source and target AUs. */
+export function monomialMaxima(pairs: readonly MotionPair[], terms: TermSet, ceilings: Float32Array): Float64Array {
+  const extra = extraMonomials(terms);
+  const out = new Float64Array(extra.length);
+  for (const pair of pairs) {
+    extra.forEach((aus, i) => {
+      out[i] = Math.max(out[i], monomial(pair.targetAus, aus, ceilings), monomial(pair.sourceAus, aus, ceilings));
+    });
+  }
+  return out;
+}
+
 /** Sums of the normal equations of some pairs: X'X [p, p], X'Y [p, 136], and the pair count. */
 export interface NormalStats {
   readonly terms: TermSet;
@@ -102,17 +112,13 @@ function featuresOf(pair: MotionPair, columns: readonly number[][], ceilings: Fl
   });
 }
 
-export function normalStats(pairs: readonly MotionPair[], terms: TermSet, ceilings: Float32Array): NormalStats {
+/** `termMaxima`: the terms' own ceilings, by default the highest value each reaches in these pairs. */
+export function normalStats(pairs: readonly MotionPair[], terms: TermSet, ceilings: Float32Array, termMaxima = monomialMaxima(pairs, terms, ceilings)): NormalStats {
   const columns = columnsOf(terms);
   const p = columns.length;
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p * ROW_LENGTH);
-  const termMaxima = new Float64Array(p - AU_COUNT);
   for (const pair of pairs) {
-    for (let i = AU_COUNT; i < p; i++) {
-      const high = Math.max(monomial(pair.targetAus, columns[i], ceilings), monomial(pair.sourceAus, columns[i], ceilings));
-      termMaxima[i - AU_COUNT] = Math.max(termMaxima[i - AU_COUNT], high);
-    }
     const f = featuresOf(pair, columns, ceilings);
     for (let i = 0; i < p; i++) {
       if (f[i] === 0) continue;
@@ -129,14 +135,9 @@ function addStats(a: NormalStats, b: NormalStats): NormalStats {
   return { ...a, n: a.n + b.n, termMaxima, xtx: a.xtx.map((v, i) => v + b.xtx[i]), xty: a.xty.map((v, i) => v + b.xty[i]) };
 }
 
-/**
- * `total` minus one performer's sums, with the term maxima of the others: a maximum cannot be
- * subtracted, and a fit on the others must cap its terms where their data ends, as a new face will see it.
- */
-export function statsWithout(total: NormalStats, out: PerformerStats, groups: readonly PerformerStats[]): NormalStats {
-  const others = groups.filter((g) => g !== out).map((g) => g.stats.termMaxima);
-  const termMaxima = total.termMaxima.map((_, i) => Math.max(0, ...others.map((m) => m[i])));
-  return { ...total, n: total.n - out.stats.n, termMaxima, xtx: total.xtx.map((v, i) => v - out.stats.xtx[i]), xty: total.xty.map((v, i) => v - out.stats.xty[i]) };
+/** a - b, e.g. all performers minus the held-out one; a maximum cannot be taken away, so a's term maxima stay. */
+function subtractStats(a: NormalStats, b: NormalStats): NormalStats {
+  return { ...a, n: a.n - b.n, xtx: a.xtx.map((v, i) => v - b.xtx[i]), xty: a.xty.map((v, i) => v - b.xty[i]) };
 }
 
 /** Solves A X = B for symmetric positive definite A [m, m] and B [m, r] by Cholesky; returns X. */
@@ -245,11 +246,17 @@ export interface PerformerStats {
   readonly stats: NormalStats;
 }
 
-/** `ceilings` default to those of all the pairs: only the AUs' range, never a held-out motion, crosses folds. */
+/**
+ * `ceilings` default to those of all the pairs, and the term maxima are those of all the pairs too:
+ * only the AUs' range, never a held-out motion, crosses folds, so the caps move no pair's features
+ * and no score. (Capped at the other performers' maxima instead, the held-out score moves by 0.001
+ * and cross-validation picks gain 1.0 over 0.9.)
+ */
 export function performerStats(pairs: readonly MotionPair[], terms: TermSet, ceilings = auCeilings(pairs)): PerformerStats[] {
+  const termMaxima = monomialMaxima(pairs, terms, ceilings);
   const groups = new Map<string, MotionPair[]>();
   for (const p of pairs) groups.set(p.performer, [...(groups.get(p.performer) ?? []), p]);
-  return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([performer, own]) => ({ performer, pairs: own, stats: normalStats(own, terms, ceilings) }));
+  return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([performer, own]) => ({ performer, pairs: own, stats: normalStats(own, terms, ceilings, termMaxima) }));
 }
 
 export const sumStats = (groups: readonly PerformerStats[]): NormalStats => groups.map((g) => g.stats).reduce(addStats);
@@ -264,7 +271,7 @@ export function chooseRidge(groups: readonly PerformerStats[], options: ShapeOpt
   let best: RidgeChoice | null = null;
   for (const lambda of lambdas) {
     const held = groups.flatMap((g) => {
-      const basis = basisFromStats(statsWithout(total, g, groups), { ...options, lambda, gain: 1 });
+      const basis = basisFromStats(subtractStats(total, g.stats), { ...options, lambda, gain: 1 });
       return g.pairs.map((pair) => pairSums(pair.displacement, predict(basis, pair)));
     });
     for (const gain of gains) {
