@@ -548,6 +548,14 @@ export const photoTests = [
       assert.equal(await preset.locator('option:checked').innerText(), 'studio · 96 px');
       // A fine-tune's default length is short on purpose (shared/fine-tune.ts).
       assert.equal(await page.getByTestId('train-steps').inputValue(), '350');
+      // A fine-tune of a geometry-first model repaints only the mouth openings its warp makes unless the user lifts that, and the panel says what each choice means.
+      const mouthOnly = page.getByTestId('train-mouth-only');
+      const repaintNote = page.getByTestId('train-repaint-note');
+      assert.equal(await mouthOnly.isChecked(), true);
+      await repaintNote.getByText(/Outside an opened mouth every pixel stays the photo's own/).waitFor();
+      await mouthOnly.uncheck();
+      await repaintNote.getByText(/may repaint anywhere its attention opens\. Measured on other people, that cost likeness/).waitFor();
+      await mouthOnly.check();
       // A 96 px studio run is far too slow here. The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
       await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
       await useModel(page, 'net_epoch_30_id_G-legacy');
@@ -561,6 +569,7 @@ export const photoTests = [
       await page.getByTestId('train').click();
       await note.getByText(/Fine-tunes fixture-tiny \(tiny preset\)/).waitFor();
       assert.equal(await preset.isDisabled(), true);
+      assert.equal(await page.getByTestId('train-mouth-only').count(), 0, 'a model without geometry has no mouth opening to limit its repaint to');
       await page.getByTestId('train-from-scratch').check();
       await note.getByText(/Trains new networks of the preset below/).waitFor();
       assert.equal(await preset.isDisabled(), false);

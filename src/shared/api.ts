@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AU_COUNT } from './aus';
 import type { Result, StudioErrorInfo } from './errors';
 import { PRESET_NAMES, type PresetName } from './presets';
-import type { RepaintRegion } from './repaint';
+import { REPAINT_REGIONS, type RepaintRegion } from './repaint';
 import { EXPORT_FORMATS, outputSettingsSchema, timelineSchema, type OutputSettings } from './project/schema';
 import type { Timeline } from './timeline/model';
 
@@ -166,6 +166,12 @@ const trainSettingsSchema = z.object({
   /** Critic steps; the generator steps once every criticPerGenerator of them (the preset's recipe: 5 original, 1 studio). */
   steps: z.number().int().min(1).max(10_000_000),
   batchSize: z.number().int().min(1).max(256),
+  /**
+   * Where the trained model may repaint; absent: a fine-tune of a geometry-first model repaints only
+   * the mouth opening (shared/fine-tune.ts FINE_TUNE_REPAINT), anything else anywhere. A resumed run
+   * keeps its own.
+   */
+  repaint: z.enum(REPAINT_REGIONS).optional(),
   /** Continue the run of this name from its latest checkpoint. */
   resume: z.boolean(),
 }).strict();

@@ -98,6 +98,9 @@ describe.skipIf(!have)('studio operations', () => {
     // A geometry-first preset needs a motion basis, and the tiny model in use has none: refused at once.
     const geometry = await desktop.studio.dispatch('train.start', { ...settings, preset: 'studio-tiny' });
     expect(geometry.ok ? '' : geometry.error.code).toBe('no-motion-basis');
+    // Only a geometry-first run has a warp whose mouth opening it can be limited to: refused at once, naming the run.
+    const mouthOnly = await desktop.studio.dispatch('train.start', { ...settings, repaint: 'mouth-opening' });
+    expect(mouthOnly.ok ? '' : `${mouthOnly.error.code}: ${mouthOnly.error.message}`).toMatch(/^repaint-region-needs-geometry: .*run trains without geometry/);
     // Fine-tuning (the default) keeps the preset of the model in use, a tiny one here.
     const other = await desktop.studio.dispatch('train.start', { ...settings, fromScratch: false, preset: 'light' });
     expect(other.ok ? '' : `${other.error.code}: ${other.error.message}`).toMatch(/^preset-mismatch: fine-tuning keeps the starting model's preset: .* is a tiny model, not light/);

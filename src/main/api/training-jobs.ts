@@ -10,6 +10,7 @@ import { readModelInfo } from '../model/model-file';
 import { runCacheDir } from '../train/build-sources';
 import { exportRun } from '../train/export-run';
 import { fineTuneCriticWarmup, fineTuneStart } from '../train/fine-tune';
+import { checkRunRepaint } from '../train/run-motion';
 import { resolveTrainConfig } from '../train/train-config';
 import { patternTableIn } from '../io/app-home';
 import { runTrainingInWorker, type WorkerEvent, type WorkerJob } from '../train/train-worker';
@@ -75,10 +76,14 @@ export class TrainingJobs {
     const motionFrom = config.geometry && !settings.resume ? (fineTune?.model ?? this.motionSource(settings.preset)) : undefined;
     const source = { folder, aligned: settings.aligned };
     const cacheDir = runCacheDir(runDir, source);
+    // A resumed run exports where it began to; a new one where asked, else the fine-tune's default.
+    const repaintRegion = settings.resume ? undefined : (settings.repaint ?? fineTune?.repaintRegion);
+    checkRunRepaint(runDir, repaintRegion, config.geometry);
     const job: WorkerJob = {
       runDir, cacheDirs: [cacheDir], config, resume: settings.resume, build: [{ source, cacheDir }], patternTable: patternTableIn(this.deps.storage.root),
       ...(fineTune ? { initGeneratorFrom: fineTune.model } : {}),
       ...(motionFrom ? { motionFrom } : {}),
+      ...(repaintRegion ? { repaintRegion } : {}),
     };
     const runId = crypto.randomUUID();
     const run: Run = {

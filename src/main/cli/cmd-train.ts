@@ -11,11 +11,13 @@ import { DEFAULT_HOME, patternTableIn } from '../io/app-home';
 import type { TrainEvent } from '../train/trainer';
 import { RUN_CACHE_NAMES } from '../train/dataset';
 import { exportRun } from '../train/export-run';
+import { checkRunRepaint } from '../train/run-motion';
 import { runTrainingInWorker, type WorkerEvent } from '../train/train-worker';
 import { StudioError } from '../../shared/errors';
 import { fineTuneCriticWarmup, fineTuneStart, type FineTuneStart } from '../train/fine-tune';
 import { defaultModelPath } from './default-model';
 import { UsageError, type FlagSpecs, type FlagValues } from './args';
+import { REPAINT_FLAG } from './card-flags';
 import { buildFromFlags, datasetFlags } from './cmd-dataset';
 import { defineCommand, endProgressLine, progressLine, onStopSignal } from './command';
 
@@ -30,6 +32,7 @@ const TRAIN_FLAGS = {
   'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
   'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
   resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
+  repaint: { ...REPAINT_FLAG, description: `where the trained model may repaint: mouth-opening (only where the warp opens a closed mouth; the default when fine-tuning a geometry-first model, which kept every held-out figure of the model it started from where repainting anywhere cost likeness) or anywhere (the default otherwise)` },
   'init-from': { type: 'string', description: "fine-tune this model file instead of the bundled one (its preset, generator and motion basis; the critic and optimizer start fresh)", placeholder: 'onnx' },
   'from-scratch': { type: 'boolean', description: 'train new networks from random weights instead of fine-tuning the bundled model (then --preset chooses them)' },
   'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
@@ -144,9 +147,11 @@ export const trainCommand = defineCommand({
     const pairsFrom = flags.pairs;
     if (pairsFrom && !fs.existsSync(path.join(pairsFrom, 'labels.csv'))) throw new UsageError(`--pairs: no labels.csv in ${pairsFrom}`);
     if (flags['warm-start'] && !pairsFrom) throw new UsageError('--warm-start learns from same-performer pairs: give --pairs <folder with labels.csv>');
-    if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}); --from-scratch trains new networks instead`);
+    if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}${!flags.repaint && start.repaintRegion === 'mouth-opening' ? '; repainting only the mouth openings its warp makes (--repaint anywhere lifts that)' : ''}); --from-scratch trains new networks instead`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir, start);
+    const repaintRegion = flags.repaint ?? start?.repaintRegion;
+    checkRunRepaint(runDir, repaintRegion, config.geometry);
     const controller = new AbortController();
     const stop = () => {
       progressLine('stopping after the current step (a checkpoint will be written)...');
@@ -163,7 +168,7 @@ export const trainCommand = defineCommand({
     }
     if (trainFaces === 0) throw new Error(`no usable training faces in ${sources.map((s) => s.folder).join(' or ')}`);
     let done: Extract<TrainEvent, { type: 'done' }> | null = null;
-    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, patternTable: patternTableIn(DEFAULT_HOME), ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}), ...(pairsFrom ? { pairsFrom } : {}) }, (e) => {
+    await runTrainingInWorker({ runDir, cacheDirs: sources.map((s) => s.cacheDir), config, resume: !!flags.resume, patternTable: patternTableIn(DEFAULT_HOME), ...(initFrom ? { initGeneratorFrom: initFrom } : {}), ...(motion ? { motionFrom: motion } : {}), ...(pairsFrom ? { pairsFrom } : {}), ...(repaintRegion ? { repaintRegion } : {}) }, (e) => {
       if (e.type === 'pairs-done') reportPairs(e);
       if (e.type === 'patterns-done' && e.measured > 0) console.log(`conv weight gradients: ${e.measured} of ${e.cases} timed on this machine in ${formatDuration(e.elapsedMs / 1000)} (${Object.entries(e.patterns).map(([p, n]) => `${p} ${n}`).join(', ')})`);
       const line = describe(e);

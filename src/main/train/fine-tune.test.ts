@@ -33,10 +33,11 @@ describe('fine-tuning start', () => {
   it("takes the model's preset and motion basis, refuses another preset and a model of no preset", () => {
     const basis = fs.readFileSync(path.join(ROOT, 'resources/motion/tw-expressions-01-16.json'), 'utf8');
     const studio = modelFile('studio-tiny', PRESETS['studio-tiny'].generator, basis);
-    expect(fineTuneStart(studio)).toEqual({ preset: 'studio-tiny', model: studio, geometry: true });
+    // a geometry-first model is fine-tuned to repaint only the mouth openings its warp makes
+    expect(fineTuneStart(studio)).toEqual({ preset: 'studio-tiny', model: studio, geometry: true, repaintRegion: 'mouth-opening' });
     expect(fineTuneStart(studio, 'studio-tiny').preset).toBe('studio-tiny');
     const plain = modelFile('tiny', PRESETS.tiny.generator);
-    expect(fineTuneStart(plain)).toEqual({ preset: 'tiny', model: plain, geometry: false });
+    expect(fineTuneStart(plain)).toEqual({ preset: 'tiny', model: plain, geometry: false, repaintRegion: 'anywhere' });
     expect(() => fineTuneStart(plain, 'light')).toThrow(/tiny\.onnx is a tiny model, not light; train from scratch to make a light model/);
     const odd = modelFile('odd', { ...PRESETS.tiny.generator, convDim: 6 });
     expect(() => fineTuneStart(odd)).toThrow(/odd\.onnx has a generator of no preset's size \(ganimation, 32 px, conv_dim 6, 2 blocks\)/);

@@ -4,6 +4,8 @@
 // generator weights and (for geometry-first models) its motion basis; the critic and the optimizer
 // start fresh, since model files carry neither, and the critic trains alone first.
 import { StudioError } from '../../shared/errors';
+import { FINE_TUNE_REPAINT } from '../../shared/fine-tune';
+import type { RepaintRegion } from '../../shared/repaint';
 import type { PresetName } from '../../shared/presets';
 import { presetOfGenerator } from '../model/config';
 import { readModelInfo } from '../model/model-file';
@@ -21,6 +23,11 @@ export interface FineTuneStart {
   /** The model file the generator (and, when it carries one, the motion basis) comes from. */
   readonly model: string;
   readonly geometry: boolean;
+  /**
+   * Where the run's exports may repaint unless asked otherwise: a model already limited keeps its
+   * limit, and a geometry-first model is limited to the mouth opening (FINE_TUNE_REPAINT).
+   */
+  readonly repaintRegion: RepaintRegion;
 }
 
 /**
@@ -36,5 +43,6 @@ export function fineTuneStart(model: string, requestedPreset?: string): FineTune
   if (requestedPreset !== undefined && requestedPreset !== preset) {
     throw new StudioError('preset-mismatch', `fine-tuning keeps the starting model's preset: ${model} is a ${preset} model, not ${requestedPreset}; train from scratch to make a ${requestedPreset} model`);
   }
-  return { preset, model, geometry: info.motionBasis !== null };
+  const geometry = info.motionBasis !== null;
+  return { preset, model, geometry, repaintRegion: geometry ? FINE_TUNE_REPAINT : info.repaintRegion };
 }

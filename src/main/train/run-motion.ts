@@ -57,7 +57,19 @@ export function runRepaintRegion(runDir: string): RepaintRegion | null {
   return text;
 }
 
-/** Gives a run the repaint region of the model it starts from; a run that has one keeps it. */
+/** Refuses to limit a run without geometry to the mouth opening: it has no warp to take the opening from. */
+export function checkRunRepaint(runDir: string, region: RepaintRegion | undefined, geometry: boolean): void {
+  if (region === 'mouth-opening' && !geometry) throw new StudioError('repaint-region-needs-geometry', `${runDir} trains without geometry: its generator has no warp to take the mouth opening from, so it cannot be limited to it`);
+}
+
+/**
+ * Gives a run the region its exports may repaint. A run that has another keeps it and this refuses:
+ * a resumed run exports as it began (export-model --repaint exports one otherwise).
+ */
 export function setRunRepaint(runDir: string, region: RepaintRegion): void {
-  if (runFileText(runDir, RUN_REPAINT_FILE) === null) writeFileAtomic(path.join(runDir, RUN_REPAINT_FILE), Buffer.from(`${region}\n`));
+  const current = runRepaintRegion(runDir);
+  if (current !== null && current !== region) {
+    throw new StudioError('repaint-region-differs', `${runDir} repaints ${current} (${RUN_REPAINT_FILE}), not ${region}; export it with export-model --repaint ${region}, or start a new run folder`);
+  }
+  if (current === null) writeFileAtomic(path.join(runDir, RUN_REPAINT_FILE), Buffer.from(`${region}\n`));
 }

@@ -93,6 +93,23 @@ describe('runTrainingInWorker', () => {
     expect(readModelInfo(tuned)).toMatchObject({ repaintRegion: 'mouth-opening', motionBasis });
   });
 
+  it("repaints where the job says over the starting model's region, keeps a run's region on resume, and needs geometry to limit it", async () => {
+    const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
+    const preset = PRESETS['studio-tiny'];
+    const model = path.join(cacheDir, '..', 'gated.onnx');
+    const motionBasis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
+    writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis, repaintRegion: 'mouth-opening' }));
+    const runDir = path.join(cacheDir, '..', 'run');
+    const config = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 1, sampleEvery: 0, validateEvery: 0 });
+    await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false, initGeneratorFrom: model, repaintRegion: 'anywhere' }, () => {});
+    expect(runRepaintRegion(runDir)).toBe('anywhere');
+    const resumed = runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config: { ...config, steps: 2 }, resume: true, repaintRegion: 'mouth-opening' }, () => {});
+    await expect(resumed).rejects.toThrow(/repaints anywhere \(repaint-region\.txt\), not mouth-opening; export it with export-model --repaint mouth-opening/);
+    const plain = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 1, sampleEvery: 0, validateEvery: 0 });
+    const noWarp = runTrainingInWorker({ runDir: path.join(cacheDir, '..', 'plain'), cacheDirs: [cacheDir], config: plain, resume: false, repaintRegion: 'mouth-opening' }, () => {});
+    await expect(noWarp).rejects.toThrow(/trains without geometry: its generator has no warp to take the mouth opening from/);
+  });
+
   it('reports a missing dataset cache as an error', async () => {
     const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 2 });
     await expect(runTrainingInWorker({ runDir: os.tmpdir(), cacheDirs: [path.join(os.tmpdir(), 'missing-cache-xyz')], config, resume: false }, () => {})).rejects.toThrow(/no dataset cache/);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
+import type { RepaintRegion } from '../../shared/repaint';
 import { readLabels } from '../face/motion-data';
 import { readGeneratorWeights, readModelInfo } from '../model/model-file';
 import { runWorkerJob, serveWorkerJob, TRAINING_PROCESS_ENV } from '../workers/worker-job';
@@ -13,7 +14,7 @@ import { buildSourceCache, type DatasetSource } from './build-sources';
 import { loadDataset, type Manifest } from './dataset';
 import type { CropSet } from './batches';
 import { buildCropPairs, type CropPair, type RefusedPair } from './pair-batches';
-import { runMotionText, setRunMotion, setRunMouth, setRunRepaint } from './run-motion';
+import { checkRunRepaint, runMotionText, setRunMotion, setRunMouth, setRunRepaint } from './run-motion';
 import type { TrainConfig } from './train-config';
 import { train, type TrainEvent } from './trainer';
 
@@ -35,6 +36,11 @@ export interface WorkerJob {
    * training crops, matched by file basename, feed the warm start (config.warmStartSteps).
    */
   readonly pairsFrom?: string;
+  /**
+   * Where the run's exports may repaint (run-motion.ts RUN_REPAINT_FILE); default: the region of the
+   * model the run starts from. A run that has one keeps it, so a resumed run exports as it began.
+   */
+  readonly repaintRegion?: RepaintRegion;
   /** This machine's table of measured conv patterns, shared by its runs (TrainRun.patternTable). */
   readonly patternTable?: string;
   /** Build (or update) these caches first, in the same order as cacheDirs. */
@@ -67,6 +73,11 @@ serveWorkerJob<WorkerJob, WorkerEvent>(isTrainJob, async (job, emit, signal) => 
     emit({ type: 'dataset-done', faces, trainFaces, skipped: manifests.flatMap((m) => m.skipped) });
     if (trainFaces === 0) throw new StudioError('no-training-faces', `no usable training faces in ${job.build.map((b) => b.source.folder).join(' or ')} (every photo was skipped, or all went to validation); the skipped files say why`);
   }
+  checkRunRepaint(job.runDir, job.repaintRegion, job.config.geometry);
+  if (job.repaintRegion) {
+    fs.mkdirSync(job.runDir, { recursive: true });
+    setRunRepaint(job.runDir, job.repaintRegion);
+  }
   if (job.config.geometry) giveRunMotion(job);
   const data = loadDataset(job.cacheDirs);
   const initGenerator = job.initGeneratorFrom ? readGeneratorWeights(job.initGeneratorFrom).weights : undefined;
@@ -92,6 +103,6 @@ function giveRunMotion(job: WorkerJob): void {
   setRunMotion(job.runDir, text, from);
   // A model's mouth interior goes with its basis: a fine-tune of the bundled model keeps its teeth.
   if (model?.mouthInterior) setRunMouth(job.runDir, model.mouthInterior, `the mouth interior of ${from}`);
-  // So does where it may repaint: a fine-tune of a model limited to the mouth opening stays limited.
-  if (model && model.repaintRegion !== 'anywhere') setRunRepaint(job.runDir, model.repaintRegion);
+  // So does where it may repaint, unless the job said where (then the run has its region already).
+  if (!job.repaintRegion && model && model.repaintRegion !== 'anywhere') setRunRepaint(job.runDir, model.repaintRegion);
 }
