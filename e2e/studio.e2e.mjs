@@ -556,6 +556,7 @@ export const photoTests = [
       await mouthOnly.uncheck();
       await repaintNote.getByText(/may repaint anywhere its attention opens\. Measured on other people, that cost likeness/).waitFor();
       await mouthOnly.check();
+      await page.getByTestId('training-panel').screenshot({ path: path.join(results, 'studio-training-fine-tune.png') });
       // A 96 px studio run is far too slow here. The model in use (the 128 px import) is of no preset's size: the run can only train from scratch.
       await page.getByTestId('training-panel').getByRole('button', { name: 'Close' }).click();
       await useModel(page, 'net_epoch_30_id_G-legacy');
