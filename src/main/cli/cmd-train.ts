@@ -147,10 +147,10 @@ export const trainCommand = defineCommand({
     const pairsFrom = flags.pairs;
     if (pairsFrom && !fs.existsSync(path.join(pairsFrom, 'labels.csv'))) throw new UsageError(`--pairs: no labels.csv in ${pairsFrom}`);
     if (flags['warm-start'] && !pairsFrom) throw new UsageError('--warm-start learns from same-performer pairs: give --pairs <folder with labels.csv>');
-    if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}${!flags.repaint && start.repaintRegion === 'mouth-opening' ? '; repainting only the mouth openings its warp makes (--repaint anywhere lifts that)' : ''}); --from-scratch trains new networks instead`);
+    const repaintRegion = flags.repaint ?? start?.repaintRegion;
+    if (start) console.log(`fine-tuning ${start.model} (${start.preset} preset${start.geometry ? ', its motion basis' : ''}${repaintRegion === 'mouth-opening' ? '; repainting only the mouth openings its warp makes (--repaint anywhere lifts that)' : ''}); --from-scratch trains new networks instead`);
     fs.mkdirSync(runDir, { recursive: true });
     const config = configFrom(flags, runDir, start);
-    const repaintRegion = flags.repaint ?? start?.repaintRegion;
     checkRunRepaint(runDir, repaintRegion, config.geometry);
     const controller = new AbortController();
     const stop = () => {

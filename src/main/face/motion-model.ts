@@ -82,7 +82,7 @@ export function monomial(aus: ArrayLike<number>, indices: readonly number[], cei
 }
 
 /** A term's monomial, capped at the term's own ceiling. */
-export function termValue(aus: ArrayLike<number>, term: MotionTerm, ceilings: ArrayLike<number>): number {
+function termValue(aus: ArrayLike<number>, term: MotionTerm, ceilings: ArrayLike<number>): number {
   return Math.min(monomial(aus, term.aus, ceilings), term.ceiling ?? 1);
 }
 

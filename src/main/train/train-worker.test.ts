@@ -33,6 +33,16 @@ async function tinyCache(landmarks?: Float32Array): Promise<string> {
   return cacheDir;
 }
 
+/** A cache of crops with landmarks, a studio-tiny geometry model limited to the mouth opening beside it, and a run folder path. */
+async function gatedGeometrySetup(): Promise<{ cacheDir: string; model: string; motionBasis: string; runDir: string }> {
+  const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
+  const preset = PRESETS['studio-tiny'];
+  const model = path.join(cacheDir, '..', 'gated.onnx');
+  const motionBasis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
+  writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis, repaintRegion: 'mouth-opening' }));
+  return { cacheDir, model, motionBasis, runDir: path.join(cacheDir, '..', 'run') };
+}
+
 describe('runTrainingInWorker', () => {
   it('streams events from the worker and stops on cancel with a checkpoint', async () => {
     const cacheDir = await tinyCache();
@@ -78,12 +88,7 @@ describe('runTrainingInWorker', () => {
   });
 
   it('fine-tunes a geometry model and keeps where it may repaint: the run exports limited to the mouth opening', async () => {
-    const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
-    const preset = PRESETS['studio-tiny'];
-    const model = path.join(cacheDir, '..', 'gated.onnx');
-    const motionBasis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
-    writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis, repaintRegion: 'mouth-opening' }));
-    const runDir = path.join(cacheDir, '..', 'run');
+    const { cacheDir, model, motionBasis, runDir } = await gatedGeometrySetup();
     fs.mkdirSync(runDir);
     const config = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 1, sampleEvery: 0, validateEvery: 0 });
     await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false, initGeneratorFrom: model }, () => {});
@@ -94,12 +99,7 @@ describe('runTrainingInWorker', () => {
   });
 
   it("repaints where the job says over the starting model's region, keeps a run's region on resume, and needs geometry to limit it", async () => {
-    const cacheDir = await tinyCache(Float32Array.from(CANONICAL_FACE.flatMap(([x, y]) => [x * 32, y * 32])));
-    const preset = PRESETS['studio-tiny'];
-    const model = path.join(cacheDir, '..', 'gated.onnx');
-    const motionBasis = serializeMotionBasis({ linear: new Float32Array(17 * 136), terms: [] });
-    writeFileAtomic(model, exportGeneratorModel(initWeights(generatorParamSpecs(preset.generator), 1), preset.generator, { provenance: { trainedBy: 'test' }, motionBasis, repaintRegion: 'mouth-opening' }));
-    const runDir = path.join(cacheDir, '..', 'run');
+    const { cacheDir, model, runDir } = await gatedGeometrySetup();
     const config = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 1, sampleEvery: 0, validateEvery: 0 });
     await runTrainingInWorker({ runDir, cacheDirs: [cacheDir], config, resume: false, initGeneratorFrom: model, repaintRegion: 'anywhere' }, () => {});
     expect(runRepaintRegion(runDir)).toBe('anywhere');
