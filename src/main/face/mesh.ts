@@ -187,6 +187,9 @@ export function meshPointsInCrop(mesh: WarpMesh, cropLandmarks: readonly Point[]
   return meshPoints(mesh, cropLandmarks, (u, v) => [u * size, v * size]);
 }
 
+/** The 68 landmarks at the head of mesh points (meshPointsInPhoto, meshPointsInCrop). */
+export const meshLandmarks = (points: Float64Array): Point[] => Array.from({ length: 68 }, (_, i): Point => [points[2 * i], points[2 * i + 1]]);
+
 /**
  * Throws a StudioError unless src and dst are finite mesh points and the source landmarks all lie in
  * a width x height image (anchors may leave it: a crop near the photo edge). The caller then warps

@@ -2,7 +2,7 @@
 // serialised form, laid only inside the opening, upper teeth under the upper lip and the dark of
 // the mouth above the lower one, brightness matched to the face's lips.
 import { describe, expect, it } from 'vitest';
-import { cropTensorBuffer, layMouthInterior, parseMouthInterior, rgbBuffer, serializeMouthInterior, takeMouthInterior } from './mouth-interior';
+import { cropTensorBuffer, layMouthInterior, mouthInteriorLayer, parseMouthInterior, rgbBuffer, serializeMouthInterior, takeMouthInterior } from './mouth-interior';
 import { faceLandmarks, openMouthPhoto, syntheticMouthInterior as exemplar } from './mouth-interior.fixture';
 
 describe('takeMouthInterior', () => {
@@ -98,5 +98,22 @@ describe('layMouthInterior', () => {
     const p = Math.round(landmarks[62][1] + 1) * size + Math.round(landmarks[62][0]);
     expect(tensor[p]).toBeGreaterThan(0.5);
     expect(() => cropTensorBuffer(new Float32Array(10), size)).toThrow(/96x96 crop holds/);
+  });
+
+  it('as a layer over a crop, gives what laying it into the crop gives', () => {
+    const size = 96;
+    const landmarks = faceLandmarks(size, 8);
+    const crop = Float32Array.from({ length: 3 * size * size }, (_, i) => ((i * 37) % 200) / 100 - 1);
+    const laid = Float32Array.from(crop);
+    layMouthInterior(exemplar(), cropTensorBuffer(laid, size), landmarks, 0.7);
+    const { alpha, colour } = mouthInteriorLayer(exemplar(), crop, size, landmarks, 0.7);
+    const plane = size * size;
+    let worst = 0;
+    for (let i = 0; i < crop.length; i++) worst = Math.max(worst, Math.abs(crop[i] * (1 - alpha[i % plane]) + colour[i] - laid[i]));
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.max(...alpha)).toBeGreaterThan(0.5);
+    // Far from the mouth nothing is laid.
+    expect(alpha[5 * size + 5]).toBe(0);
+    expect(mouthInteriorLayer(exemplar(), crop, size, landmarks, 0).alpha.every((a) => a === 0)).toBe(true);
   });
 });

@@ -297,6 +297,35 @@ export function layMouthInterior(interior: MouthInterior, buffer: PixelBuffer, l
   return touched;
 }
 
+/**
+ * What layMouthInterior would do to a crop tensor [3, S, S] in [-1, 1], as a layer: per pixel its
+ * alpha [S, S] and its colour times alpha [3, S, S], so laid = crop * (1 - alpha) + colour. The
+ * training step graphs lay the interior this way after their own warp; the lips' brightness is read
+ * from `crop`.
+ */
+export function mouthInteriorLayer(interior: MouthInterior, crop: Float32Array, size: number, landmarks: readonly Point[], amount: number): { alpha: Float32Array; colour: Float32Array } {
+  const plane = size * size;
+  const alpha = new Float32Array(plane);
+  const colour = new Float32Array(3 * plane);
+  const from255 = (v: number) => v / 127.5 - 1;
+  const reader = cropTensorBuffer(crop, size);
+  layMouthInterior(interior, {
+    width: size,
+    height: size,
+    read: (x, y, out) => reader.read(x, y, out),
+    blend(x, y, a, r, g, b) {
+      // Each pixel is laid once; were one laid twice the later layer would cover the earlier, as blend does.
+      const p = y * size + x;
+      const keep = 1 - a;
+      alpha[p] = 1 - keep * (1 - alpha[p]);
+      colour[p] = a * from255(r) + keep * colour[p];
+      colour[p + plane] = a * from255(g) + keep * colour[p + plane];
+      colour[p + 2 * plane] = a * from255(b) + keep * colour[p + 2 * plane];
+    },
+  }, landmarks, amount);
+  return { alpha, colour };
+}
+
 /** How the interior is kept in a model file (metadata, JSON). */
 interface SerializedMouthInterior {
   readonly version: 1;

@@ -1,5 +1,7 @@
 // Where a face's mouth is open: the polygon of its inner lips, rasterised at crop resolution. The
-// warm start uses it to tell the generator where a posed photo shows a mouth interior.
+// warm start uses it to tell the generator where a posed photo shows a mouth interior; a model
+// limited to the mouth opening repaints only where a warp opens it (mouthRepaintGate), in the
+// studio and in the training step graphs alike.
 import type { Point } from './face-frame';
 
 /** iBUG 68 inner-lip points, in order around the mouth opening. */
@@ -68,4 +70,26 @@ export function dilateOnce(mask: Float32Array, size: number): Float32Array {
     }
   }
   return out;
+}
+
+/** 0 for a lip gap up to 1.5 px of a 96 px crop, 1 from 3.5 px: below that the "opening" is the lip line itself. */
+const gapRamp = (gapPx96: number): number => Math.min(1, Math.max(0, (gapPx96 - 1.5) / 2));
+
+/**
+ * How far moving a face's landmarks from `source` to `target` (68 points, pixels of a `size` crop)
+ * opens its mouth: 1 where the lips of a closed mouth part by 3.5 px of a 96 px crop or more, 0
+ * where they stay within the lip line or the mouth is open already (it shows its own interior).
+ */
+export function mouthOpenedBy(source: readonly Point[], target: readonly Point[], size: number): number {
+  return gapRamp(innerLipGap(target) * (96 / size)) * (1 - gapRamp(innerLipGap(source) * (96 / size)));
+}
+
+/**
+ * [S, S]: where a generator limited to the mouth opening may repaint a face moved onto `target`: the
+ * opening there, one pixel wider, times `opened` (mouthOpenedBy). A closed or barely parted mouth
+ * (the lip line of a smile) is never repainted, and a mouth that was open shows its own interior.
+ */
+export function mouthRepaintGate(target: readonly Point[], opened: number, size: number): Float32Array {
+  if (!(opened > 0)) return new Float32Array(size * size);
+  return dilateOnce(mouthOpening(target, size), size).map((v) => v * opened);
 }

@@ -5,7 +5,7 @@
 // already multiplied by their weight.
 import * as G from '../graph';
 import type { Critic } from './critic';
-import type { Generator } from './generator';
+import type { Generator, GeneratorOutputs } from './generator';
 
 export interface LossWeights {
   /** Adversarial (WGAN) term, critic and generator. */
@@ -114,6 +114,12 @@ export function totalVariation(mask: G.Value): G.Value {
 export interface BatchWarp {
   readonly forward: (image: G.Value) => G.Value;
   readonly inverse: (image: G.Value) => G.Value;
+  /**
+   * Where each pass may repaint, [B, 1, S, S] in [0, 1] (a model limited to the mouth opening):
+   * outside it the output is the pass's input whatever the attention says, as in the studio. Absent:
+   * anywhere. The attention terms still see the network's own attention.
+   */
+  readonly gate?: { readonly forward: G.Value; readonly inverse: G.Value };
 }
 
 export interface GeneratorBatch {
@@ -135,6 +141,14 @@ export interface CriticBatch extends GeneratorBatch {
 /** The generator's input for the forward pass: the real crop, warped when the batch has geometry. */
 const sourceOf = (batch: Pick<GeneratorBatch, 'real'> & { readonly warp?: Pick<BatchWarp, 'forward'> }): G.Value => (batch.warp ? batch.warp.forward(batch.real) : batch.real);
 
+/** The generator's output on `image`, its composite limited to `gate` when given: the attention is 1 - (1 - A) * gate. */
+function pass(gen: Generator, image: G.Value, aus: G.Value, gate?: G.Value): GeneratorOutputs {
+  const out = gen.apply(image, aus);
+  if (!gate) return out;
+  const kept = G.sub(1, G.mul(G.sub(1, out.attention), gate));
+  return { ...out, composite: G.add(G.mul(kept, image), G.mul(G.sub(1, kept), out.color)) };
+}
+
 /** Mean over the batch of |d sum(D(x)) / dx|^2 per sample. */
 function gradientSquaredNorm(critic: Critic, x: G.Value): G.Value {
   const [grad] = G.backward(G.reduceSum(critic.apply(x).patch), [x]);
@@ -148,7 +162,7 @@ function gradientSquaredNorm(critic: Critic, x: G.Value): G.Value {
  */
 export function criticLosses(gen: Generator, critic: Critic, batch: CriticBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS, o = ORIGINAL_LOSS_OPTIONS): LossTerms {
   const real = critic.apply(batch.real);
-  const fake = gen.apply(sourceOf(batch), batch.targetAus).composite;
+  const fake = pass(gen, sourceOf(batch), batch.targetAus, batch.warp?.gate?.forward).composite;
   const fakeScore = critic.apply(fake).patch;
   const cond = G.mul(mse(real.aus, batch.realAus), w.cond / batchSize);
   if (o.adversarial === 'wgan-gp') {
@@ -179,9 +193,9 @@ export function criticLosses(gen: Generator, critic: Critic, batch: CriticBatch,
  * generator pays nothing for the resampling.
  */
 export function generatorLosses(gen: Generator, critic: Critic, batch: GeneratorBatch, batchSize: number, w = DEFAULT_LOSS_WEIGHTS, o = ORIGINAL_LOSS_OPTIONS): LossTerms {
-  const forward = gen.apply(sourceOf(batch), batch.targetAus);
+  const forward = pass(gen, sourceOf(batch), batch.targetAus, batch.warp?.gate?.forward);
   const judged = critic.apply(forward.composite);
-  const back = gen.apply(batch.warp ? batch.warp.inverse(forward.composite) : forward.composite, batch.realAus);
+  const back = pass(gen, batch.warp ? batch.warp.inverse(forward.composite) : forward.composite, batch.realAus, batch.warp?.gate?.inverse);
   const cycleReference = batch.warp ? batch.warp.inverse(sourceOf(batch)) : batch.real;
   const penalty = (attention: G.Value) => attentionPenalty(attention, o);
   const adversarial = o.adversarial === 'non-saturating' ? G.reduceMean(softplus(G.neg(judged.patch))) : G.neg(G.reduceMean(judged.patch));

@@ -6,11 +6,11 @@
 import { StudioError } from '../../shared/errors';
 import { photoToCrop, type RgbImage } from '../face';
 import type { Point } from '../face/face-frame';
-import { checkWarpPoints, FACE_MESH, foldGuard, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
+import { checkWarpPoints, FACE_MESH, foldGuard, meshLandmarks, meshPointsInCrop, meshPointsInPhoto, scaleDisplacement } from '../face/mesh';
 import { applyWarpTable, meshBounds, PHOTO_KERNEL, warpPhoto, warpTable, type WarpKernel, type WarpRegion } from '../face/mesh-warp';
 import { moveLandmarks, type MotionBasis } from '../face/motion-model';
 import { cropTensorBuffer, layMouthInterior, rgbBuffer, type MouthInterior } from '../face/mouth-interior';
-import { dilateOnce, innerLipGap, mouthOpening } from '../face/mouth-opening';
+import { mouthOpenedBy, mouthRepaintGate } from '../face/mouth-opening';
 import type { RepaintRegion } from '../../shared/repaint';
 import type { ModelMotion } from '../infer/model-motion';
 import { ausKey } from './scene';
@@ -117,7 +117,7 @@ class MotionWarp implements FaceWarp {
     const guard = foldGuard(FACE_MESH, this.photoSource, target);
     const cropTarget = meshPointsInCrop(FACE_MESH, moved.map(([x, y]) => photoToCrop(transform, x, y)), transform.size);
     const cropPoints = scaleDisplacement(this.cropSource, cropTarget, guard.scale);
-    this.last = { key, photoPoints: guard.points, cropPoints, scale: guard.scale, opened: mouthOpenedBy(this.cropSource, cropPoints, transform.size) };
+    this.last = { key, photoPoints: guard.points, cropPoints, scale: guard.scale, opened: mouthOpenedBy(meshLandmarks(this.cropSource), meshLandmarks(cropPoints), transform.size) };
     return this.last;
   }
 
@@ -128,7 +128,7 @@ class MotionWarp implements FaceWarp {
       this.regionChanged = warpPhoto(this.face.photo as RgbImage, FACE_MESH, this.photoSource, placement.photoPoints, this.region, this.kernel).changed !== null;
       if (this.regionChanged && this.mouthInterior) {
         const { x0, y0, x1, y1 } = this.region.rect;
-        const inRegion = landmarksOf(placement.photoPoints).map(([x, y]): Point => [x - x0, y - y0]);
+        const inRegion = meshLandmarks(placement.photoPoints).map(([x, y]): Point => [x - x0, y - y0]);
         layMouthInterior(this.mouthInterior, rgbBuffer({ width: x1 - x0, height: y1 - y0, rgb: this.region.rgb }), inRegion, placement.opened);
       }
       this.regionKey = placement.key;
@@ -140,36 +140,13 @@ class MotionWarp implements FaceWarp {
     const placement = this.place(aus);
     const size = this.face.transform.size;
     const crop = applyWarpTable(this.face.crop, warpTable(size, this.cropSource, placement.cropPoints, FACE_MESH));
-    if (this.mouthInterior) layMouthInterior(this.mouthInterior, cropTensorBuffer(crop, size), landmarksOf(placement.cropPoints), placement.opened);
+    if (this.mouthInterior) layMouthInterior(this.mouthInterior, cropTensorBuffer(crop, size), meshLandmarks(placement.cropPoints), placement.opened);
     return crop;
   }
 
-  /**
-   * The mouth opening these AUs' warp makes, one pixel wider, where the lips part by more than the
-   * photo's own: a closed or barely parted mouth (the lip line of a smile) is never repainted, and a
-   * photo whose mouth is already open shows its own interior, warped.
-   */
+  /** Where a model limited to the mouth opening may repaint these AUs' output (face/mouth-opening.ts). */
   private mouthGate(aus: Float32Array): Float32Array {
-    const size = this.face.transform.size;
     const placement = this.place(aus);
-    const target = landmarksOf(placement.cropPoints);
-    const opened = placement.opened;
-    if (opened === 0) return new Float32Array(size * size);
-    return dilateOnce(mouthOpening(target, size), size).map((v) => v * opened);
+    return mouthRepaintGate(meshLandmarks(placement.cropPoints), placement.opened, this.face.transform.size);
   }
 }
-
-/** The 68 landmarks at the head of mesh points. */
-const landmarksOf = (points: Float64Array): Point[] => Array.from({ length: 68 }, (_, i): Point => [points[2 * i], points[2 * i + 1]]);
-
-/**
- * How far a warp from `source` to `target` mesh points (crop pixels of a `size` crop) opens the
- * mouth: 1 where the lips of a closed mouth part by 3.5 px of a 96 px crop or more, 0 where they
- * stay within the lip line or the photo's mouth is open already (it shows its own interior).
- */
-function mouthOpenedBy(source: Float64Array, target: Float64Array, size: number): number {
-  return gapRamp(innerLipGap(landmarksOf(target)) * (96 / size)) * (1 - gapRamp(innerLipGap(landmarksOf(source)) * (96 / size)));
-}
-
-/** 0 for a lip gap up to 1.5 px of a 96 px crop, 1 from 3.5 px: below that the "opening" is the lip line itself. */
-const gapRamp = (gapPx96: number): number => Math.min(1, Math.max(0, (gapPx96 - 1.5) / 2));

@@ -6,7 +6,7 @@ import { StudioError } from '../../shared/errors';
 import { Rng } from '../../shared/random';
 import type { MotionBasis } from '../face/motion-model';
 import type { StepBatch } from './step-runner';
-import { cropLandmarks, cropWarp, packTables } from './warp-batch';
+import { cropLandmarks, cropMouth, cropWarp, packMouths, packTables, type CropMouth, type RunMouth } from './warp-batch';
 
 /** Floats per face in CropSet.landmarks: 68 points, x and y. */
 export const LANDMARK_VALUES = 68 * 2;
@@ -75,6 +75,8 @@ export interface SamplerOptions {
   readonly targetNoise: number;
   /** Geometry: each batch carries warp tables that move its crops by this basis to the target AUs. */
   readonly motionBasis?: MotionBasis | null;
+  /** Geometry: the repaint gate and mouth interior of each pass, when the run's model has them. */
+  readonly mouth?: RunMouth | null;
 }
 
 export class BatchSampler {
@@ -108,6 +110,9 @@ export class BatchSampler {
     const targetAus = new Float32Array(batchSize * AU_COUNT);
     const alpha = new Float32Array(batchSize);
     const warps: ReturnType<typeof cropWarp>[] = [];
+    const mouths: CropMouth[] = [];
+    const runMouth = this.options.mouth;
+    const addsToWarp = !!runMouth && (runMouth.gate || runMouth.interior !== null);
     for (let b = 0; b < batchSize; b++) {
       const index = this.shuffle.next();
       const mirror = flip && this.rng.next() < 0.5;
@@ -120,10 +125,14 @@ export class BatchSampler {
       }
       alpha[b] = this.rng.next();
       const basis = this.options.motionBasis;
-      if (basis) warps.push(cropWarp(size, cropLandmarks(this.crops, index, mirror), basis, realAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT), targetAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT)));
+      if (!basis) continue;
+      const warp = cropWarp(size, cropLandmarks(this.crops, index, mirror), basis, realAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT), targetAus.subarray(b * AU_COUNT, (b + 1) * AU_COUNT));
+      warps.push(warp);
+      if (addsToWarp) mouths.push(cropMouth(size, warp, real.subarray(b * plane, (b + 1) * plane), runMouth));
     }
     if (warps.length === 0) return { real, realAus, targetAus, alpha };
-    return { real, realAus, targetAus, alpha, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) } };
+    const mouth = packMouths(mouths, size);
+    return { real, realAus, targetAus, alpha, warp: { forward: packTables(warps.map((w) => w.forward)), inverse: packTables(warps.map((w) => w.inverse)) }, ...(mouth ? { mouth } : {}) };
   }
 
 }

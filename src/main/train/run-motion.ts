@@ -8,6 +8,7 @@ import { parseMotionBasis, type MotionBasis } from '../face/motion-model';
 import { parseMouthInterior } from '../face/mouth-interior';
 import { writeFileAtomic } from '../io/atomic-write';
 import { isRepaintRegion, REPAINT_REGIONS, type RepaintRegion } from '../../shared/repaint';
+import type { RunMouth } from './warp-batch';
 
 export const RUN_MOTION_FILE = 'motion-basis.json';
 export const RUN_MOUTH_FILE = 'mouth-interior.json';
@@ -72,4 +73,13 @@ export function setRunRepaint(runDir: string, region: RepaintRegion): void {
     throw new StudioError('repaint-region-differs', `${runDir} repaints ${current} (${RUN_REPAINT_FILE}), not ${region}; export it with export-model --repaint ${region}, or start a new run folder`);
   }
   if (current === null) writeFileAtomic(path.join(runDir, RUN_REPAINT_FILE), Buffer.from(`${region}\n`));
+}
+
+/**
+ * What the run's model adds to its warp, which its training applies as the studio does: a repaint
+ * limited to the mouth opening (the run's region), and the mouth interior it lays into an opened mouth.
+ */
+export function runMouthOf(runDir: string): RunMouth {
+  const text = runMouthText(runDir);
+  return { gate: runRepaintRegion(runDir) === 'mouth-opening', interior: text === null ? null : parseMouthInterior(text, path.join(runDir, RUN_MOUTH_FILE)) };
 }

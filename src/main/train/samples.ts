@@ -10,7 +10,8 @@ import { defineGenerator, generatorParamSpecs } from '../model/generator';
 import type { MotionBasis } from '../face/motion-model';
 import { applyWarpTable } from '../face/mesh-warp';
 import { writeCrop, type CropSet } from './batches';
-import { cropLandmarks, cropWarp } from './warp-batch';
+import { gateRepaint } from '../render/scene-geometry';
+import { cropLandmarks, cropMouth, cropWarp, layInterior, type RunMouth } from './warp-batch';
 
 /** Named AU targets: single AUs at high intensity and a few expressions (indices follow AU_ORDER). */
 export const SAMPLE_TARGETS: readonly { name: string; aus: Partial<Record<number, number>> }[] = [
@@ -40,15 +41,17 @@ export class SampleRenderer {
 
   /**
    * Renders rows of [input | one output per target | attention | color] and writes a PNG. With a
-   * motion basis each target's input is the crop warped to it, as training and the studio warp it.
+   * motion basis each target's input is the crop warped to it, as training and the studio warp it,
+   * with the run's mouth interior laid and its repaint gate applied (`mouth`).
    */
-  async write(file: string, weights: ReadonlyMap<string, Float32Array>, faces: CropSet, rows: number, motionBasis: MotionBasis | null = null): Promise<void> {
+  async write(file: string, weights: ReadonlyMap<string, Float32Array>, faces: CropSet, rows: number, motionBasis: MotionBasis | null = null, mouth: RunMouth | null = null): Promise<void> {
     const s = this.cfg.imageSize;
     const plane = 3 * s * s;
     const count = Math.min(rows, faces.count);
     const n = count * SAMPLE_TARGETS.length;
     const image = new Float32Array(n * plane);
     const aus = new Float32Array(n * AU_COUNT);
+    const gates: (Float32Array | null)[] = new Array(n).fill(null);
     for (let f = 0; f < count; f++) {
       SAMPLE_TARGETS.forEach((t, j) => {
         const i = f * SAMPLE_TARGETS.length + j;
@@ -57,7 +60,10 @@ export class SampleRenderer {
         for (const [k, v] of Object.entries(t.aus)) aus[i * AU_COUNT + Number(k)] = v as number;
         if (motionBasis) {
           const warp = cropWarp(s, cropLandmarks(faces, f, false), motionBasis, faces.aus.subarray(f * AU_COUNT, (f + 1) * AU_COUNT), aus.subarray(i * AU_COUNT, (i + 1) * AU_COUNT));
+          const added = mouth ? cropMouth(s, warp, slot, mouth) : {};
           slot.set(applyWarpTable(slot, warp.forward));
+          if (added.interior) layInterior(slot, added.interior.forward);
+          gates[i] = added.gate?.forward ?? null;
         }
       });
     }
@@ -79,14 +85,22 @@ export class SampleRenderer {
     };
     const signed = (v: number) => Math.round(Math.min(1, Math.max(-1, v)) * 127.5 + 127.5);
     const unit = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
-    const composite = out.composite.data as Float32Array;
+    const composite = new Float32Array(out.composite.data as Float32Array);
+    const attention = new Float32Array(out.attention.data as Float32Array);
+    gates.forEach((gate, i) => {
+      if (!gate) return;
+      const at = (data: Float32Array, per: number) => data.subarray(i * per, (i + 1) * per);
+      const gated = gateRepaint({ attention: at(attention, s * s), color: at(out.color.data as Float32Array, plane), composite: at(composite, plane) }, gate, at(image, plane));
+      composite.set(gated.composite, i * plane);
+      attention.set(gated.attention, i * s * s);
+    });
     for (let f = 0; f < count; f++) {
       const first = f * SAMPLE_TARGETS.length;
       const input = new Float32Array(plane);
       writeCrop(faces, f, false, input);
       put(f, 0, input, 3, signed);
       SAMPLE_TARGETS.forEach((_, j) => put(f, j + 1, composite.subarray((first + j) * plane, (first + j + 1) * plane), 3, signed));
-      put(f, cols - 2, (out.attention.data as Float32Array).subarray(first * s * s, (first + 1) * s * s), 1, unit);
+      put(f, cols - 2, attention.subarray(first * s * s, (first + 1) * s * s), 1, unit);
       put(f, cols - 1, (out.color.data as Float32Array).subarray(first * plane, (first + 1) * plane), 3, signed);
     }
     const temp = `${file}.tmp-${process.pid}`;

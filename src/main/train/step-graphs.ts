@@ -28,12 +28,22 @@ export interface StepGraphOptions {
   readonly lossOptions?: LossOptions;
   /** Warp tables as inputs (the geometry-first recipe): forward to the target landmarks, inverse back. */
   readonly geometry?: boolean;
+  /**
+   * With geometry, what the run's model adds to its warp (train/warp-batch.ts RunMouth): `gate`, each
+   * pass's repaint limited to an input gate; `interior`, a mouth interior laid after each warp.
+   */
+  readonly mouth?: { readonly gate: boolean; readonly interior: boolean };
   /** How the gradient rules emit patterns with several fast forms (a table measured on this machine, train/weight-grad-tuning.ts); default: the size rules. */
   readonly emission?: G.GraphEmission;
 }
 
-/** Names of the warp-table inputs: `<direction>_index` int64 and `<direction>_weight` float, [B, 1, 4 * S * S]. */
+/**
+ * Names of the warp inputs per direction: `<direction>_index` int64 and `<direction>_weight` float,
+ * [B, 1, 4 * S * S]; with StepGraphOptions.mouth, `<direction>_gate` [B, 1, S, S],
+ * `<direction>_interior_alpha` [B, 1, S, S] and `<direction>_interior` [B, 3, S, S].
+ */
 export const WARP_INPUTS = ['forward', 'inverse'] as const;
+export type WarpDirection = (typeof WARP_INPUTS)[number];
 
 export interface StepGraph {
   readonly model: Uint8Array;
@@ -44,8 +54,7 @@ export interface StepGraph {
 }
 
 function batchInputs(graph: G.Graph, options: StepGraphOptions) {
-  const s = options.preset.generator.imageSize;
-  return { ...imageAndAuInputs(graph, options), ...(options.geometry ? { warp: warpInputs(graph, options.batchSize, s) } : {}) };
+  return { ...imageAndAuInputs(graph, options), ...(options.geometry ? { warp: warpInputs(graph, options) } : {}) };
 }
 
 function imageAndAuInputs(graph: G.Graph, options: StepGraphOptions) {
@@ -59,15 +68,22 @@ function imageAndAuInputs(graph: G.Graph, options: StepGraphOptions) {
   };
 }
 
-function warpInputs(graph: G.Graph, b: number, s: number): BatchWarp {
-  const [forward, inverse] = WARP_INPUTS.map((direction) => warpInput(graph, direction, b, s));
-  return { forward, inverse };
+function warpInputs(graph: G.Graph, options: StepGraphOptions): BatchWarp {
+  const { batchSize: b, mouth } = options;
+  const s = options.preset.generator.imageSize;
+  const [forward, inverse] = WARP_INPUTS.map((direction) => warpInput(graph, direction, b, s, mouth?.interior ?? false));
+  const gate = (direction: WarpDirection) => graph.input(`${direction}_gate`, 'float32', [b, 1, s, s]);
+  return { forward, inverse, ...(mouth?.gate ? { gate: { forward: gate('forward'), inverse: gate('inverse') } } : {}) };
 }
 
-function warpInput(graph: G.Graph, direction: (typeof WARP_INPUTS)[number], b: number, s: number): (image: G.Value) => G.Value {
+/** The warp of one direction as a function of the image: the sampling tables, then the mouth interior laid over it when the run has one. */
+function warpInput(graph: G.Graph, direction: WarpDirection, b: number, s: number, interior = false): (image: G.Value) => G.Value {
   const index = graph.input(`${direction}_index`, 'int64', [b, 1, WARP_TAPS * s * s]);
   const weight = graph.input(`${direction}_weight`, 'float32', [b, 1, WARP_TAPS * s * s]);
-  return (image: G.Value) => warpImage(image, index, weight);
+  if (!interior) return (image: G.Value) => warpImage(image, index, weight);
+  const alpha = graph.input(`${direction}_interior_alpha`, 'float32', [b, 1, s, s]);
+  const colour = graph.input(`${direction}_interior`, 'float32', [b, 3, s, s]);
+  return (image: G.Value) => G.add(G.mul(warpImage(image, index, weight), G.sub(1, alpha)), colour);
 }
 
 /** The terms each critic part differentiates. */

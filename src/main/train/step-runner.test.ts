@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/random';
 import { PRESETS } from '../model/config';
+import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs } from '../model/generator';
 import { initWeights } from '../model/init';
 import { readSafetensors } from '../model/safetensors';
@@ -229,5 +230,63 @@ describe('the warm start\'s pair step on studio-tiny', () => {
     const g = initWeights(generatorParamSpecs(PRESETS['studio-tiny'].generator), 1);
     expect(() => runner.runPair(g, { real: new Float32Array(0), realAus: new Float32Array(0), targetAus: new Float32Array(0), pairTarget: new Float32Array(0) })).toThrow(/no warm start/);
     await runner.dispose();
+  });
+});
+
+describe('geometry step graphs with the mouth (a model limited to the mouth opening, a mouth interior)', () => {
+  // The tiny preset from random weights repaints everywhere, so any gate shows in its losses.
+  const preset = PRESETS.tiny;
+  const s = preset.generator.imageSize;
+  const pixels = s * s;
+  const b = 2;
+  const rng = new Rng(11);
+  const real = Float32Array.from({ length: b * 3 * pixels }, () => rng.uniform(-0.9, 0.9));
+  const identity = { index: BigInt64Array.from({ length: b * 4 * pixels }, (_, i) => BigInt(Math.floor(i / 4) % pixels)), weight: Float32Array.from({ length: b * 4 * pixels }, (_, i) => (i % 4 === 0 ? 1 : 0)) };
+  const batch = { real, realAus: new Float32Array(b * 17).fill(0.1), targetAus: new Float32Array(b * 17).fill(0.6), alpha: new Float32Array(b).fill(0.5), warp: { forward: identity, inverse: identity } };
+  const lossOptions = { adversarial: 'non-saturating', attentionPenalty: 'changed-area', r1Every: 16 } as const;
+  const options = { preset, batchSize: b, lossOptions, lossWeights: DEFAULT_LOSS_WEIGHTS, geometry: true } as const;
+  const g = initWeights(generatorParamSpecs(preset.generator), 3);
+  const d = initWeights(criticParamSpecs(preset.critic), 4);
+  const gates = (v: number) => ({ forward: new Float32Array(b * pixels).fill(v), inverse: new Float32Array(b * pixels).fill(v) });
+
+  it('a gate of 1 is the ungated graph, a gate of 0 keeps every pass its input: the cycle costs nothing', async () => {
+    const plain = await StepRunner.create(options, ['main']);
+    const gated = await StepRunner.create({ ...options, mouth: { gate: true, interior: false } }, ['main']);
+    try {
+      const [ungated, open, shut] = [await plain.runGenerator(g, d, batch), await gated.runGenerator(g, d, { ...batch, mouth: { gate: gates(1) } }), await gated.runGenerator(g, d, { ...batch, mouth: { gate: gates(0) } })];
+      for (const [key, value] of Object.entries(ungated.losses)) expect(open.losses[key], key).toBeCloseTo(value, 5);
+      expect(ungated.losses['G/cyc']).toBeGreaterThan(0.05);
+      expect(shut.losses['G/cyc']).toBeLessThan(1e-6);
+      // The attention terms still read the network's own attention.
+      expect(shut.losses['G/mask']).toBeCloseTo(ungated.losses['G/mask'], 6);
+      // The critic's fakes are gated too: shut, they are the crop itself, which moves no generator weight.
+      const criticShut = await gated.runCritic(g, d, { ...batch, mouth: { gate: gates(0) } }, 'main');
+      const criticOpen = await gated.runCritic(g, d, { ...batch, mouth: { gate: gates(1) } }, 'main');
+      expect(criticShut.losses['D/fake']).not.toBeCloseTo(criticOpen.losses['D/fake'], 5);
+      expect(criticOpen.losses['D/fake']).toBeCloseTo((await plain.runCritic(g, d, batch, 'main')).losses['D/fake'], 6);
+      await expect(gated.runGenerator(g, d, batch)).rejects.toThrow(/no forward gate/);
+    } finally {
+      await plain.dispose();
+      await gated.dispose();
+    }
+  });
+
+  it('lays the interior over the warped crop: where it covers everything, the passes no longer depend on the crop', async () => {
+    const runner = await StepRunner.create({ ...options, mouth: { gate: false, interior: true } }, ['main']);
+    const cover = { alpha: new Float32Array(b * pixels).fill(1), colour: Float32Array.from({ length: b * 3 * pixels }, (_, i) => Math.sin(i) * 0.5) };
+    const none = { alpha: new Float32Array(b * pixels), colour: new Float32Array(b * 3 * pixels) };
+    const other = real.map((v) => -v);
+    const run = (crop: Float32Array, forward: typeof cover) => runner.runGenerator(g, d, { ...batch, real: crop, mouth: { interior: { forward, inverse: none } } });
+    try {
+      const covered = [await run(real, cover), await run(other, cover)];
+      const bare = [await run(real, none), await run(other, none)];
+      for (const key of ['G/cyc', 'G/mask', 'G/adv']) {
+        expect(covered[1].losses[key], key).toBeCloseTo(covered[0].losses[key], 6);
+      }
+      expect(Math.abs(bare[1].losses['G/cyc'] - bare[0].losses['G/cyc'])).toBeGreaterThan(1e-3);
+      await expect(runner.runCritic(g, d, batch, 'main')).rejects.toThrow(/no forward interior/);
+    } finally {
+      await runner.dispose();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { criticParamSpecs } from '../model/critic';
 import { generatorParamSpecs, type ParamSpec } from '../model/generator';
 import {
   buildCriticStep, buildGeneratorStep, buildPairStep, D_PREFIX, G_PREFIX, GRAD_PREFIX, LOSS_PREFIX, WARP_INPUTS,
-  type CriticPart, type StepGraph, type StepGraphOptions,
+  type CriticPart, type StepGraph, type StepGraphOptions, type WarpDirection,
 } from './step-graphs';
 
 export type Weights = Map<string, Float32Array>;
@@ -24,7 +24,15 @@ export interface StepBatch {
   readonly targetAus: Float32Array;
   readonly alpha: Float32Array;
   /** Geometry: each real crop warped to its target landmarks (forward) and back (inverse). */
-  readonly warp?: Readonly<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
+  readonly warp?: Readonly<Record<WarpDirection, BatchWarpTables>>;
+  /** Geometry with StepGraphOptions.mouth: each pass's repaint gate and mouth interior. */
+  readonly mouth?: BatchMouth;
+}
+
+/** Per direction, sample after sample: gates [B, S, S] in [0, 1] (1: may repaint) and interior layers (alpha [B, S, S], colour times alpha [B, 3, S, S]). */
+export interface BatchMouth {
+  readonly gate?: Readonly<Record<WarpDirection, Float32Array>>;
+  readonly interior?: Readonly<Record<WarpDirection, { readonly alpha: Float32Array; readonly colour: Float32Array }>>;
 }
 
 /** A warm-start batch: real is the neutral crop, targetAus the posed photo's AUs, pairTarget [B, 3, S, S] in [-1, 1] the posed photo aligned onto it. */
@@ -39,7 +47,8 @@ export interface PairStepBatch extends Pick<StepBatch, 'real' | 'realAus' | 'tar
 /** What a step graph may be fed: the inputs it lacks are left out. */
 type FedBatch = Pick<StepBatch, 'real' | 'realAus' | 'targetAus'> & {
   readonly alpha?: Float32Array;
-  readonly warp?: Partial<Record<(typeof WARP_INPUTS)[number], BatchWarpTables>>;
+  readonly warp?: Partial<Record<WarpDirection, BatchWarpTables>>;
+  readonly mouth?: BatchMouth;
   readonly pairTarget?: Float32Array;
   readonly pairMouth?: Float32Array;
 };
@@ -149,6 +158,17 @@ export class StepRunner {
       const dims = [b, 1, 4 * s * s];
       feeds[`${direction}_index`] = { data: tables.index, dims };
       feeds[`${direction}_weight`] = { data: tables.weight, dims };
+      if (wanted.has(`${direction}_gate`)) {
+        const gate = batch.mouth?.gate?.[direction];
+        if (!gate) throw new StudioError('missing-repaint-gate', `the step graphs limit the repaint to the mouth opening, but the batch has no ${direction} gate`);
+        feeds[`${direction}_gate`] = { data: gate, dims: [b, 1, s, s] };
+      }
+      if (wanted.has(`${direction}_interior`)) {
+        const layer = batch.mouth?.interior?.[direction];
+        if (!layer) throw new StudioError('missing-mouth-interior', `the step graphs lay a mouth interior, but the batch has no ${direction} interior`);
+        feeds[`${direction}_interior_alpha`] = { data: layer.alpha, dims: [b, 1, s, s] };
+        feeds[`${direction}_interior`] = { data: layer.colour, dims: [b, 3, s, s] };
+      }
     }
     addWeights(feeds, G_PREFIX, this.gSpecs, g);
     if (d) addWeights(feeds, D_PREFIX, this.dSpecs, d);

@@ -179,6 +179,32 @@ describe('trainer', () => {
     expect(() => exportRun(dir, inherited)).toThrow(/repaint-region\.txt says "the lips"; expected one of anywhere, mouth-opening/);
   });
 
+  it('trains a run limited to the mouth opening as its model runs: where no mouth opens, the passes keep their input and the cycle costs nothing', async () => {
+    const size = 32;
+    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
+    const withMarks = (set: CropSet): CropSet => ({ ...set, landmarks: landmarks.subarray(0, set.count * 136) });
+    // AU12 widens the mouth (the lip corners move apart): it never opens it.
+    const linear = new Float32Array(17 * 136);
+    linear[8 * 136 + 2 * 48] = -0.2;
+    linear[8 * 136 + 2 * 54] = 0.2;
+    const geometry = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 3, criticWarmupSteps: 0, sampleEvery: 3, validateEvery: 3, checkpointMinutes: 0 });
+    const cycles = async (limit: boolean): Promise<number[]> => {
+      const dir = tmp();
+      setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+      setRunMouth(dir, serializeMouthInterior(syntheticMouthInterior()), 'test model');
+      if (limit) setRunRepaint(dir, 'mouth-opening');
+      const events: TrainEvent[] = [];
+      await train({ runDir: dir, config: geometry, train: withMarks(data.train), validation: withMarks(data.validation), manifestHash: 'test', resume: false, onEvent: (e) => events.push(e) });
+      expect(fs.readdirSync(path.join(dir, 'samples')).length).toBeGreaterThan(0);
+      return events.flatMap((e) => (e.type === 'progress' && 'G/cyc' in e.losses ? [e.losses['G/cyc']] : []));
+    };
+    const limited = await cycles(true);
+    const anywhere = await cycles(false);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const c of limited) expect(c).toBe(0);
+    expect(Math.max(...anywhere)).toBeGreaterThan(0);
+  });
+
   it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
     const size = 32;
     const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);

@@ -14,7 +14,7 @@ import { adamStep, newAdamState, type AdamState } from './adam';
 import { BatchSampler, type CropSet } from './batches';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import { PairSampler, type CropPair } from './pair-batches';
-import { readRunMotion } from './run-motion';
+import { readRunMotion, runMouthOf } from './run-motion';
 import { SampleRenderer } from './samples';
 import { buildStepGraphs, StepRunner, type StepBatch, type StepResult, type Weights } from './step-runner';
 import { RUN_TABLE_NAME, weightGradEmission, type TuneSummary } from './weight-grad-tuning';
@@ -137,14 +137,16 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   const cfg = run.config;
   const preset = presetByName(cfg.preset);
   const motionBasis = runMotionOf(run);
+  // A geometry-first run trains as its model will run: limited to the mouth opening where it is, with its mouth interior laid.
+  const mouth = motionBasis ? runMouthOf(run.runDir) : null;
   const nets = startOrResume(run);
   const pairSampler = pairSamplerOf(run, nets.state, motionBasis);
-  const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis }, nets.state.sampler ?? undefined);
-  const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis }) : null;
+  const sampler = new BatchSampler(run.train, { batchSize: cfg.batchSize, seed: cfg.seed, flip: cfg.flip, targetNoise: cfg.targetNoise, motionBasis, mouth }, nets.state.sampler ?? undefined);
+  const validation = run.validation.count > 0 ? new BatchSampler(run.validation, { batchSize: cfg.batchSize, seed: cfg.seed + 2, flip: false, targetNoise: cfg.targetNoise, motionBasis, mouth }) : null;
   fs.mkdirSync(path.join(run.runDir, 'samples'), { recursive: true });
   const log = runLog(run.runDir, run.onEvent);
   const { emit } = log;
-  const stepOptions = { preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis };
+  const stepOptions = { preset, batchSize: cfg.batchSize, lossWeights: cfg.lossWeights, lossOptions: lossOptionsOf(cfg), geometry: !!motionBasis, ...(mouth && (mouth.gate || mouth.interior) ? { mouth: { gate: mouth.gate, interior: mouth.interior !== null } } : {}) };
   const stepGraphs = { parts: criticPartsFor(cfg), extra: { pairStep: !!pairSampler } };
   // The conv weight-gradient patterns: measured on this machine unless the config says otherwise; the run's own table first, so a resumed run builds the same graphs.
   const tuning = await weightGradEmission(cfg.weightGradPattern, (emission) => buildStepGraphs({ ...stepOptions, emission }, stepGraphs.parts, stepGraphs.extra), {
@@ -176,7 +178,7 @@ export async function train(run: TrainRun): Promise<{ generator: Weights; state:
   };
   const writeSample = async (name = `step-${String(step).padStart(7, '0')}`) => {
     const file = path.join(run.runDir, 'samples', `${name}.png`);
-    await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4, motionBasis);
+    await samples.write(file, nets.ema ?? nets.g, run.validation.count > 0 ? run.validation : run.train, 4, motionBasis, mouth);
     emit({ type: 'sample', step, file });
   };
 
