@@ -17,7 +17,7 @@ export const FINE_TUNE_STEPS = 350;
  * never saw (identity under 0.6: 96.3% after 350 steps, 95.5% after 800 generator steps, against the
  * starting model's 97.0%) and gained nothing measurable there. Limited to the mouth opening, the
  * 350-step run kept the starting model's identity, survival and faithfulness exactly (97.0%, 98.4%,
- * 0.00/255) and every goal it meets (docs/default-model.md). What the generator learns outside the
- * opening is switched off at export: the gate is not yet applied in training.
+ * 0.00/255) and every goal it meets (docs/default-model.md). The run trains limited the same way:
+ * the step graphs apply the gate, so all of its gradient goes to the openings (train/warp-batch.ts).
  */
 export const FINE_TUNE_REPAINT: RepaintRegion = 'mouth-opening';

@@ -32,7 +32,7 @@ const TRAIN_FLAGS = {
   'sample-every': { type: 'number', description: 'write a sample grid every N steps (default 500)' },
   'checkpoint-minutes': { type: 'number', description: 'checkpoint at least every N minutes (default 10)' },
   resume: { type: 'boolean', description: "continue from the run folder's latest checkpoint" },
-  repaint: { ...REPAINT_FLAG, description: `where the trained model may repaint: mouth-opening (only where the warp opens a closed mouth; the default when fine-tuning a geometry-first model: so limited, a fine-tune kept the likeness of the model it started from on other people, where repainting anywhere cost some) or anywhere (the default otherwise)` },
+  repaint: { ...REPAINT_FLAG, description: `where the trained model may repaint, and so where the run trains it to: mouth-opening (only where the warp opens a closed mouth; the default when fine-tuning a geometry-first model: so limited, a fine-tune kept the likeness of the model it started from on other people, where repainting anywhere cost some) or anywhere (the default otherwise)` },
   'init-from': { type: 'string', description: "fine-tune this model file instead of the bundled one (its preset, generator and motion basis; the critic and optimizer start fresh)", placeholder: 'onnx' },
   'from-scratch': { type: 'boolean', description: 'train new networks from random weights instead of fine-tuning the bundled model (then --preset chooses them)' },
   'critic-per-generator': { type: 'number', description: 'critic steps per generator step (original 5; the studio recipe 1)' },
