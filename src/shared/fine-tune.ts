@@ -7,7 +7,8 @@ import type { RepaintRegion } from './repaint';
  * then steps the generator once per critic step). Short on purpose: on 300 photos, fine-tuning the
  * bundled default changed its held-out figures less the shorter the run (docs/default-model.md:
  * these 350 steps kept all but identity under 0.6, 96.3% against 97.0%; about 800 generator steps
- * also cost sharpness). Longer runs are the user's choice, not the default.
+ * also cost sharpness). Gated to the mouth opening, 1,000 steps kept every figure but painted the
+ * opened mouths as dark holes (2026-12-04). Longer runs are the user's choice, not the default.
  */
 export const FINE_TUNE_STEPS = 350;
 
