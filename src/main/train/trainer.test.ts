@@ -35,6 +35,16 @@ function syntheticCrops(count: number, seed: number): CropSet {
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ganimation-train-'));
 const config = resolveTrainConfig({ preset: 'tiny', batchSize: 2, steps: 6, criticPerGenerator: 2, sampleEvery: 3, validateEvery: 3, keepCheckpoints: 2, checkpointMinutes: 0 });
 const data = { train: syntheticCrops(8, 1), validation: syntheticCrops(2, 2), manifestHash: 'test' };
+/** The canonical face's landmarks in each 32 px crop, for the geometry-first runs. */
+const FACE_MARKS = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * 32);
+const withMarks = (set: CropSet): CropSet => ({ ...set, landmarks: FACE_MARKS.subarray(0, set.count * 136) });
+/** A motion basis in which AU12 widens the mouth (the lip corners move apart): it never opens it. */
+const SMILE_BASIS = (() => {
+  const linear = new Float32Array(17 * 136);
+  linear[8 * 136 + 2 * 48] = -0.2;
+  linear[8 * 136 + 2 * 54] = 0.2;
+  return serializeMotionBasis({ linear, terms: [] });
+})();
 /** One machine table for the runs compared bit for bit: each then builds its graphs with the same measured patterns. */
 const patternTable = path.join(tmp(), 'weight-grad-patterns.json');
 
@@ -136,16 +146,10 @@ describe('trainer', () => {
 
   it('trains geometry first: crops warped by the run\'s motion basis, and the exported model carries it', async () => {
     const dir = tmp();
-    const size = 32;
-    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
-    const withMarks = (set: CropSet): CropSet => ({ ...set, landmarks: landmarks.subarray(0, set.count * 136) });
-    const linear = new Float32Array(17 * 136);
-    linear[8 * 136 + 2 * 48] = -0.2;
-    linear[8 * 136 + 2 * 54] = 0.2;
     const geometry = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 3, sampleEvery: 3, validateEvery: 3, checkpointMinutes: 0 });
     expect(geometry.geometry).toBe(true);
     await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toMatchObject({ code: 'no-motion-basis', message: expect.stringMatching(/needs a motion basis/) });
-    setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+    setRunMotion(dir, SMILE_BASIS, 'test basis');
     await expect(train({ runDir: dir, config: geometry, ...data, resume: false })).rejects.toMatchObject({ code: 'dataset-without-landmarks', message: expect.stringMatching(/landmarks of every crop/) });
     const events: TrainEvent[] = [];
     await train({ runDir: dir, config: geometry, train: withMarks(data.train), validation: withMarks(data.validation), manifestHash: 'test', resume: false, onEvent: (e) => events.push(e) });
@@ -180,17 +184,10 @@ describe('trainer', () => {
   });
 
   it('trains a run limited to the mouth opening as its model runs: where no mouth opens, the passes keep their input and the cycle costs nothing', async () => {
-    const size = 32;
-    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
-    const withMarks = (set: CropSet): CropSet => ({ ...set, landmarks: landmarks.subarray(0, set.count * 136) });
-    // AU12 widens the mouth (the lip corners move apart): it never opens it.
-    const linear = new Float32Array(17 * 136);
-    linear[8 * 136 + 2 * 48] = -0.2;
-    linear[8 * 136 + 2 * 54] = 0.2;
     const geometry = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 3, criticWarmupSteps: 0, sampleEvery: 3, validateEvery: 3, checkpointMinutes: 0 });
     const cycles = async (limit: boolean): Promise<number[]> => {
       const dir = tmp();
-      setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+      setRunMotion(dir, SMILE_BASIS, 'test basis');
       setRunMouth(dir, serializeMouthInterior(syntheticMouthInterior()), 'test model');
       if (limit) setRunRepaint(dir, 'mouth-opening');
       const events: TrainEvent[] = [];
@@ -206,20 +203,15 @@ describe('trainer', () => {
   });
 
   it('warm-starts on same-performer pairs before the adversarial steps, and resumes mid-warm-start exactly', async () => {
-    const size = 32;
-    const landmarks = Float32Array.from({ length: 8 * 136 }, (_, i) => CANONICAL_FACE[(i % 136) >> 1][i % 2] * size);
     const files = Array.from({ length: 8 }, (_, i) => `face-${i}.png`);
-    const trainSet: CropSet = { ...data.train, landmarks, files };
-    const validation: CropSet = { ...data.validation, landmarks: landmarks.subarray(0, 2 * 136) };
+    const trainSet: CropSet = { ...withMarks(data.train), files };
+    const validation: CropSet = withMarks(data.validation);
     const rows = [['0', 'A', 'neutral'], ['1', 'A', 'happy'], ['2', 'A', 'surprised'], ['3', 'B', 'neutral'], ['4', 'B', 'happy']].map(([i, performer, expression]) => ({ file: `face-${i}.png`, performer, expression }));
     const { pairs } = buildCropPairs(rows, trainSet);
     expect(pairs).toHaveLength(3);
-    const linear = new Float32Array(17 * 136);
-    linear[8 * 136 + 2 * 48] = -0.2;
-    linear[8 * 136 + 2 * 54] = 0.2;
     const runDir = () => {
       const dir = tmp();
-      setRunMotion(dir, serializeMotionBasis({ linear, terms: [] }), 'test basis');
+      setRunMotion(dir, SMILE_BASIS, 'test basis');
       return dir;
     };
     const warm = resolveTrainConfig({ preset: 'studio-tiny', batchSize: 2, steps: 2, warmStartSteps: 2, sampleEvery: 1, validateEvery: 0, checkpointMinutes: 0 });
